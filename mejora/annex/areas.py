@@ -1,0 +1,119 @@
+"""Area cells split against a catalogue: 'DGEMPS, UPRI, DGS y la Dirección General de …'.
+
+Area names contain ' y ' themselves ('Unidad de Planeación y Relaciones Internacionales'),
+so a cell is never split blindly: known names win, and an unknown name is only cut at a
+' y ' followed by what starts an area name (an acronym, 'Dirección', 'Unidad', …).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mejora.annex.cells import Reading
+from mejora.annex.document import AreaCell, AreaRef
+from mejora.annex.words import fold, squash
+
+_ROLE_NOTE = re.compile(r"^(realiza|coordina|participa|apoya)\s*:\s*", re.I)
+_LIST_SEPARATOR = re.compile(r"\s*[,;]\s*")
+_AND = re.compile(r"\s+y\s+")
+_ARTICLE = re.compile(r"^(?:la|el|los|las)\s+(?=\S)", re.I)
+_ACRONYM = re.compile(r"^[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ0-9\-]{1,15}\.?$")
+_AREA_HEADS = (
+    "direccion", "unidad", "coordinacion", "subsecretaria", "secretaria", "oficialia",
+    "oficina", "delegacion", "organo", "instituto", "comision", "consejo", "area",
+    "departamento", "subdireccion", "jefatura", "gerencia", "fideicomiso", "centro",
+    "procuraduria", "tesoreria", "contraloria", "titular", "enlace",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AreaName:
+    """One area of an institution's catalogue: its name, acronym and other spellings."""
+
+    name: str
+    acronym: str = ""
+    aliases: tuple[str, ...] = ()
+
+    def spellings(self) -> tuple[str, ...]:
+        return (self.name, self.acronym, *self.aliases)
+
+
+def area_key(written: str) -> str:
+    """'DGEMPS.' and 'dgemps' and 'la DGEMPS' are one key."""
+    return fold(_ARTICLE.sub("", squash(written))).rstrip(". ")
+
+
+class AreaCatalogue:
+    """The areas an institution knows, found by any of their spellings."""
+
+    def __init__(self, entries: Iterable[AreaName] = ()) -> None:
+        self._by_key: dict[str, AreaName] = {}
+        for entry in entries:
+            self.add(entry)
+
+    def add(self, entry: AreaName) -> None:
+        for spelling in entry.spellings():
+            if spelling:
+                self._by_key.setdefault(area_key(spelling), entry)
+
+    def find(self, written: str) -> AreaName | None:
+        return self._by_key.get(area_key(written))
+
+    def __len__(self) -> int:
+        return len({id(entry) for entry in self._by_key.values()})
+
+
+def read_areas(text: str, reading: Reading, catalogue: AreaCatalogue) -> AreaCell:
+    """Every area a cell names, as written; unknown ones are learnt and reported once."""
+    text = squash(text)
+    rest, note = text, ""
+    if (role := _ROLE_NOTE.match(text)) is not None:
+        note, rest = role.group(1).capitalize(), text[role.end() :]
+    names: list[str] = []
+    for piece in _LIST_SEPARATOR.split(rest):
+        if piece:
+            names.extend(_split_conjunctions(piece, catalogue, reading))
+    return AreaCell(text, tuple(AreaRef(name, note) for name in names))
+
+
+def _split_conjunctions(piece: str, catalogue: AreaCatalogue, reading: Reading) -> list[str]:
+    parts = _AND.split(piece)
+    names: list[str] = []
+    start = 0
+    while start < len(parts):
+        end = _longest_known(parts, start, catalogue)
+        if end is None:
+            end = start + 1
+            while end < len(parts) and not _starts_an_area(parts[end]):
+                end += 1
+            name = _clean(" y ".join(parts[start:end]))
+            reading.doubt(
+                "unknown_area",
+                f"«{name}» no está en el catálogo de áreas; se registrará como área nueva.",
+            )
+            catalogue.add(AreaName(name, name if _ACRONYM.match(name) else ""))
+        else:
+            name = _clean(" y ".join(parts[start:end]))
+        if name:
+            names.append(name)
+        start = end
+    return names
+
+
+def _longest_known(parts: list[str], start: int, catalogue: AreaCatalogue) -> int | None:
+    for end in range(len(parts), start, -1):
+        if catalogue.find(" y ".join(parts[start:end])) is not None:
+            return end
+    return None
+
+
+def _starts_an_area(part: str) -> bool:
+    bare = _ARTICLE.sub("", part.strip())
+    first = bare.split(" ", 1)[0]
+    return bool(_ACRONYM.match(first)) or fold(first).startswith(_AREA_HEADS)
+
+
+def _clean(name: str) -> str:
+    return _ARTICLE.sub("", squash(name)).rstrip(". ").strip()

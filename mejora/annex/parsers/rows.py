@@ -1,0 +1,206 @@
+"""Building an AnnexDocument from table rows, whatever file the rows came from.
+
+Every parser finds the header block, the cycle headings and the rows of its own file; this
+module turns those rows into sections, ASM and activities, reads every cell, and records a
+finding, with its location, for each reading a person should confirm.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
+
+from mejora.annex.areas import AreaCatalogue, read_areas
+from mejora.annex.cells import Reading, read_due, read_progress, read_theme
+from mejora.annex.document import (
+    ActivityEntry,
+    AnnexDocument,
+    AnnexRejected,
+    AspectEntry,
+    Finding,
+    PartialDate,
+    Section,
+)
+from mejora.annex.formats import FOOTNOTE_MARKER, AnnexFormat, read_cycle_heading
+from mejora.annex.words import squash
+
+T = TypeVar("T")
+
+# Cells that every new activity fills in; a row after a page break that leaves them all
+# empty is the rest of the previous row, not an activity of its own.
+_ACTIVITY_DEFINING = ("due", "coordinating", "responsible")
+
+
+@dataclass
+class RawRow:
+    """One table row as written, keyed by column, and where it was seen."""
+
+    cells: dict[str, str]
+    where: str
+
+    def is_continuation(self) -> bool:
+        return not self.cells.get("number") and not any(
+            self.cells.get(key) for key in _ACTIVITY_DEFINING
+        )
+
+    def absorb(self, fragment: RawRow) -> None:
+        """Append a page-break fragment's text to the same cells, joined with a space."""
+        for key, text in fragment.cells.items():
+            if text:
+                before = self.cells.get(key, "")
+                self.cells[key] = f"{before} {text}" if before else text
+
+
+@dataclass
+class _OpenSection:
+    heading: str
+    where: str
+    rows: list[RawRow] = field(default_factory=list)
+
+
+def _line_order(finding: Finding) -> int:
+    """Findings in the order of the file; ones without a line come first."""
+    match = re.search(r"\d+", finding.where)
+    return int(match.group()) if match else 0
+
+
+def heading_key_label(heading: str) -> str:
+    return heading.replace(FOOTNOTE_MARKER, "").strip()
+
+
+class AnnexBuilder:
+    """Collects what a parser reads and builds the document at the end."""
+
+    def __init__(self, annex: AnnexFormat, catalogue: AreaCatalogue | None = None) -> None:
+        self.annex = annex
+        self.catalogue = catalogue if catalogue is not None else AreaCatalogue()
+        self.findings: list[Finding] = []
+        self.sections: list[_OpenSection] = []
+        self.column_names = {c.key: heading_key_label(c.heading) for c in annex.columns}
+        self._read_areas = partial(read_areas, catalogue=self.catalogue)
+
+    def note(self, kind: str, where: str, text: str) -> None:
+        self.findings.append(Finding(kind, where, text))
+
+    def start_section(self, heading: str, where: str) -> None:
+        self.sections.append(_OpenSection(squash(heading), where))
+
+    def add_row(self, row: RawRow, *, after_page_break: bool) -> None:
+        if not self.sections:
+            raise AnnexRejected(f"{row.where}: hay una fila antes del primer encabezado de ciclo.")
+        rows = self.sections[-1].rows
+        if after_page_break and rows and row.is_continuation():
+            rows[-1].absorb(row)
+            self.note(
+                "joined_fragment",
+                row.where,
+                f"Fila partida por un salto de página: su texto se unió a la fila de la "
+                f"{rows[-1].where}.",
+            )
+            return
+        rows.append(row)
+
+    def build(
+        self,
+        *,
+        title: str,
+        institution: str,
+        program: str,
+        annex_line: str,
+        prepared: PartialDate | None,
+        footnote: str,
+    ) -> AnnexDocument:
+        sections = tuple(self._section(s) for s in self.sections)
+        return AnnexDocument(
+            title=squash(title),
+            institution=squash(institution),
+            program=squash(program),
+            annex=squash(annex_line),
+            kind=self.annex.code,
+            sections=sections,
+            prepared=prepared,
+            footnote=squash(footnote),
+            findings=tuple(sorted(self.findings, key=_line_order)),
+        )
+
+    def _section(self, section: _OpenSection) -> Section:
+        cycle = read_cycle_heading(section.heading)
+        if cycle is None:
+            raise AnnexRejected(
+                f"{section.where}: «{section.heading}» no es un encabezado de ciclo."
+            )
+        aspects: list[AspectEntry] = []
+        groups: list[list[RawRow]] = []
+        for row in section.rows:
+            if row.cells.get("number"):
+                groups.append([row])
+            elif groups:
+                groups[-1].append(row)
+            else:
+                raise AnnexRejected(f"{row.where}: la actividad no tiene número de ASM.")
+        seen: dict[str, str] = {}
+        for group in groups:
+            number = squash(group[0].cells["number"])
+            if number in seen:
+                raise AnnexRejected(
+                    f"{group[0].where}: el ASM {number} ya aparece en la {seen[number]} "
+                    f"dentro de «{section.heading}»."
+                )
+            seen[number] = group[0].where
+            aspects.append(self._aspect(cycle.mechanism_year, number, group))
+        return Section(
+            heading=section.heading,
+            classification=cycle.classification,
+            evaluation_period=cycle.evaluation_period,
+            mechanism_year=cycle.mechanism_year,
+            aspects=tuple(aspects),
+        )
+
+    def _aspect(self, year: int, number: str, rows: list[RawRow]) -> AspectEntry:
+        text = squash(rows[0].cells.get("aspect", ""))
+        if not text:
+            raise AnnexRejected(f"{rows[0].where}: el ASM {number} no tiene texto.")
+        reading = Reading()
+        theme, statement = read_theme(text, reading)
+        self._record(reading, f"{rows[0].where} · ASM {year}/{number}")
+        activities = []
+        for order, row in enumerate(rows, start=1):
+            where = f"{row.where} · ASM {year}/{number} · actividad {order}"
+            activity = self._activity(row, where)
+            if activity is not None:
+                activities.append(activity)
+        return AspectEntry(number, text, theme, statement, tuple(activities))
+
+    def _activity(self, row: RawRow, where: str) -> ActivityEntry | None:
+        cells = {key: squash(text) for key, text in row.cells.items()}
+        if not any(text for key, text in cells.items() if key not in ("number", "aspect")):
+            return None  # an ASM registered without activities yet
+        try:
+            return ActivityEntry(
+                text=cells.get("activity", ""),
+                coordinating=self._read(self._read_areas, cells, "coordinating", where),
+                responsible=self._read(self._read_areas, cells, "responsible", where),
+                due=self._read(read_due, cells, "due", where),
+                expected_results=cells.get("expected_results", ""),
+                deliverable=cells.get("deliverable", ""),
+                progress=self._read(read_progress, cells, "progress", where),
+                proof=cells.get("proof", ""),
+                observations=cells.get("observations", ""),
+            )
+        except AnnexRejected as error:
+            raise AnnexRejected(f"{where}: {error}") from None
+
+    def _read(
+        self, reader: Callable[[str, Reading], T], cells: dict[str, str], key: str, where: str
+    ) -> T:
+        reading = Reading()
+        value = reader(cells.get(key, ""), reading)
+        self._record(reading, f"{where} · {self.column_names.get(key, key)}")
+        return value
+
+    def _record(self, reading: Reading, where: str) -> None:
+        for kind, text in reading.doubts:
+            self.note(kind, where, text)

@@ -1,0 +1,216 @@
+"""The seed's own layout: tab-separated rows of a table exported from a word processor.
+
+Title lines, the institution, the program and the annex line come first; then, per cycle,
+a heading, the header row (repeated on every page) and the rows. A blank line is where a
+page broke; a row after it that fills none of the cells an activity needs continues the
+previous row. The footnote may appear mid-table; 'Fecha de Elaboración' closes the file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mejora.annex.areas import AreaCatalogue
+from mejora.annex.dates import read_date
+from mejora.annex.document import AnnexDocument, AnnexRejected, Finding, PartialDate
+from mejora.annex.formats import (
+    FOOTNOTE_MARKER,
+    FORMATS,
+    AnnexFormat,
+    format_for_header,
+    heading_key,
+    read_cycle_heading,
+)
+from mejora.annex.parsers.rows import AnnexBuilder, RawRow
+from mejora.annex.words import fold, squash
+
+_PREPARED = re.compile(r"^\s*fecha\s+de\s+elaboraci[oó]n\s*:\s*(?P<date>.*)$", re.I)
+_SIGNATURES = {
+    b"PK\x03\x04": "un documento de Office (DOCX o XLSX)",
+    b"%PDF": "un PDF",
+    b"\xd0\xcf\x11\xe0": "un documento de Office antiguo (DOC o XLS)",
+}
+
+
+def decode(data: bytes) -> tuple[str, list[Finding]]:
+    """Bytes to text: UTF-8, else Windows-1252 or Latin-1 with a finding; binary is refused."""
+    if not data.strip():
+        raise AnnexRejected("El archivo está vacío.")
+    for signature, kind in _SIGNATURES.items():
+        if data.startswith(signature):
+            raise AnnexRejected(f"El archivo no es de texto: parece {kind}.")
+    sample = data[:65536]
+    controls = sum(1 for byte in sample if byte < 32 and byte not in b"\t\n\r\f")
+    if b"\x00" in sample or controls > len(sample) // 100:
+        raise AnnexRejected("El archivo no es de texto: tiene bytes de un archivo binario.")
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        position = error.start
+    for encoding, name in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        line = data[:position].count(b"\n") + 1
+        finding = Finding(
+            "encoding",
+            f"línea {line}",
+            f"El archivo no está en UTF-8; se leyó como {name}. Revise los acentos.",
+        )
+        return text, [finding]
+    raise AssertionError("latin-1 decodes any byte")  # pragma: no cover
+
+
+def parse_text(data: bytes | str, *, catalogue: AreaCatalogue | None = None) -> AnnexDocument:
+    """Read an annex in the seed's tab-separated layout."""
+    text, findings = decode(data) if isinstance(data, bytes) else (data, [])
+    if not text.strip():
+        raise AnnexRejected("El archivo está vacío.")
+    return _TextReader(catalogue, findings).read(text.splitlines())
+
+
+class _TextReader:
+    def __init__(self, catalogue: AreaCatalogue | None, findings: list[Finding]) -> None:
+        self.catalogue = catalogue
+        self.builder: AnnexBuilder | None = None
+        self.decoding_findings = findings
+        self.preamble: list[tuple[int, str]] = []
+        self.pending_headings: list[tuple[str, str]] = []
+        self.footnote = ""
+        self.prepared: PartialDate | None = None
+        self.prepared_seen = False
+
+    def read(self, lines: list[str]) -> AnnexDocument:
+        after_break = False
+        for number, line in enumerate(lines, start=1):
+            where = f"línea {number}"
+            if not line.strip():
+                after_break = True
+            elif "\t" in line:
+                after_break = self._table_line(line.split("\t"), where, after_break)
+            else:
+                self._text_line(squash(line), number, where)
+        return self._finish(len(lines))
+
+    def _table_line(self, cells: list[str], where: str, after_break: bool) -> bool:
+        """Handle one row; returns whether the next row still follows a page break."""
+        if self.prepared_seen:
+            raise AnnexRejected(f"{where}: hay filas después de la «Fecha de Elaboración».")
+        annex = format_for_header(cells)
+        if annex is not None:
+            self._header(annex, where)
+            return after_break  # the header repeated atop a page keeps the break open
+        if self.builder is None:
+            if fold(cells[0]).rstrip(".") == "no":
+                raise AnnexRejected(_wrong_columns(cells, where))
+            raise AnnexRejected(f"{where}: hay una fila de datos antes del encabezado de columnas.")
+        width = len(self.builder.annex.columns)
+        if len(cells) != width:
+            raise AnnexRejected(
+                f"{where}: la fila tiene {len(cells)} celdas y el "
+                f"{self.builder.annex.annex_line.split('.')[0]} tiene {width}; "
+                "el archivo puede estar truncado o tener columnas de más."
+            )
+        row = RawRow(
+            {c.key: t.strip() for c, t in zip(self.builder.annex.columns, cells, strict=True)},
+            where,
+        )
+        self.builder.add_row(row, after_page_break=after_break)
+        return False
+
+    def _header(self, annex: AnnexFormat, where: str) -> None:
+        if self.builder is None:
+            self.builder = AnnexBuilder(annex, self.catalogue)
+            self.builder.findings.extend(self.decoding_findings)
+        elif self.builder.annex is not annex:
+            raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad del archivo.")
+        for heading, heading_where in self.pending_headings:
+            self.builder.start_section(heading, heading_where)
+        self.pending_headings.clear()
+
+    def _text_line(self, line: str, number: int, where: str) -> None:
+        if self.prepared_seen:
+            raise AnnexRejected(f"{where}: hay texto después de la «Fecha de Elaboración».")
+        if read_cycle_heading(line) is not None:
+            self.pending_headings.append((line, where))
+        elif line.startswith(FOOTNOTE_MARKER):
+            self.footnote = line
+        elif (prepared := _PREPARED.match(line)) is not None:
+            self._prepared(prepared["date"], where)
+        elif self.builder is None and not self.pending_headings:
+            self.preamble.append((number, line))
+        elif self.builder is not None:
+            self.builder.note(
+                "ignored_line", where, f"Texto fuera de la tabla, no se leyó: «{line[:60]}»."
+            )
+        else:
+            raise AnnexRejected(
+                f"{where}: se esperaba el encabezado de columnas y hay «{line[:60]}»."
+            )
+
+    def _prepared(self, text: str, where: str) -> None:
+        self.prepared_seen = True
+        reading = read_date(text)
+        self.prepared = reading.date
+        if reading.date is None and self.builder is not None:
+            self.builder.note(
+                "date_not_understood", where, f"No se entendió la fecha de elaboración «{text}»."
+            )
+
+    def _finish(self, line_count: int) -> AnnexDocument:
+        if self.builder is None:
+            raise AnnexRejected(
+                "No se encontró la tabla del anexo: falta la fila de encabezado con las columnas "
+                "«No.», «Aspecto Susceptible de Mejora», «Actividades»…"
+            )
+        if self.pending_headings:
+            heading, where = self.pending_headings[0]
+            raise AnnexRejected(
+                f"{where}: el encabezado «{heading}» no tiene tabla; el archivo parece truncado."
+            )
+        if not self.prepared_seen:
+            raise AnnexRejected(
+                f"El archivo termina en la línea {line_count} sin la «Fecha de Elaboración»: "
+                "parece truncado."
+            )
+        title, institution, program, annex_line = self._preamble()
+        return self.builder.build(
+            title=title,
+            institution=institution,
+            program=program,
+            annex_line=annex_line,
+            prepared=self.prepared,
+            footnote=self.footnote,
+        )
+
+    def _preamble(self) -> tuple[str, str, str, str]:
+        lines = [line for _, line in self.preamble]
+        annex_index = next(
+            (i for i, line in enumerate(lines) if fold(line).startswith("anexo")), None
+        )
+        if annex_index is None or annex_index < 3:
+            raise AnnexRejected(
+                "Falta el encabezado del anexo: antes de la tabla deben ir el título, la "
+                "dependencia, el programa y la línea «Anexo …»."
+            )
+        title = " ".join(lines[: annex_index - 2])
+        return title, lines[annex_index - 2], lines[annex_index - 1], lines[annex_index]
+
+
+def _wrong_columns(cells: list[str], where: str) -> str:
+    expected = next(iter(FORMATS.values()))
+    found = {heading_key(c) for c in cells if c.strip()}
+    missing = [
+        h.rstrip(f" {FOOTNOTE_MARKER}") for h in expected.headings() if heading_key(h) not in found
+    ]
+    known = {heading_key(h) for h in expected.headings()}
+    extra = [c.strip() for c in cells if c.strip() and heading_key(c) not in known]
+    parts = [f"{where}: las columnas no son las del {expected.annex_line}."]
+    if missing:
+        parts.append("Faltan: " + ", ".join(f"«{m}»" for m in missing) + ".")
+    if extra:
+        parts.append("Sobran: " + ", ".join(f"«{e}»" for e in extra) + ".")
+    if not missing and not extra:
+        parts.append("Están en otro orden.")
+    return " ".join(parts)

@@ -1,0 +1,18 @@
+"""Comparing Spanish words as people mean them: accents, case and spacing aside."""
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def squash(text: str) -> str:
+    """Collapse every run of whitespace (tabs, newlines, non-breaking spaces) to one space."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """A key for comparison: no accents, no case, single spaces ('Área ' == 'area')."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return squash(bare).casefold()
