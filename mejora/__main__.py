@@ -1,0 +1,3 @@
+from mejora.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,193 @@
+"""`mejora`: the one command. It parses arguments and calls services; no rule lives here."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+EXIT_OK, EXIT_INTERNAL, EXIT_REJECTED = 0, 1, 2
+FORMATS_BY_SUFFIX = {".txt": "txt", ".tsv": "txt", ".tab": "txt"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mejora.settings")
+    import django
+
+    django.setup()
+    return args.handler(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mejora",
+        description="Seguimiento a Aspectos Susceptibles de Mejora.",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMANDO")
+
+    demo = commands.add_parser("demo", help="base de datos de demostración con el anexo de muestra")
+    demo.add_argument("--addr", default="127.0.0.1:8000", help="dirección donde servir")
+    demo.add_argument("--no-serve", action="store_true", help="preparar sin servir")
+    demo.set_defaults(handler=_demo)
+
+    serve = commands.add_parser("serve", help="servir con un servidor WSGI de producción")
+    serve.add_argument("--bind", default="127.0.0.1:8000")
+    serve.add_argument("--workers", type=int, default=2)
+    serve.set_defaults(handler=_serve)
+
+    read = commands.add_parser("import", help="leer un anexo heredado")
+    read.add_argument("file", type=Path, metavar="ARCHIVO")
+    read.add_argument("--format", choices=sorted(set(FORMATS_BY_SUFFIX.values())))
+    read.add_argument("--dry-run", action="store_true", help="leer y reportar sin escribir")
+    read.add_argument("--json", action="store_true", help="resumen en JSON")
+    read.set_defaults(handler=_import)
+
+    status = commands.add_parser("status", help="conteos por estado de ASM y actividades")
+    status.add_argument("--as-of", type=_date, default=None, metavar="AAAA-MM-DD")
+    status.add_argument("--program", help="nombre o clave del programa")
+    status.add_argument("--institution", help="nombre o siglas de la dependencia")
+    status.add_argument("--cycle", type=int, help="año del mecanismo, p. ej. 2008")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_status)
+
+    manage = commands.add_parser("manage", help="cualquier comando de administración de Django")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(handler=_manage)
+    return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}» no es una fecha AAAA-MM-DD") from None
+
+
+def _import(args: argparse.Namespace) -> int:
+    from mejora.annex.document import AnnexRejected
+    from mejora.followup.services.imports import annex_import, annex_read, file_sha256
+
+    try:
+        file_format = args.format or _format_of(args.file)
+        data = _read_file(args.file)
+        document = annex_read(data, file_format=file_format)
+        summary = annex_import(
+            document=document,
+            file_name=args.file.name,
+            sha256=file_sha256(data),
+            file_format=file_format,
+            dry_run=args.dry_run,
+            actor=None,
+            source=f"importación de {args.file.name} por {getpass.getuser()} (línea de comandos)",
+        )
+    except AnnexRejected as rejection:
+        print(f"Archivo rechazado: {rejection}\nNo se escribió nada.", file=sys.stderr)
+        return EXIT_REJECTED
+    except Exception:
+        traceback.print_exc()
+        print("Error interno al importar; no se escribió nada.", file=sys.stderr)
+        return EXIT_INTERNAL
+    if args.json:
+        print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    doc = summary.document
+    print(f"{doc.annex} · {doc.program} · {doc.institution}")
+    print(
+        f"Leídos: {doc.aspect_count()} ASM y {doc.activity_count()} actividades "
+        f"en {len(doc.sections)} ciclos."
+    )
+    print(f"Hallazgos ({len(summary.findings)}):")
+    for finding in summary.findings:
+        print(f"  - [{finding.where}] {finding.text}")
+    if args.dry_run:
+        print(
+            f"Prueba sin escribir: se crearían {summary.created} registros "
+            f"y se cambiarían {summary.updated}."
+        )
+    elif summary.already_imported:
+        print("Sin cambios: este archivo ya estaba importado.")
+    else:
+        print(f"Importado: {summary.created} registros nuevos, {summary.updated} cambiados.")
+    return EXIT_OK
+
+
+def _format_of(path: Path) -> str:
+    from mejora.annex.document import AnnexRejected
+
+    file_format = FORMATS_BY_SUFFIX.get(path.suffix.lower())
+    if file_format is None:
+        raise AnnexRejected(
+            f"No se reconoce el formato de «{path.name}» por su extensión; indíquelo con --format."
+        )
+    return file_format
+
+
+def _read_file(path: Path) -> bytes:
+    from mejora.annex.document import AnnexRejected
+
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise AnnexRejected(f"No existe el archivo «{path}».") from None
+    except IsADirectoryError:
+        raise AnnexRejected(f"«{path}» es una carpeta, no un archivo.") from None
+    except PermissionError:
+        raise AnnexRejected(f"No hay permiso para leer «{path}».") from None
+
+
+def _status(args: argparse.Namespace) -> int:
+    from mejora.followup.selectors import scoped_aspects, status_counts
+    from mejora.followup.status import STATUS_ORDER
+
+    as_of = args.as_of or dt.date.today()
+    aspects = scoped_aspects(institution=args.institution, program=args.program, cycle=args.cycle)
+    counts = status_counts(aspects, as_of)
+    if args.json:
+        print(json.dumps(counts, ensure_ascii=False))
+        return EXIT_OK
+    print(f"Estado al {as_of.isoformat()}")
+    print(f"{'':14}{'ASM':>8}{'Actividades':>14}")
+    for status in ("total", *(s.value for s in STATUS_ORDER)):
+        label = "Total" if status == "total" else next(s.label for s in STATUS_ORDER if s == status)
+        print(f"{label:14}{counts['aspects'][status]:>8}{counts['activities'][status]:>14}")
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    from mejora.demo import demo_prepare
+
+    call_command("migrate", verbosity=0)
+    prepared = demo_prepare()
+    print(prepared.describe())
+    if args.no_serve:
+        return EXIT_OK
+    print(f"\nMejora en http://{args.addr}/ (Ctrl+C para detener)")
+    call_command("runserver", args.addr, use_reloader=False)
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    command = [
+        sys.executable, "-m", "gunicorn", "mejora.wsgi:application",
+        "--bind", args.bind, "--workers", str(args.workers),
+    ]  # fmt: skip
+    os.execv(sys.executable, command)
+    return EXIT_INTERNAL  # pragma: no cover - execv does not return
+
+
+def _manage(args: argparse.Namespace) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["mejora manage", *args.rest])
+    return EXIT_OK

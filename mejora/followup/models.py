@@ -1,0 +1,527 @@
+"""The follow-up record: programs, their ASM, the activities, and progress at every cut."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from mejora.annex.document import PartialDate, Precision
+
+
+class PartialDateAttribute:
+    """One partial date kept in three columns: `<name>_on`, `<name>_precision`, `<name>_text`.
+
+    The date column holds the start of the period so the database can sort and filter it;
+    the precision says how much of it is known and the text how it was written.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: models.Model | None, owner: type) -> PartialDate | None:
+        if obj is None:
+            return self  # type: ignore[return-value]
+        date: dt.date | None = getattr(obj, f"{self.name}_on")
+        if date is None:
+            return None
+        precision = Precision(getattr(obj, f"{self.name}_precision"))
+        return PartialDate.of(date, precision, getattr(obj, f"{self.name}_text"))
+
+    def __set__(self, obj: models.Model, value: PartialDate | None) -> None:
+        setattr(obj, f"{self.name}_on", value.start if value else None)
+        setattr(obj, f"{self.name}_precision", value.precision.value if value else "")
+        setattr(obj, f"{self.name}_text", value.text if value else "")
+
+
+class PrecisionChoices(models.TextChoices):
+    DAY = "day", _("día")
+    MONTH = "month", _("mes")
+    YEAR = "year", _("año")
+
+
+def _partial_date_fields(label: str) -> tuple[models.Field, models.Field, models.Field]:
+    return (
+        models.DateField(_(label), null=True, blank=True),
+        models.CharField(
+            _("precisión de la fecha"), max_length=5, choices=PrecisionChoices, blank=True
+        ),
+        models.CharField(_("fecha como se escribió"), max_length=200, blank=True),
+    )
+
+
+class Institution(models.Model):
+    name = models.CharField(_("nombre"), max_length=300, unique=True)
+    acronym = models.CharField(_("siglas"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("dependencia o entidad")
+        verbose_name_plural = _("dependencias y entidades")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Program(models.Model):
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="programs",
+        verbose_name=_("dependencia"),
+    )
+    name = models.CharField(_("nombre"), max_length=300)
+    key = models.CharField(_("clave presupuestaria"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("programa")
+        verbose_name_plural = _("programas")
+        ordering = ["institution__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "name"], name="program_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.name}".strip()
+
+
+class Area(models.Model):
+    """An administrative unit; several spellings (acronym, aliases such as 'DGEMPS.') name it."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="areas", verbose_name=_("dependencia")
+    )
+    name = models.CharField(_("nombre"), max_length=300)
+    acronym = models.CharField(_("siglas"), max_length=30, blank=True)
+    aliases = models.JSONField(_("otras formas de escribirla"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("área")
+        verbose_name_plural = _("áreas")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "name"], name="area_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.name} ({self.acronym})"
+            if self.acronym and self.acronym != self.name
+            else self.name
+        )
+
+
+class Cycle(models.Model):
+    """A mechanism year and the period of evaluations it follows: 'Mecanismo 2008', 2007-2008."""
+
+    mechanism_year = models.PositiveSmallIntegerField(_("año del mecanismo"))
+    evaluation_period = models.CharField(_("periodo de evaluaciones"), max_length=20)
+    heading = models.CharField(_("encabezado"), max_length=300)
+
+    class Meta:
+        verbose_name = _("ciclo del mecanismo")
+        verbose_name_plural = _("ciclos del mecanismo")
+        ordering = ["mechanism_year", "evaluation_period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mechanism_year", "evaluation_period"], name="cycle_unique_year_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_period} (Mecanismo {self.mechanism_year})"
+
+
+class Evaluation(models.Model):
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("programa")
+    )
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("ciclo")
+    )
+    kind = models.CharField(_("tipo de evaluación"), max_length=120)
+    year = models.PositiveSmallIntegerField(_("año"), null=True, blank=True)
+    evaluator = models.CharField(_("evaluador externo"), max_length=300, blank=True)
+    report_title = models.CharField(_("informe"), max_length=500, blank=True)
+    report_url = models.URLField(_("liga al informe"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("evaluación externa")
+        verbose_name_plural = _("evaluaciones externas")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year or ''}".strip()
+
+
+class Recommendation(models.Model):
+    class Position(models.TextChoices):
+        ATTENDED = "attended", _("se atiende")
+        PARTIAL = "partial", _("se atiende parcialmente")
+        NOT_ATTENDED = "not_attended", _("no se atiende")
+
+    evaluation = models.ForeignKey(
+        Evaluation,
+        on_delete=models.CASCADE,
+        related_name="recommendations",
+        verbose_name=_("evaluación"),
+    )
+    text = models.TextField(_("hallazgo o recomendación"))
+    position = models.CharField(_("posición institucional"), max_length=20, choices=Position)
+    reason = models.TextField(_("razón"), blank=True)
+
+    class Meta:
+        verbose_name = _("recomendación")
+        verbose_name_plural = _("recomendaciones")
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Classification(models.TextChoices):
+    SPECIFIC = "especifico", _("específico")
+    INSTITUTIONAL = "institucional", _("institucional")
+    INTERINSTITUTIONAL = "interinstitucional", _("interinstitucional")
+    INTERGOVERNMENTAL = "intergubernamental", _("intergubernamental")
+
+
+class Aspect(models.Model):
+    """An Aspecto Susceptible de Mejora, matched across imports by program, cycle and number."""
+
+    class Priority(models.TextChoices):
+        VERY_HIGH = "muy_alta", _("muy alta")
+        HIGH = "alta", _("alta")
+        MEDIUM = "media", _("media")
+        LOW = "baja", _("baja")
+
+    class ChangeKind(models.TextChoices):
+        CORRECT = "corregir", _("corregir actividades o procesos")
+        MODIFY_SUPPORT = "modificar_apoyos", _("modificar apoyos")
+        REORIENT = "reorientacion", _("reorientación sustancial")
+        ADD_OR_RELOCATE = "adicionar_reubicar", _("adicionar o reubicar")
+        SUSPEND = "suspender", _("suspender")
+
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="aspects", verbose_name=_("programa")
+    )
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="aspects", verbose_name=_("ciclo")
+    )
+    number = models.CharField(_("número"), max_length=20)
+    text = models.TextField(_("aspecto susceptible de mejora, como se escribió"))
+    theme = models.CharField(_("tema"), max_length=120, blank=True)
+    statement = models.TextField(_("enunciado"))
+    classification = models.CharField(_("tipo por actor"), max_length=20, choices=Classification)
+    priority = models.CharField(_("prioridad"), max_length=10, choices=Priority, blank=True)
+    change_kind = models.CharField(
+        _("tipo de cambio logrado"), max_length=20, choices=ChangeKind, blank=True
+    )
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("evaluación")
+    )
+    recommendation = models.ForeignKey(
+        Recommendation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("recomendación"),
+    )
+    version = models.PositiveIntegerField(_("versión"), default=1)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modificado"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("aspecto susceptible de mejora")
+        verbose_name_plural = _("aspectos susceptibles de mejora")
+        ordering = ["cycle__mechanism_year", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "cycle", "number"], name="aspect_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"ASM {self.cycle.mechanism_year}/{self.number}"
+
+
+class AspectLink(models.Model):
+    """One ASM continues or duplicates another (the seed's 2010 ASM 4 and 6)."""
+
+    class Kind(models.TextChoices):
+        CONTINUES = "continues", _("continúa a")
+        DUPLICATES = "duplicates", _("duplica a")
+
+    aspect = models.ForeignKey(
+        Aspect, on_delete=models.CASCADE, related_name="links", verbose_name=_("ASM")
+    )
+    related = models.ForeignKey(
+        Aspect,
+        on_delete=models.CASCADE,
+        related_name="linked_from",
+        verbose_name=_("ASM relacionado"),
+    )
+    kind = models.CharField(_("relación"), max_length=12, choices=Kind)
+    note = models.TextField(_("nota"), blank=True)
+
+    class Meta:
+        verbose_name = _("relación entre ASM")
+        verbose_name_plural = _("relaciones entre ASM")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["aspect", "related", "kind"], name="aspect_link_unique"
+            ),
+            models.CheckConstraint(condition=~Q(aspect=F("related")), name="aspect_link_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aspect} {self.get_kind_display()} {self.related}"
+
+
+class Activity(models.Model):
+    aspect = models.ForeignKey(
+        Aspect, on_delete=models.CASCADE, related_name="activities", verbose_name=_("ASM")
+    )
+    order = models.PositiveSmallIntegerField(_("orden"))
+    text = models.TextField(_("actividad"))
+    due_on, due_precision, due_text = _partial_date_fields("fecha de término")
+    due = PartialDateAttribute("due")
+    expected_results = models.TextField(_("resultados esperados"), blank=True)
+    deliverable = models.TextField(_("producto y/o evidencia"), blank=True)
+    areas = models.ManyToManyField(Area, through="ActivityArea", verbose_name=_("áreas"))
+    version = models.PositiveIntegerField(_("versión"), default=1)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modificado"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("actividad")
+        verbose_name_plural = _("actividades")
+        ordering = ["aspect_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["aspect", "order"], name="activity_unique_order"),
+            models.CheckConstraint(condition=Q(order__gte=1), name="activity_order_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aspect} · actividad {self.order}"
+
+
+class ActivityArea(models.Model):
+    """An area's part in an activity: it coordinates or it is responsible ('Realiza: X')."""
+
+    class Role(models.TextChoices):
+        COORDINATING = "coordinating", _("coordinadora")
+        RESPONSIBLE = "responsible", _("responsable")
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="area_roles", verbose_name=_("actividad")
+    )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, verbose_name=_("área"))
+    role = models.CharField(_("papel"), max_length=12, choices=Role)
+    position = models.PositiveSmallIntegerField(_("posición"))
+    note = models.CharField(_("nota del papel"), max_length=40, blank=True)
+    written_as = models.CharField(_("como se escribió"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("área de una actividad")
+        verbose_name_plural = _("áreas de las actividades")
+        ordering = ["activity_id", "role", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "role", "position"], name="activity_area_unique_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.written_as or self.area} ({self.get_role_display()})"
+
+
+class Cut(models.Model):
+    """A reporting cut (corte), e.g. 'marzo 2012': progress is reported as of its date."""
+
+    date = models.DateField(_("fecha del corte"), unique=True)
+    name = models.CharField(_("nombre"), max_length=60)
+
+    class Meta:
+        verbose_name = _("corte")
+        verbose_name_plural = _("cortes")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgressReport(models.Model):
+    """How far an activity had come at a cut; moves draft → submitted → validated."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("borrador")
+        SUBMITTED = "submitted", _("enviado")
+        VALIDATED = "validated", _("validado")
+        RETURNED = "returned", _("devuelto")
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="reports", verbose_name=_("actividad")
+    )
+    cut = models.ForeignKey(
+        Cut, on_delete=models.PROTECT, related_name="reports", verbose_name=_("corte")
+    )
+    percent = models.PositiveSmallIntegerField(_("porcentaje de avance"), null=True, blank=True)
+    justification = models.TextField(_("porcentaje de avance y justificación"), blank=True)
+    concluded_on, concluded_precision, concluded_text = _partial_date_fields("fecha de conclusión")
+    concluded = PartialDateAttribute("concluded")
+    proof_text = models.TextField(_("identificación del documento probatorio"), blank=True)
+    observations = models.TextField(_("observaciones"), blank=True)
+    state = models.CharField(_("estado"), max_length=10, choices=State, default=State.DRAFT)
+    return_reason = models.TextField(_("motivo de la devolución"), blank=True)
+    version = models.PositiveIntegerField(_("versión"), default=1)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modificado"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reporte de avance")
+        verbose_name_plural = _("reportes de avance")
+        ordering = ["activity_id", "cut__date"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "cut"], name="report_unique_cut"),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__gte=0, percent__lte=100),
+                name="report_percent_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity} · {self.cut}"
+
+
+class Replanning(models.Model):
+    """A justified change of what was committed; the history of promises is part of the record."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="replannings", verbose_name=_("actividad")
+    )
+    cut = models.ForeignKey(
+        Cut, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("corte")
+    )
+    previous_due_on, previous_due_precision, previous_due_text = _partial_date_fields(
+        "fecha anterior"
+    )
+    previous_due = PartialDateAttribute("previous_due")
+    new_due_on, new_due_precision, new_due_text = _partial_date_fields("nueva fecha")
+    new_due = PartialDateAttribute("new_due")
+    justification = models.TextField(_("justificación"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("registró"),
+    )
+    created_at = models.DateTimeField(_("registrado"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("replanteamiento")
+        verbose_name_plural = _("replanteamientos")
+        ordering = ["activity_id", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(justification=""), name="replanning_needs_justification"
+            ),
+            models.CheckConstraint(
+                condition=Q(new_due_on__isnull=False), name="replanning_needs_new_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity} → {self.new_due_text}"
+
+
+class Evidence(models.Model):
+    """A documento probatorio: a file (hashed) or a link, attached to a progress report."""
+
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("reporte")
+    )
+    name = models.CharField(_("nombre del archivo"), max_length=300)
+    url = models.URLField(_("liga"), max_length=500, blank=True)
+    file = models.FileField(_("archivo"), upload_to="evidencia/%Y/", blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("tamaño en bytes"), null=True, blank=True)
+    content_type = models.CharField(_("tipo"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("documento probatorio")
+        verbose_name_plural = _("documentos probatorios")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AnnexImport(models.Model):
+    """One file read into the record: what it was, who brought it, and what was found in it."""
+
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="imports", verbose_name=_("programa")
+    )
+    cut = models.ForeignKey(
+        Cut, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("corte")
+    )
+    file_name = models.CharField(_("archivo"), max_length=300)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    file_format = models.CharField(_("formato"), max_length=10)
+    annex_kind = models.CharField(_("tipo de anexo"), max_length=40)
+    aspects = models.PositiveIntegerField(_("ASM leídos"))
+    activities = models.PositiveIntegerField(_("actividades leídas"))
+    changes = models.PositiveIntegerField(_("registros cambiados"), default=0)
+    findings = models.JSONField(_("hallazgos de la lectura"), default=list)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("importó"),
+    )
+    imported_at = models.DateTimeField(_("importado"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("importación de anexo")
+        verbose_name_plural = _("importaciones de anexos")
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.imported_at:%Y-%m-%d %H:%M})"
+
+
+class ChangeRecord(models.Model):
+    """Every change to the record: who, when, what it was before and after."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("alta")
+        UPDATE = "update", _("cambio")
+        DELETE = "delete", _("baja")
+
+    at = models.DateTimeField(_("cuándo"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("quién"),
+    )
+    action = models.CharField(_("acción"), max_length=6, choices=Action)
+    model = models.CharField(_("tipo de registro"), max_length=60)
+    object_id = models.CharField(_("identificador"), max_length=40)
+    object_repr = models.CharField(_("registro"), max_length=300)
+    before = models.JSONField(_("antes"), null=True, blank=True)
+    after = models.JSONField(_("después"), null=True, blank=True)
+    source = models.CharField(_("origen"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("cambio registrado")
+        verbose_name_plural = _("bitácora de cambios")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["model", "object_id"], name="change_object")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_repr}"

@@ -1,0 +1,220 @@
+"""Reads with rules: the record at a date, by program, with its status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from mejora.annex.document import PartialDate, Precision
+from mejora.followup.models import (
+    Activity,
+    ActivityArea,
+    AnnexImport,
+    Aspect,
+    Cycle,
+    Program,
+    ProgressReport,
+    Replanning,
+)
+from mejora.followup.status import (
+    STATUS_ORDER,
+    Status,
+    activity_status,
+    aspect_progress,
+    aspect_status,
+    days_late,
+)
+
+
+@dataclass(frozen=True)
+class ActivityFacts:
+    """What the status rules need to know of one activity at a date."""
+
+    percent: int | None
+    due: PartialDate | None
+    replanned: tuple[PartialDate, ...]
+
+    def status(self, as_of: dt.date) -> Status:
+        return activity_status(
+            percent=self.percent, due=self.due, replanned=self.replanned, as_of=as_of
+        )
+
+
+def _partial(date: dt.date | None, precision: str, text: str) -> PartialDate | None:
+    return PartialDate.of(date, Precision(precision), text) if date else None
+
+
+def activity_facts(activities: QuerySet[Activity], as_of: dt.date) -> dict[int, ActivityFacts]:
+    """Latest validated percent at or before the date, and the replanned due dates, by id.
+
+    Three queries whatever the number of activities.
+    """
+    ids = activities.values("id")
+    percents: dict[int, int | None] = {}
+    reports = (
+        ProgressReport.objects.filter(
+            activity_id__in=ids, state=ProgressReport.State.VALIDATED, cut__date__lte=as_of
+        )
+        .order_by("activity_id", "cut__date")
+        .values_list("activity_id", "percent")
+    )
+    for activity_id, percent in reports:
+        percents[activity_id] = percent  # ordered by cut: the last one is the latest
+    replanned: dict[int, list[PartialDate]] = defaultdict(list)
+    replannings = (
+        Replanning.objects.filter(activity_id__in=ids)
+        .filter(Q(cut__isnull=True) | Q(cut__date__lte=as_of))
+        .order_by("activity_id", "created_at", "id")
+        .values_list("activity_id", "new_due_on", "new_due_precision", "new_due_text")
+    )
+    for activity_id, date, precision, text in replannings:
+        replanned[activity_id].append(_partial(date, precision, text))
+    return {
+        row["id"]: ActivityFacts(
+            percents.get(row["id"]),
+            _partial(row["due_on"], row["due_precision"], row["due_text"]),
+            tuple(replanned.get(row["id"], ())),
+        )
+        for row in activities.values("id", "due_on", "due_precision", "due_text")
+    }
+
+
+def scoped_aspects(
+    *,
+    programs: QuerySet[Program] | None = None,
+    institution: str | None = None,
+    program: str | None = None,
+    cycle: int | None = None,
+) -> QuerySet[Aspect]:
+    """ASM narrowed by the options of `mejora status` (names, acronyms or budget keys)."""
+    aspects = Aspect.objects.all()
+    if programs is not None:
+        aspects = aspects.filter(program__in=programs)
+    if institution:
+        aspects = aspects.filter(
+            Q(program__institution__name__iexact=institution)
+            | Q(program__institution__acronym__iexact=institution)
+        )
+    if program:
+        aspects = aspects.filter(Q(program__name__iexact=program) | Q(program__key__iexact=program))
+    if cycle:
+        aspects = aspects.filter(cycle__mechanism_year=cycle)
+    return aspects
+
+
+def status_counts(aspects: QuerySet[Aspect], as_of: dt.date) -> dict:
+    """Counts by status of the ASM in scope and their activities, as `mejora status` prints."""
+    activities = Activity.objects.filter(aspect__in=aspects)
+    facts = activity_facts(activities, as_of)
+    by_aspect: dict[int, list[int]] = {pk: [] for pk in aspects.values_list("pk", flat=True)}
+    for activity_id, aspect_id in activities.values_list("id", "aspect_id"):
+        by_aspect[aspect_id].append(activity_id)
+    activity_counts = _empty_counts()
+    aspect_counts = _empty_counts()
+    for ids in by_aspect.values():
+        statuses = [facts[i].status(as_of) for i in ids]
+        for status in statuses:
+            activity_counts[status.value] += 1
+        progress = aspect_progress(facts[i].percent for i in ids)
+        aspect_counts[aspect_status(statuses, progress).value] += 1
+    activity_counts["total"] = len(facts)
+    aspect_counts["total"] = len(by_aspect)
+    return {"as_of": as_of.isoformat(), "aspects": aspect_counts, "activities": activity_counts}
+
+
+def _empty_counts() -> dict[str, int]:
+    return {"total": 0, **{status.value: 0 for status in STATUS_ORDER}}
+
+
+@dataclass
+class ActivityRow:
+    activity: Activity
+    coordinating: list[ActivityArea]
+    responsible: list[ActivityArea]
+    report: ProgressReport | None
+    status: Status
+    days_late: int
+
+
+@dataclass
+class AspectBlock:
+    aspect: Aspect
+    progress: float
+    status: Status
+    activities: list[ActivityRow] = field(default_factory=list)
+
+
+@dataclass
+class CycleBlock:
+    cycle: Cycle
+    aspects: list[AspectBlock] = field(default_factory=list)
+
+
+@dataclass
+class ProgramOverview:
+    program: Program
+    as_of: dt.date
+    cycles: list[CycleBlock]
+    latest_import: AnnexImport | None
+
+
+def program_as_of_date(program: Program) -> dt.date:
+    """The date a program's record is shown at: its latest cut, else today."""
+    latest = (
+        ProgressReport.objects.filter(activity__aspect__program=program)
+        .order_by("-cut__date")
+        .values_list("cut__date", flat=True)
+        .first()
+    )
+    return latest or dt.date.today()
+
+
+def program_overview(program: Program, as_of: dt.date) -> ProgramOverview:
+    """Cycles → ASM → activities with their areas, latest validated report and status."""
+    reports = ProgressReport.objects.filter(
+        state=ProgressReport.State.VALIDATED, cut__date__lte=as_of
+    ).order_by("cut__date")
+    activities = Activity.objects.filter(aspect__program=program)
+    facts = activity_facts(activities, as_of)
+    aspects = (
+        Aspect.objects.filter(program=program)
+        .select_related("cycle")
+        .order_by("cycle__mechanism_year", "cycle__evaluation_period", "id")
+        .prefetch_related(
+            Prefetch(
+                "activities",
+                queryset=Activity.objects.order_by("order").prefetch_related(
+                    Prefetch("area_roles", queryset=ActivityArea.objects.select_related("area")),
+                    Prefetch("reports", queryset=reports, to_attr="validated_reports"),
+                ),
+            )
+        )
+    )
+    cycles: dict[int, CycleBlock] = {}
+    for aspect in aspects:
+        rows = []
+        for activity in aspect.activities.all():
+            roles = list(activity.area_roles.all())
+            fact = facts[activity.pk]
+            rows.append(
+                ActivityRow(
+                    activity=activity,
+                    coordinating=[r for r in roles if r.role == ActivityArea.Role.COORDINATING],
+                    responsible=[r for r in roles if r.role == ActivityArea.Role.RESPONSIBLE],
+                    report=activity.validated_reports[-1] if activity.validated_reports else None,
+                    status=fact.status(as_of),
+                    days_late=days_late(
+                        percent=fact.percent, due=fact.due, replanned=fact.replanned, as_of=as_of
+                    ),
+                )
+            )
+        progress = aspect_progress(facts[r.activity.pk].percent for r in rows)
+        block = AspectBlock(
+            aspect, progress, aspect_status([r.status for r in rows], progress), rows
+        )
+        cycles.setdefault(aspect.cycle_id, CycleBlock(aspect.cycle)).aspects.append(block)
+    latest_import = AnnexImport.objects.filter(program=program).first()
+    return ProgramOverview(program, as_of, list(cycles.values()), latest_import)

@@ -1,0 +1,1 @@
+"""Writes to the follow-up record. Each service owns its transaction and its history rows."""

@@ -1,0 +1,371 @@
+"""Reading a legacy annex into the record: all or nothing, and idempotent.
+
+ASM are matched by program + cycle + number and activities by their order within the ASM,
+so importing the same document twice changes nothing. Progress goes to the cut of the
+annex's preparation date; an imported annex is an official document, so its progress is
+recorded as validated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+
+from mejora.annex.areas import area_key
+from mejora.annex.dates import MONTH_NAMES
+from mejora.annex.document import (
+    ActivityEntry,
+    AnnexDocument,
+    AnnexRejected,
+    AreaCell,
+    Finding,
+    PartialDate,
+)
+from mejora.annex.parsers.text import parse_text
+from mejora.followup.history import change_record, snapshot
+from mejora.followup.models import (
+    Activity,
+    ActivityArea,
+    AnnexImport,
+    Area,
+    Aspect,
+    ChangeRecord,
+    Cut,
+    Cycle,
+    Institution,
+    Program,
+    ProgressReport,
+)
+from mejora.followup.services.catalogue import catalogue_for
+
+Parser = Callable[..., AnnexDocument]
+PARSERS: dict[str, Parser] = {"txt": parse_text}
+
+
+def annex_read(data: bytes, *, file_format: str = "txt") -> AnnexDocument:
+    """Parse a file, splitting area cells against its institution's catalogue when known."""
+    parse = PARSERS.get(file_format)
+    if parse is None:
+        known = ", ".join(sorted(PARSERS))
+        raise AnnexRejected(f"No se leen archivos «{file_format}»; los formatos son: {known}.")
+    document = parse(data)
+    institution = Institution.objects.filter(name=document.institution).first()
+    catalogue = catalogue_for(institution)
+    if len(catalogue):
+        # The first reading only told us whose annex it is.
+        document = parse(data, catalogue=catalogue)
+    return document
+
+
+@dataclass
+class ImportSummary:
+    document: AnnexDocument
+    program: Program
+    created: int = 0
+    updated: int = 0
+    already_imported: bool = False
+    record: AnnexImport | None = None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.document.findings
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "aspects": self.document.aspect_count(),
+            "activities": self.document.activity_count(),
+            "created": self.created,
+            "updated": self.updated,
+            "already_imported": self.already_imported,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@transaction.atomic
+def annex_import(
+    *,
+    document: AnnexDocument,
+    file_name: str,
+    sha256: str,
+    file_format: str,
+    actor: Any = None,
+    source: str = "",
+    dry_run: bool = False,
+) -> ImportSummary:
+    """Write the document into the record; with dry_run, report what would change and undo."""
+    loader = _Loader(document, actor=actor, source=source or f"importación de {file_name}")
+    summary = loader.load()
+    if dry_run:
+        transaction.set_rollback(True)
+        return summary
+    summary.already_imported = (
+        not loader.changes
+        and AnnexImport.objects.filter(program=summary.program, sha256=sha256).exists()
+    )
+    if not summary.already_imported:
+        record = AnnexImport(
+            program=summary.program,
+            cut=loader.cut,
+            file_name=file_name[:300],
+            sha256=sha256,
+            file_format=file_format,
+            annex_kind=document.kind,
+            aspects=document.aspect_count(),
+            activities=document.activity_count(),
+            changes=len(loader.changes),
+            findings=[f.as_dict() for f in document.findings],
+            imported_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record.full_clean()
+        record.save()
+        summary.record = record
+    ChangeRecord.objects.bulk_create(loader.changes)
+    return summary
+
+
+def cut_name(date: PartialDate) -> str:
+    """'marzo 2012': how evaluation units name a cut."""
+    return f"{MONTH_NAMES[date.end.month - 1]} {date.end.year}"
+
+
+class _Loader:
+    def __init__(self, document: AnnexDocument, *, actor: Any, source: str) -> None:
+        self.document = document
+        self.actor = actor
+        self.source = source
+        self.changes: list[ChangeRecord] = []
+        self.created = 0
+        self.updated = 0
+        self.cut: Cut | None = None
+
+    def load(self) -> ImportSummary:
+        doc = self.document
+        institution = self._get_or_create(Institution, name=doc.institution)
+        program = self._get_or_create(Program, institution=institution, name=doc.program)
+        self.cut = self._cut()
+        self.areas = _AreaIndex(institution, self)
+        aspects = self._aspects(program)
+        activities, fresh = self._activities(aspects)
+        self._area_roles(activities, fresh)
+        self._reports(activities)
+        return ImportSummary(doc, program, created=self.created, updated=self.updated)
+
+    def _cut(self) -> Cut:
+        if self.document.prepared is None:
+            raise AnnexRejected(
+                "El anexo no dice su «Fecha de Elaboración», así que no se sabe a qué corte "
+                "corresponde el avance."
+            )
+        date = self.document.prepared.end
+        return self._get_or_create(
+            Cut, date=date, defaults={"name": cut_name(self.document.prepared)}
+        )
+
+    def _aspects(self, program: Program) -> list[tuple[Aspect, tuple[ActivityEntry, ...]]]:
+        existing = {(a.cycle_id, a.number): a for a in Aspect.objects.filter(program=program)}
+        result = []
+        new: list[Aspect] = []
+        for section in self.document.sections:
+            cycle = self._get_or_create(
+                Cycle,
+                mechanism_year=section.mechanism_year,
+                evaluation_period=section.evaluation_period,
+                defaults={"heading": section.heading},
+            )
+            for entry in section.aspects:
+                values = {
+                    "text": entry.text,
+                    "theme": entry.theme or "",
+                    "statement": entry.statement,
+                    "classification": section.classification,
+                }
+                aspect = existing.get((cycle.pk, entry.number))
+                if aspect is None:
+                    aspect = Aspect(program=program, cycle=cycle, number=entry.number, **values)
+                    new.append(aspect)
+                else:
+                    self._update(aspect, values)
+                result.append((aspect, entry.activities))
+        self._create(Aspect, new)
+        return result
+
+    def _activities(
+        self, aspects: list[tuple[Aspect, tuple[ActivityEntry, ...]]]
+    ) -> tuple[list[tuple[Activity, ActivityEntry]], set[int]]:
+        """The activities, and the ids of those this import created."""
+        ids = [aspect.pk for aspect, _ in aspects]
+        existing = {
+            (a.aspect_id, a.order): a
+            for a in Activity.objects.filter(aspect_id__in=ids).prefetch_related("area_roles")
+        }
+        result = []
+        new: list[Activity] = []
+        for aspect, entries in aspects:
+            for order, entry in enumerate(entries, start=1):
+                activity = existing.get((aspect.pk, order))
+                values = {
+                    "text": entry.text,
+                    "expected_results": entry.expected_results,
+                    "deliverable": entry.deliverable,
+                    **_partial_date_columns("due", entry.due.due, entry.due.text),
+                }
+                if activity is None:
+                    activity = Activity(aspect=aspect, order=order, **values)
+                    new.append(activity)
+                else:
+                    self._update(activity, values)
+                result.append((activity, entry))
+        self._create(Activity, new)
+        return result, {a.pk for a in new}
+
+    def _area_roles(
+        self, activities: list[tuple[Activity, ActivityEntry]], fresh: set[int]
+    ) -> None:
+        new: list[ActivityArea] = []
+        for activity, entry in activities:
+            wanted = [
+                *self._roles(activity, ActivityArea.Role.COORDINATING, entry.coordinating),
+                *self._roles(activity, ActivityArea.Role.RESPONSIBLE, entry.responsible),
+            ]
+            current = [] if activity.pk in fresh else list(activity.area_roles.all())
+            if [_role_key(r) for r in current] == [_role_key(r) for r in wanted]:
+                continue
+            if current:
+                before = {"areas": [_role_key(r) for r in current]}
+                ActivityArea.objects.filter(activity=activity).delete()
+                record = change_record(
+                    action=ChangeRecord.Action.UPDATE,
+                    obj=activity,
+                    actor=self.actor,
+                    before=before,
+                    source=self.source,
+                )
+                record.after = {"areas": [_role_key(r) for r in wanted]}
+                self.changes.append(record)
+            new.extend(wanted)
+        ActivityArea.objects.bulk_create(new)
+
+    def _roles(self, activity: Activity, role: str, cell: AreaCell) -> list[ActivityArea]:
+        return [
+            ActivityArea(
+                activity=activity,
+                area=self.areas.resolve(ref.name),
+                role=role,
+                position=position,
+                note=ref.note,
+                written_as=ref.name,
+            )
+            for position, ref in enumerate(cell.areas, start=1)
+        ]
+
+    def _reports(self, activities: list[tuple[Activity, ActivityEntry]]) -> None:
+        existing = {
+            r.activity_id: r
+            for r in ProgressReport.objects.filter(
+                cut=self.cut, activity_id__in=[a.pk for a, _ in activities]
+            )
+        }
+        new: list[ProgressReport] = []
+        for activity, entry in activities:
+            values = {
+                "percent": entry.percent,
+                "justification": entry.progress.text,
+                "proof_text": entry.proof,
+                "observations": entry.observations,
+                "state": ProgressReport.State.VALIDATED,
+                **_partial_date_columns("concluded", entry.concluded, None),
+            }
+            report = existing.get(activity.pk)
+            if report is None:
+                new.append(ProgressReport(activity=activity, cut=self.cut, **values))
+            else:
+                self._update(report, values)
+        self._create(ProgressReport, new)
+
+    # Generic writes, each with its history row.
+
+    def _get_or_create(self, model: type[models.Model], defaults: dict | None = None, **lookup):
+        obj = model.objects.filter(**lookup).first()
+        if obj is None:
+            obj = model(**lookup, **(defaults or {}))
+            self._create(model, [obj])
+        return obj
+
+    def _create(self, model: type[models.Model], objects: list[models.Model]) -> None:
+        for obj in objects:
+            obj.full_clean(validate_unique=False, validate_constraints=False)
+        model.objects.bulk_create(objects)
+        self.created += len(objects)
+        self.changes.extend(
+            change_record(
+                action=ChangeRecord.Action.CREATE, obj=o, actor=self.actor, source=self.source
+            )
+            for o in objects
+        )
+
+    def _update(self, obj: models.Model, values: dict[str, Any]) -> None:
+        if all(getattr(obj, name) == value for name, value in values.items()):
+            return
+        before = snapshot(obj)
+        for name, value in values.items():
+            setattr(obj, name, value)
+        if hasattr(obj, "version"):
+            obj.version += 1
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+        obj.save()
+        self.updated += 1
+        self.changes.append(
+            change_record(
+                action=ChangeRecord.Action.UPDATE,
+                obj=obj,
+                actor=self.actor,
+                before=before,
+                source=self.source,
+            )
+        )
+
+
+class _AreaIndex:
+    """Areas of one institution by every spelling; names not yet known become new areas."""
+
+    def __init__(self, institution: Institution, loader: _Loader) -> None:
+        self.institution = institution
+        self.loader = loader
+        self.by_key: dict[str, Area] = {}
+        for area in Area.objects.filter(institution=institution).order_by("id"):
+            self._index(area)
+
+    def _index(self, area: Area) -> None:
+        for spelling in (area.name, area.acronym, *area.aliases):
+            if spelling:
+                self.by_key.setdefault(area_key(spelling), area)
+
+    def resolve(self, written: str) -> Area:
+        area = self.by_key.get(area_key(written))
+        if area is None:
+            acronym = written if written.isupper() and " " not in written else ""
+            area = Area(institution=self.institution, name=written, acronym=acronym)
+            self.loader._create(Area, [area])
+            self._index(area)
+        return area
+
+
+def _role_key(role: ActivityArea) -> tuple[str, int, int, str, str]:
+    return (role.role, role.position, role.area_id, role.note, role.written_as)
+
+
+def _partial_date_columns(name: str, value: PartialDate | None, text: str | None) -> dict[str, Any]:
+    """The three columns of a partial date; `text` overrides the date's own (a whole cell)."""
+    return {
+        f"{name}_on": value.start if value else None,
+        f"{name}_precision": value.precision.value if value else "",
+        f"{name}_text": (text if text is not None else value.text) if value or text else "",
+    }

@@ -1,0 +1,11 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from mejora.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("programas/<int:pk>/", views.program_detail, name="program-detail"),
+    path("entrar/", auth_views.LoginView.as_view(), name="login"),
+    path("salir/", auth_views.LogoutView.as_view(), name="logout"),
+]
