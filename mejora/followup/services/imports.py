@@ -301,7 +301,7 @@ class _Loader:
 
     def _create(self, model: type[models.Model], objects: list[models.Model]) -> None:
         for obj in objects:
-            obj.full_clean(validate_unique=False, validate_constraints=False)
+            _validate(obj)
         model.objects.bulk_create(objects)
         self.created += len(objects)
         self.changes.extend(
@@ -319,7 +319,7 @@ class _Loader:
             setattr(obj, name, value)
         if hasattr(obj, "version"):
             obj.version += 1
-        obj.full_clean(validate_unique=False, validate_constraints=False)
+        _validate(obj)
         obj.save()
         self.updated += 1
         self.changes.append(
@@ -356,6 +356,13 @@ class _AreaIndex:
             self.loader._create(Area, [area])
             self._index(area)
         return area
+
+
+def _validate(obj: models.Model) -> None:
+    """Field checks without a query per row: the parents were just fetched or created, and
+    uniqueness and constraints are the database's to enforce inside the transaction."""
+    relations = [f.name for f in obj._meta.concrete_fields if f.is_relation]
+    obj.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
 
 
 def _role_key(role: ActivityArea) -> tuple[str, int, int, str, str]:

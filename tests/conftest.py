@@ -1,0 +1,22 @@
+"""Shared fixtures: the sample annex imported, and one person per role (the personas)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def golden() -> dict:
+    return json.loads((DATA / "seed_expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def seed_bytes() -> bytes:
+    from mejora.demo import SAMPLE_ANNEX, sample_bytes
+
+    return sample_bytes(SAMPLE_ANNEX)
