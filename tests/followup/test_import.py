@@ -125,7 +125,7 @@ def test_importing_the_same_document_twice_changes_nothing(seed_bytes):
 
 def test_a_changed_cell_updates_the_record_and_logs_before_and_after(seed_bytes):
     import_bytes(seed_bytes)
-    edited = seed_bytes.replace("31/03/2009".encode(), "30/04/2009".encode())
+    edited = seed_bytes.replace(b"31/03/2009", b"30/04/2009")
     summary = import_bytes(edited, name="anexo-corregido.txt")
     assert (summary.created, summary.updated) == (0, 1)
     activity = Activity.objects.get(due_text="30/04/2009")
@@ -159,7 +159,7 @@ def test_a_dry_run_reports_what_it_would_write_and_writes_nothing(seed_bytes):
         pytest.param(lambda b: b[: len(b) * 2 // 3], id="truncated"),
         pytest.param(
             lambda b: b.replace("Área Coordinadora".encode(), b"Area X"), id="wrong-columns"
-        ),  # noqa: E501
+        ),
         pytest.param(lambda b: b"", id="empty"),
         pytest.param(lambda b: b"\x00\x01PK" * 100, id="binary"),
     ],
