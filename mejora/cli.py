@@ -87,7 +87,9 @@ def _import(args: argparse.Namespace) -> int:
             source=f"importación de {args.file.name} por {getpass.getuser()} (línea de comandos)",
         )
     except AnnexRejected as rejection:
-        print(f"Archivo rechazado: {rejection}\nNo se escribió nada.", file=sys.stderr)
+        reason = str(rejection)
+        print(f"Archivo rechazado. {reason[:1].upper()}{reason[1:]}", file=sys.stderr)
+        print("No se escribió nada.", file=sys.stderr)
         return EXIT_REJECTED
     except Exception:
         traceback.print_exc()

@@ -20,3 +20,9 @@ def seed_bytes() -> bytes:
     from mejora.demo import SAMPLE_ANNEX, sample_bytes
 
     return sample_bytes(SAMPLE_ANNEX)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing costs a third of a second per password by design; tests need no such cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,144 @@
+"""The `mejora` command: exit codes, machine-readable shapes, messages in Spanish."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mejora.cli import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, main
+from mejora.followup.models import Activity, Aspect, ChangeRecord
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seed_file(tmp_path: Path, seed_bytes: bytes) -> Path:
+    path = tmp_path / "anexo-e.txt"
+    path.write_bytes(seed_bytes)
+    return path
+
+
+def test_import_prints_what_it_read_and_every_finding(seed_file, capsys):
+    assert main(["import", str(seed_file)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "Leídos: 9 ASM y 20 actividades en 2 ciclos." in out
+    assert "«01/06/2010» puede leerse día/mes" in out
+    assert "Importado:" in out
+    assert Aspect.objects.count() == 9
+
+
+def test_import_json_has_the_documented_shape(seed_file, capsys):
+    assert main(["import", str(seed_file), "--json"]) == EXIT_OK
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["aspects"], summary["activities"]) == (9, 20)
+    assert {"kind", "where", "text"} == set(summary["findings"][0])
+    assert any(f["kind"] == "ambiguous_date" for f in summary["findings"])
+
+
+def test_dry_run_reports_and_writes_nothing(seed_file, capsys):
+    assert main(["import", str(seed_file), "--dry-run"]) == EXIT_OK
+    assert "Prueba sin escribir" in capsys.readouterr().out
+    assert Activity.objects.count() == 0
+    assert ChangeRecord.objects.count() == 0
+
+
+def test_a_second_import_says_nothing_changed(seed_file, capsys):
+    main(["import", str(seed_file)])
+    capsys.readouterr()
+    assert main(["import", str(seed_file)]) == EXIT_OK
+    assert "Sin cambios" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(b"", "está vacío", id="empty"),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "binario", id="binary"),
+        pytest.param(
+            b"No.\tOtra cosa\n", "Línea 1: las columnas no son las del Anexo E", id="not-an-annex"
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_a_spanish_message(tmp_path, capsys, content, message):
+    path = tmp_path / "malo.txt"
+    path.write_bytes(content)
+    assert main(["import", str(path)]) == EXIT_REJECTED
+    err = capsys.readouterr().err
+    assert message in err
+    assert "No se escribió nada." in err
+    assert Aspect.objects.count() == 0
+
+
+def test_a_missing_file_is_rejected_not_a_traceback(tmp_path, capsys):
+    assert main(["import", str(tmp_path / "no-existe.txt")]) == EXIT_REJECTED
+    assert "No existe el archivo" in capsys.readouterr().err
+
+
+def test_an_unknown_extension_asks_for_the_format(tmp_path, capsys):
+    path = tmp_path / "anexo.odt"
+    path.write_bytes(b"x")
+    assert main(["import", str(path)]) == EXIT_REJECTED
+    assert "--format" in capsys.readouterr().err
+
+
+def test_an_internal_error_exits_1_and_writes_nothing(seed_file, capsys, monkeypatch):
+    from mejora.followup.services import imports
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("falla simulada")
+
+    monkeypatch.setattr(imports._Loader, "_reports", explode)
+    assert main(["import", str(seed_file)]) == EXIT_INTERNAL
+    assert "Error interno" in capsys.readouterr().err
+    assert Aspect.objects.count() == 0
+
+
+def test_status_of_the_seed_at_its_cut_is_the_published_one(seed_file, capsys, golden):
+    main(["import", str(seed_file)])
+    capsys.readouterr()
+    assert main(["status", "--as-of", "2012-03-31", "--json"]) == EXIT_OK
+    expected = golden["status_as_of_2012-03-31"]
+    assert json.loads(capsys.readouterr().out) == {
+        "as_of": expected["as_of"],
+        "aspects": expected["aspects"],
+        "activities": expected["activities"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "aspects", "activities"),
+    [
+        (["--cycle", "2008"], 4, 10),
+        (["--cycle", "2010"], 5, 10),
+        (["--program", "programa opciones productivas"], 9, 20),
+        (["--institution", "Secretaría de Desarrollo Social"], 9, 20),
+        (["--program", "Otro programa"], 0, 0),
+    ],
+)
+def test_status_options_narrow_the_scope(seed_file, capsys, options, aspects, activities):
+    main(["import", str(seed_file)])
+    capsys.readouterr()
+    main(["status", "--as-of", "2012-03-31", "--json", *options])
+    counts = json.loads(capsys.readouterr().out)
+    assert (counts["aspects"]["total"], counts["activities"]["total"]) == (aspects, activities)
+
+
+def test_status_before_the_due_dates_shows_work_in_progress(seed_file, capsys):
+    main(["import", str(seed_file)])
+    capsys.readouterr()
+    # On 1 Jan 2009 nothing was due yet except 2008/1.1 (31/12/2008), which is concluded at
+    # the only cut recorded (March 2012) — but that cut is after the date, so no report counts.
+    main(["status", "--as-of", "2009-01-01", "--json"])
+    counts = json.loads(capsys.readouterr().out)
+    assert counts["activities"]["overdue"] == 1
+    assert counts["activities"]["concluded"] == 0
+    assert counts["activities"]["not_started"] == 19
+
+
+def test_status_rejects_a_malformed_date(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["status", "--as-of", "31/03/2012"])
+    assert exit_info.value.code == 2
+    assert "no es una fecha AAAA-MM-DD" in capsys.readouterr().err

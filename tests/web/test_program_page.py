@@ -1,0 +1,102 @@
+"""The program page: who may see it, what it shows, and how many queries it costs."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from mejora.accounts.models import Role
+from mejora.demo import demo_prepare
+from mejora.followup.models import Area, Program
+from tests.factories import ActivityFactory, AreaFactory, UserFactory, member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def program() -> Program:
+    demo_prepare()
+    return Program.objects.get()
+
+
+def personas(program: Program) -> dict[str, object]:
+    dgemps = Area.objects.get(acronym="DGEMPS")
+    other_area = AreaFactory(institution=program.institution)
+    ActivityFactory()  # something outside the program, in another institution
+    return {
+        "liaison": member(Role.LIAISON, program=program),
+        "area": member(Role.AREA_STAFF, area=dgemps),
+        "evaluator": member(Role.EVALUATOR, institution=program.institution),
+        "oversight": member(Role.OVERSIGHT),
+        "administrator": member(Role.ADMINISTRATOR),
+        "other_area": member(Role.AREA_STAFF, area=other_area),
+        "outsider": UserFactory(),
+    }
+
+
+# Who sees the program page: everyone whose scope reaches the program; the others get a 404
+# that does not reveal whether the program exists.
+EXPECTED_STATUS = {
+    "liaison": 200,
+    "area": 200,
+    "evaluator": 200,
+    "oversight": 200,
+    "administrator": 200,
+    "other_area": 404,
+    "outsider": 404,
+}
+
+
+@pytest.mark.parametrize(("persona", "status"), EXPECTED_STATUS.items())
+def test_the_program_page_is_seen_only_within_scope(client, program, persona, status):
+    client.force_login(personas(program)[persona])
+    response = client.get(reverse("program-detail", args=[program.pk]))
+    assert response.status_code == status
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, program):
+    response = client.get(reverse("program-detail", args=[program.pk]))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_a_person_with_one_program_goes_straight_to_it(client, program):
+    client.force_login(member(Role.LIAISON, program=program))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url == reverse("program-detail", args=[program.pk])
+
+
+def test_the_page_lists_cycles_aspects_activities_and_findings(client, program):
+    client.force_login(member(Role.LIAISON, program=program))
+    html = client.get(reverse("program-detail", args=[program.pk])).content.decode()
+    assert "ASPECTOS INSTITUCIONALES 2007-2008 (Mecanismo 2008)" in html
+    assert "ASPECTOS INSTITUCIONALES 2008-2009 (Mecanismo 2010)" in html
+    assert html.count('class="aspect-row"') == 9
+    assert html.count('class="activity-row"') == 20
+    assert html.count('class="badge overdue"') == 4 + 3  # activities and ASM
+    assert "Estado al 31 de marzo de 2012" in html
+    assert "«01/06/2010» puede leerse día/mes" in html
+    assert "Realiza: Delegaciones" in html
+
+
+def test_the_date_of_the_status_can_be_chosen(client, program):
+    client.force_login(member(Role.LIAISON, program=program))
+    url = reverse("program-detail", args=[program.pk])
+    html = client.get(url, {"al": "2009-01-01"}).content.decode()
+    assert "Estado al 1 de enero de 2009" in html
+    assert html.count('class="badge concluded"') == 0
+
+
+def test_the_page_costs_the_same_queries_whatever_the_number_of_activities(
+    client, program, django_assert_max_num_queries
+):
+    client.force_login(member(Role.LIAISON, program=program))
+    url = reverse("program-detail", args=[program.pk])
+    with django_assert_max_num_queries(16):
+        client.get(url)
+    aspect = program.aspects.first()
+    for order in range(10, 40):
+        ActivityFactory(aspect=aspect, order=order)
+    with django_assert_max_num_queries(16):
+        assert client.get(url).status_code == 200
