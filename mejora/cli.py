@@ -12,6 +12,7 @@ import traceback
 from pathlib import Path
 
 EXIT_OK, EXIT_INTERNAL, EXIT_REJECTED = 0, 1, 2
+FILE_FORMATS = ("txt", "csv", "xlsx", "docx", "pdf")
 FORMATS_BY_SUFFIX = {".txt": "txt", ".tsv": "txt", ".tab": "txt"}
 
 
@@ -48,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     read.add_argument("--json", action="store_true", help="resumen en JSON")
     read.set_defaults(handler=_import)
 
+    report = commands.add_parser("report", help="emitir un anexo oficial")
+    report.add_argument("kind", metavar="TIPO", help=_kinds_help())
+    report.add_argument("--program", help="nombre o clave (si hay un solo programa, se omite)")
+    report.add_argument("--cut", help="fecha (AAAA-MM-DD) o nombre del corte; el último si falta")
+    report.add_argument("--format", choices=FILE_FORMATS, help="por defecto, el de la extensión")
+    report.add_argument("-o", "--output", type=Path, required=True, metavar="ARCHIVO")
+    report.set_defaults(handler=_report)
+
     status = commands.add_parser("status", help="conteos por estado de ASM y actividades")
     status.add_argument("--as-of", type=_date, default=None, metavar="AAAA-MM-DD")
     status.add_argument("--program", help="nombre o clave del programa")
@@ -60,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_manage)
     return parser
+
+
+def _kinds_help() -> str:
+    from mejora.annex.formats import FORMATS
+
+    return "; ".join(f"{code}: {annex.annex_line}" for code, annex in FORMATS.items())
 
 
 def _date(text: str) -> dt.date:
@@ -141,6 +156,56 @@ def _read_file(path: Path) -> bytes:
         raise AnnexRejected(f"«{path}» es una carpeta, no un archivo.") from None
     except PermissionError:
         raise AnnexRejected(f"No hay permiso para leer «{path}».") from None
+
+
+class _Refused(Exception):
+    """A request the command cannot carry out; the message says why, in Spanish."""
+
+
+def _report(args: argparse.Namespace) -> int:
+    import hashlib
+
+    from mejora.annex.formats import FORMATS
+    from mejora.annex.renderers import render
+    from mejora.followup.extract import annex_extract, find_cut, latest_cut
+    from mejora.followup.selectors import find_programs
+
+    try:
+        if args.kind not in FORMATS:
+            raise _Refused(f"No existe el tipo de anexo «{args.kind}». Los tipos: {_kinds_help()}.")
+        file_format = args.format or args.output.suffix.lower().lstrip(".")
+        if file_format not in FILE_FORMATS:
+            raise _Refused(
+                f"No se sabe en qué formato escribir «{args.output.name}»; "
+                f"use --format ({', '.join(FILE_FORMATS)})."
+            )
+        programs = list(find_programs(args.program))
+        if len(programs) != 1:
+            names = ", ".join(f"«{p.name}»" for p in programs) or "ninguno"
+            what = f"«{args.program}»" if args.program else "ningún programa indicado"
+            raise _Refused(
+                f"Se necesita exactamente un programa ({what}); coinciden: {names}. "
+                "Indíquelo con --program."
+            )
+        program = programs[0]
+        cut = find_cut(args.cut) if args.cut else latest_cut(program)
+        if cut is None:
+            raise _Refused(
+                f"No existe el corte «{args.cut}»." if args.cut else "El programa no tiene cortes."
+            )
+        data = render(annex_extract(program, cut=cut, kind=args.kind), file_format)
+        args.output.write_bytes(data)
+    except _Refused as refusal:
+        print(refusal, file=sys.stderr)
+        return EXIT_REJECTED
+    except OSError as error:
+        print(f"No se pudo escribir «{args.output}»: {error.strerror}.", file=sys.stderr)
+        return EXIT_REJECTED
+    print(
+        f"{FORMATS[args.kind].annex_line} · {program.name} · corte {cut.name}\n"
+        f"Escrito {args.output} ({len(data):,} bytes, SHA-256 {hashlib.sha256(data).hexdigest()})"
+    )
+    return EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:

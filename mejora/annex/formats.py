@@ -33,6 +33,10 @@ class AnnexFormat:
     footnote: str
 
     @property
+    def has_progress(self) -> bool:
+        return any(column.key == "progress" for column in self.columns)
+
+    @property
     def annex_line(self) -> str:
         return f"Anexo {self.letter}. {self.name}"
 
@@ -72,20 +76,61 @@ REPLANNING_FOOTNOTE = (
     "características"
 )
 
-FORMATS: dict[str, AnnexFormat] = {
-    "anexo-e": AnnexFormat(
-        code="anexo-e",
+_TITLE = (
+    "SEGUIMIENTO A ASPECTOS SUSCEPTIBLES DE MEJORA CLASIFICADOS COMO {plural}, "
+    "DERIVADOS DE INFORMES Y EVALUACIONES EXTERNAS"
+)
+_WORK_COLUMNS = tuple(c for c in _COMMITMENT_COLUMNS if c.key != "coordinating")
+
+
+def _format(
+    code: str, letter: str, name: str, classification: str, columns: tuple[Column, ...]
+) -> AnnexFormat:
+    plural = "ESPECÍFICOS" if classification == "especifico" else "INSTITUCIONALES"
+    has_progress = any(c.key == "progress" for c in columns)
+    return AnnexFormat(
+        code=code,
         mechanism="2011",
-        letter="E",
-        name="Avance al documento institucional",
-        title=(
-            "SEGUIMIENTO A ASPECTOS SUSCEPTIBLES DE MEJORA CLASIFICADOS COMO INSTITUCIONALES, "
-            "DERIVADOS DE INFORMES Y EVALUACIONES EXTERNAS"
+        letter=letter,
+        name=name,
+        title=_TITLE.format(plural=plural),
+        classification=classification,
+        columns=columns,
+        footnote=REPLANNING_FOOTNOTE if has_progress else "",
+    )
+
+
+# The mechanism of 2011 (in force when the seed was prepared). Anexo E, its title, columns
+# and footnote are the seed's, letter for letter. The letters of the other three follow the
+# mechanism's order of documents (A is the institutional position, which has no table);
+# the working document drops the coordinating area, and the progress documents add the
+# last three columns to the commitments.
+FORMATS: dict[str, AnnexFormat] = {
+    f.code: f
+    for f in (
+        _format("documento-trabajo", "B", "Documento de trabajo", "especifico", _WORK_COLUMNS),
+        _format(
+            "documento-institucional",
+            "C",
+            "Documento institucional",
+            "institucional",
+            _COMMITMENT_COLUMNS,
         ),
-        classification="institucional",
-        columns=_COMMITMENT_COLUMNS + _PROGRESS_COLUMNS,
-        footnote=REPLANNING_FOOTNOTE,
-    ),
+        _format(
+            "avance-documento-trabajo",
+            "D",
+            "Avance del documento de trabajo",
+            "especifico",
+            _WORK_COLUMNS + _PROGRESS_COLUMNS,
+        ),
+        _format(
+            "anexo-e",
+            "E",
+            "Avance al documento institucional",
+            "institucional",
+            _COMMITMENT_COLUMNS + _PROGRESS_COLUMNS,
+        ),
+    )
 }
 
 CLASSIFICATIONS = {
@@ -114,6 +159,15 @@ def read_cycle_heading(line: str) -> CycleHeading | None:
         return None
     period = re.sub(r"\s+", "", match["period"])
     return CycleHeading(CLASSIFICATIONS[match["kind"]], period, int(match["year"]))
+
+
+_PLURALS = {singular: plural.upper() for plural, singular in CLASSIFICATIONS.items()}
+_PLURALS["especifico"] = "ESPECÍFICOS"
+
+
+def cycle_heading(classification: str, evaluation_period: str, mechanism_year: int) -> str:
+    """'ASPECTOS INSTITUCIONALES 2007-2008 (Mecanismo 2008)'."""
+    return f"ASPECTOS {_PLURALS[classification]} {evaluation_period} (Mecanismo {mechanism_year})"
 
 
 def format_for_header(cells: list[str]) -> AnnexFormat | None:

@@ -290,6 +290,10 @@ class Activity(models.Model):
     expected_results = models.TextField(_("resultados esperados"), blank=True)
     deliverable = models.TextField(_("producto y/o evidencia"), blank=True)
     areas = models.ManyToManyField(Area, through="ActivityArea", verbose_name=_("áreas"))
+    # The area cells as written ('DGEMPS, UPRI, DGS y la Dirección General de …'), so an annex
+    # issued again reads as the one received while the roles below still say the same.
+    coordinating_text = models.TextField(_("área coordinadora, como se escribió"), blank=True)
+    responsible_text = models.TextField(_("área responsable, como se escribió"), blank=True)
     version = models.PositiveIntegerField(_("versión"), default=1)
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modificado"), auto_now=True)

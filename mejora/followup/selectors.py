@@ -105,6 +105,14 @@ def scoped_aspects(
     return aspects
 
 
+def find_programs(text: str | None) -> QuerySet[Program]:
+    """Programs by name or budget key, any case; all of them when no text is given."""
+    programs = Program.objects.select_related("institution").order_by("name")
+    if not text:
+        return programs
+    return programs.filter(Q(name__iexact=text) | Q(key__iexact=text))
+
+
 def status_counts(aspects: QuerySet[Aspect], as_of: dt.date) -> dict:
     """Counts by status of the ASM in scope and their activities, as `mejora status` prints."""
     activities = Activity.objects.filter(aspect__in=aspects)

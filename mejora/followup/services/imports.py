@@ -215,6 +215,8 @@ class _Loader:
                     "text": entry.text,
                     "expected_results": entry.expected_results,
                     "deliverable": entry.deliverable,
+                    "coordinating_text": entry.coordinating.text,
+                    "responsible_text": entry.responsible.text,
                     **_partial_date_columns("due", entry.due.due, entry.due.text),
                 }
                 if activity is None:

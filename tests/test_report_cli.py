@@ -1,0 +1,46 @@
+"""`mejora report`: the official annex written to a file, refusals in Spanish."""
+
+from __future__ import annotations
+
+import pytest
+
+from mejora.cli import EXIT_OK, EXIT_REJECTED, main
+from mejora.demo import demo_prepare
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def seed():
+    demo_prepare()
+
+
+def test_the_text_annex_is_the_seed_without_its_page_breaks(tmp_path, capsys, seed_bytes):
+    from mejora.annex.parsers.text import parse_text
+
+    out = tmp_path / "anexo-e.txt"
+    assert main(["report", "anexo-e", "--format", "txt", "-o", str(out)]) == EXIT_OK
+    assert "SHA-256" in capsys.readouterr().out
+    assert parse_text(out.read_bytes()) == parse_text(seed_bytes)
+
+
+def test_the_format_comes_from_the_extension(tmp_path):
+    out = tmp_path / "anexo.txt"
+    assert main(["report", "anexo-e", "-o", str(out)]) == EXIT_OK
+    assert out.read_text(encoding="utf-8").count("\n") > 20
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["report", "anexo-z", "-o", "x.txt"], "No existe el tipo de anexo «anexo-z»"),
+        (["report", "anexo-e", "-o", "x.odt"], "No se sabe en qué formato escribir"),
+        (["report", "anexo-e", "--program", "Otro", "-o", "x.txt"], "exactamente un programa"),
+        (["report", "anexo-e", "--cut", "abril 2031", "-o", "x.txt"], "No existe el corte"),
+    ],
+)
+def test_impossible_requests_exit_2_with_a_spanish_reason(tmp_path, capsys, argv, message):
+    argv = [*argv[:-1], str(tmp_path / argv[-1])]
+    assert main(argv) == EXIT_REJECTED
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x.txt").exists()
