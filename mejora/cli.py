@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=_status)
 
+    synth = commands.add_parser("synth", help="generar registros sintéticos para pruebas de carga")
+    synth.add_argument("--scale", type=int, required=True, metavar="N", help="número de ASM")
+    synth.add_argument("--seed", type=int, default=2012, help="semilla: mismos datos para la misma")
+    synth.set_defaults(handler=_synth)
+
     manage = commands.add_parser("manage", help="cualquier comando de administración de Django")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_manage)
@@ -223,6 +228,24 @@ def _status(args: argparse.Namespace) -> int:
     for status in ("total", *(s.value for s in STATUS_ORDER)):
         label = "Total" if status == "total" else next(s.label for s in STATUS_ORDER if s == status)
         print(f"{label:14}{counts['aspects'][status]:>8}{counts['activities'][status]:>14}")
+    return EXIT_OK
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    from mejora.followup.services.synth import synth_load
+
+    if args.scale < 1:
+        print("La escala debe ser al menos 1 ASM.", file=sys.stderr)
+        return EXIT_REJECTED
+    call_command("migrate", verbosity=0)
+    summary = synth_load(aspects=args.scale, seed=args.seed)
+    doc = summary.document
+    print(
+        f"{doc.program}: {doc.aspect_count()} ASM y {doc.activity_count()} actividades "
+        f"en {len(doc.sections)} ciclos ({summary.created} registros nuevos)."
+    )
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from mejora.annex.document import ActivityEntry, AspectEntry
 from mejora.annex.words import fold
@@ -44,7 +45,16 @@ class AnnexFormat:
         return [column.heading for column in self.columns]
 
     def matches_header(self, cells: list[str]) -> bool:
-        return [heading_key(c) for c in cells] == [heading_key(h) for h in self.headings()]
+        keys = _heading_keys(self)
+        # Data rows are long; the first cell and the count tell most of them apart cheaply.
+        if len(cells) != len(keys) or heading_key(cells[0]) != keys[0]:
+            return False
+        return [heading_key(c) for c in cells] == keys
+
+
+@cache
+def _heading_keys(annex: AnnexFormat) -> list[str]:
+    return [heading_key(h) for h in annex.headings()]
 
 
 def heading_key(heading: str) -> str:

@@ -478,7 +478,7 @@ class AnnexImport(models.Model):
     aspects = models.PositiveIntegerField(_("ASM leídos"))
     activities = models.PositiveIntegerField(_("actividades leídas"))
     changes = models.PositiveIntegerField(_("registros cambiados"), default=0)
-    findings = models.JSONField(_("hallazgos de la lectura"), default=list)
+    findings = models.JSONField(_("hallazgos de la lectura"), default=list, blank=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -240,7 +240,7 @@ class Migration(migrations.Migration):
                 ('aspects', models.PositiveIntegerField(verbose_name='ASM leídos')),
                 ('activities', models.PositiveIntegerField(verbose_name='actividades leídas')),
                 ('changes', models.PositiveIntegerField(default=0, verbose_name='registros cambiados')),
-                ('findings', models.JSONField(default=list, verbose_name='hallazgos de la lectura')),
+                ('findings', models.JSONField(blank=True, default=list, verbose_name='hallazgos de la lectura')),
                 ('imported_at', models.DateTimeField(auto_now_add=True, verbose_name='importado')),
                 ('imported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='importó')),
                 ('cut', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='followup.cut', verbose_name='corte')),
