@@ -1,0 +1,117 @@
+"""The first page of Mejora, in a real browser: Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mejora.demo import demo_prepare
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+FIRST_CYCLE = "ASPECTOS INSTITUCIONALES 2007-2008 (Mecanismo 2008)"
+SECOND_CYCLE = "ASPECTOS INSTITUCIONALES 2008-2009 (Mecanismo 2010)"
+OVERDUE = ["2008/3.4", "2008/3.5", "2008/4.1", "2010/1.1"]
+WRONG_CREDENTIALS = "El usuario o la contraseña no son correctos."
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} no está instalado (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an asyncio loop running in this thread, so Django refuses
+    # ORM calls here (SynchronousOnlyOperation). The documented workaround for Playwright +
+    # Django tests is to allow them: the loop never touches the database.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser) -> Iterator:
+    context = browser.new_context(locale="es-MX", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def log_in(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/entrar/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("form.login button[type=submit]")
+
+
+def test_the_liaison_logs_in_and_sees_the_annex_as_of_its_cut(page, live_server, tmp_path):
+    prepared = demo_prepare()
+    liaison = next(a for a in prepared.accounts if a.username == "enlace")
+    program = prepared.summary.program
+
+    log_in(page, live_server, liaison.username, liaison.password)
+
+    assert page.url == f"{live_server.url}/programas/{program.pk}/"
+    headings = page.locator("section.cycle > h2").all_inner_texts()
+    assert [h.strip() for h in headings] == [FIRST_CYCLE, SECOND_CYCLE]
+    assert page.locator("tr.aspect-row").count() == 9
+    activities = page.locator("tr.activity-row")
+    assert activities.count() == 20
+    overdue = page.locator("tr.activity-row:has(span.badge.overdue)")
+    assert overdue.evaluate_all("rows => rows.map(r => r.dataset.activity)") == OVERDUE
+    assert {t.strip() for t in overdue.locator("span.badge").all_inner_texts()} == {"Vencida"}
+    concluded = page.locator("tr.activity-row:has(span.badge.concluded)")
+    assert concluded.count() == 16
+    assert {t.strip() for t in concluded.locator("span.badge").all_inner_texts()} == {"Concluida"}
+    progress = page.locator('tr.aspect-row[data-aspect="2008/3"] td.num').inner_text()
+    assert progress.strip() == "98%"
+    assert "Estado al 31 de marzo de 2012" in page.locator("main").inner_text()
+    assert "01/06/2010" in page.locator("section.findings").inner_text()
+
+    screenshot = tmp_path / "programa.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert screenshot.stat().st_size > 20_000
+
+
+def test_a_wrong_password_gets_a_spanish_message_and_no_page(page, live_server):
+    demo_prepare()
+
+    log_in(page, live_server, "enlace", "no-es-la-contraseña")
+
+    assert page.url.startswith(f"{live_server.url}/entrar/")
+    assert page.locator("p.errorlist").inner_text().strip() == WRONG_CREDENTIALS
+    assert page.locator("section.cycle").count() == 0
+    assert page.locator("tr.aspect-row").count() == 0
+    assert FIRST_CYCLE not in page.content()
+
+
+def test_an_outsider_gets_404_for_the_program(page, live_server, django_user_model):
+    program = demo_prepare().summary.program
+    django_user_model.objects.create_user(username="ajeno", password="una-clave-larga-2012")
+
+    log_in(page, live_server, "ajeno", "una-clave-larga-2012")
+    assert page.locator("#id_username").count() == 0  # logged in: the login form is gone
+
+    response = page.goto(f"{live_server.url}/programas/{program.pk}/")
+
+    assert response is not None
+    assert response.status == 404
+    assert FIRST_CYCLE not in page.content()
