@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=2012, help="semilla: mismos datos para la misma")
     synth.set_defaults(handler=_synth)
 
+    bench = commands.add_parser("bench", help="medir rendimiento contra bases del mismo corrido")
+    bench.add_argument("--scale", type=int, default=5000, metavar="N", help="ASM sintéticos")
+    bench.add_argument("--only", nargs="*", metavar="CIFRA", help="solo estas cifras")
+    bench.add_argument("--json", action="store_true")
+    bench.set_defaults(handler=_bench)
+
     manage = commands.add_parser("manage", help="cualquier comando de administración de Django")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_manage)
@@ -246,6 +252,26 @@ def _synth(args: argparse.Namespace) -> int:
         f"{doc.program}: {doc.aspect_count()} ASM y {doc.activity_count()} actividades "
         f"en {len(doc.sections)} ciclos ({summary.created} registros nuevos)."
     )
+    return EXIT_OK
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from benchmarks.run import run
+
+    # Progress goes to stderr so that --json leaves stdout to the figures.
+    results = run(scale=args.scale, only=args.only, progress=lambda m: print(m, file=sys.stderr))
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    print(f"{'cifra':30}{'valor':>12}{'base':>12}{'razón':>8}{'meta':>8}")
+    for r in results:
+        mark = "" if r["ratio"] is None or r["ratio"] <= r["target_ratio"] else "  ✗"
+        if "limit" in r and r["value"] > r["limit"]:
+            mark += f"  ✗ > {r['limit']} MB"
+        print(
+            f"{r['name']:30}{r['value']:>10.2f}{r['unit']:>2}{r['baseline_value']:>10.2f}"
+            f"{r['unit']:>2}{r['ratio']:>8.2f}{r['target_ratio']:>8.2f}{mark}"
+        )
     return EXIT_OK
 
 

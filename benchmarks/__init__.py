@@ -1,0 +1,1 @@
+"""What `mejora bench` runs: each figure beside a baseline measured in the same run."""

@@ -1,0 +1,128 @@
+"""One measured case per function; each runs in a fresh process so its peak memory is its own.
+
+A case receives the extracted AnnexDocument (not timed: every case starts from the same
+document) and returns the work to time as a zero-argument callable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+
+from mejora.annex.document import AnnexDocument
+from mejora.annex.formats import FORMATS, row_cells
+
+Work = Callable[[], object]
+
+
+def table_rows(doc: AnnexDocument) -> list[list[str]]:
+    """The annex's rows as plain cells: what a bare library writes for the baselines."""
+    annex = FORMATS[doc.kind]
+    rows = [annex.headings()]
+    for section in doc.sections:
+        rows.append([section.heading])
+        for aspect in section.aspects:
+            for position, activity in enumerate(aspect.activities or (None,)):
+                rows.append(row_cells(annex, aspect, activity, first=position == 0))
+    return rows
+
+
+def annex_txt(doc: AnnexDocument) -> Work:
+    from mejora.annex.renderers import render
+
+    return lambda: render(doc, "txt")
+
+
+def bare_txt(doc: AnnexDocument) -> Work:
+    rows = table_rows(doc)
+    return lambda: "\n".join("\t".join(row) for row in rows).encode("utf-8")
+
+
+def annex_csv(doc: AnnexDocument) -> Work:
+    from mejora.annex.renderers import render
+
+    return lambda: render(doc, "csv")
+
+
+def bare_csv(doc: AnnexDocument) -> Work:
+    rows = table_rows(doc)
+
+    def write() -> bytes:
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        return out.getvalue().encode("utf-8-sig")
+
+    return write
+
+
+def annex_xlsx(doc: AnnexDocument) -> Work:
+    from mejora.annex.renderers import render
+
+    return lambda: render(doc, "xlsx")
+
+
+def bare_xlsx(doc: AnnexDocument) -> Work:
+    import openpyxl
+
+    rows = table_rows(doc)
+
+    def write() -> bytes:
+        book = openpyxl.Workbook()
+        sheet = book.active
+        for row in rows:
+            sheet.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    return write
+
+
+def annex_docx(doc: AnnexDocument) -> Work:
+    from mejora.annex.renderers import render
+
+    return lambda: render(doc, "docx")
+
+
+def bare_docx(doc: AnnexDocument) -> Work:
+    import docx
+
+    rows = table_rows(doc)
+    width = len(rows[0])
+
+    def write() -> bytes:
+        document = docx.Document()
+        table = document.add_table(rows=0, cols=width)
+        for row in rows:
+            cells = table.add_row().cells
+            for cell, text in zip(cells, row, strict=False):
+                cell.text = text
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
+
+    return write
+
+
+def annex_pdf(doc: AnnexDocument) -> Work:
+    from mejora.annex.renderers import render
+
+    return lambda: render(doc, "pdf")
+
+
+def bare_pdf(doc: AnnexDocument) -> Work:
+    from mejora.annex.renderers.html import render_html
+    from mejora.annex.renderers.pdf import render_pdf_from_html
+
+    html = render_html(doc)
+    return lambda: render_pdf_from_html(html)
+
+
+CASES: dict[str, Callable[[AnnexDocument], Work]] = {
+    f.__name__: f
+    for f in (
+        annex_txt, bare_txt, annex_csv, bare_csv, annex_xlsx, bare_xlsx,
+        annex_docx, bare_docx, annex_pdf, bare_pdf,
+    )
+}  # fmt: skip

@@ -1,0 +1,97 @@
+"""The benchmark suite: synthetic data once, then every figure beside its same-run baseline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+
+MEMORY_LIMIT_MB = 400
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    case: str
+    baseline: str
+    target_ratio: float
+
+
+FIGURES = (
+    Figure("annex_txt", "annex_txt", "bare_txt", 2.0),
+    Figure("annex_csv", "annex_csv", "bare_csv", 1.5),
+    Figure("annex_xlsx", "annex_xlsx", "bare_xlsx", 1.5),
+    Figure("annex_docx", "annex_docx", "bare_docx", 1.5),
+    Figure("annex_pdf", "annex_pdf", "bare_pdf", 1.2),
+)
+
+
+def run(*, scale: int, only: list[str] | None = None, progress=print) -> list[dict]:
+    """Measure every figure (or those named) on `scale` synthetic ASM in a private database."""
+    with tempfile.TemporaryDirectory(prefix="mejora-bench-") as data_dir:
+        env = {**os.environ, "MEJORA_DATA_DIR": data_dir}
+        env.pop("MEJORA_DATABASE_URL", None)
+        progress(f"Generando {scale} ASM sintéticos…")
+        subprocess.run(
+            [sys.executable, "-m", "mejora", "synth", "--scale", str(scale)],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        results = []
+        for figure in FIGURES:
+            if only and figure.name not in only:
+                continue
+            progress(f"Midiendo {figure.name}…")
+            ours = _measure(figure.case, env)
+            bare = _measure(figure.baseline, env)
+            results.append(
+                _figure(
+                    figure.name,
+                    "s",
+                    ours["seconds"],
+                    figure.baseline,
+                    bare["seconds"],
+                    figure.target_ratio,
+                    scale,
+                )
+            )
+            memory = _figure(
+                f"{figure.name}_peak_memory",
+                "MB",
+                ours["peak_mb"],
+                f"{figure.baseline}_peak_memory",
+                bare["peak_mb"],
+                1.5,
+                scale,
+            )
+            memory["limit"] = MEMORY_LIMIT_MB
+            results.append(memory)
+        return results
+
+
+def _measure(case: str, env: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.one", case],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _figure(name, unit, value, baseline_name, baseline_value, target, scale) -> dict:
+    return {
+        "name": name,
+        "value": round(value, 3),
+        "unit": unit,
+        "baseline_name": baseline_name,
+        "baseline_value": round(baseline_value, 3),
+        "ratio": round(value / baseline_value, 3) if baseline_value else None,
+        "target_ratio": target,
+        "scale": scale,
+    }
