@@ -6,6 +6,11 @@ from mejora.web import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("programas/<int:pk>/", views.program_detail, name="program-detail"),
+    path(
+        "programas/<int:pk>/anexos/<slug:kind>.<slug:file_format>",
+        views.annex_download,
+        name="annex-download",
+    ),
     path("entrar/", auth_views.LoginView.as_view(), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
 ]

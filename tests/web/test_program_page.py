@@ -100,3 +100,28 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_activities(
         ActivityFactory(aspect=aspect, order=order)
     with django_assert_max_num_queries(16):
         assert client.get(url).status_code == 200
+
+
+def test_the_annex_downloads_as_a_file_named_after_program_and_cut(client, program):
+    client.force_login(member(Role.LIAISON, program=program))
+    url = reverse("annex-download", args=[program.pk, "anexo-e", "txt"])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="anexo-e-programa-opciones-productivas-marzo-2012.txt"'
+    )
+    assert "ASPECTOS INSTITUCIONALES 2008-2009 (Mecanismo 2010)" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "args", [("anexo-z", "txt"), ("anexo-e", "odt")], ids=["unknown-kind", "unknown-format"]
+)
+def test_an_unknown_annex_or_format_is_404(client, program, args):
+    client.force_login(member(Role.LIAISON, program=program))
+    assert client.get(reverse("annex-download", args=[program.pk, *args])).status_code == 404
+
+
+def test_an_outsider_cannot_download_the_annex(client, program):
+    client.force_login(UserFactory())
+    url = reverse("annex-download", args=[program.pk, "anexo-e", "txt"])
+    assert client.get(url).status_code == 404
