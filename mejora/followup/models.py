@@ -7,9 +7,13 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mejora.annex.document import PartialDate, Precision
+
+StrOrPromise = str | Promise
 
 
 class PartialDateAttribute:
@@ -43,9 +47,9 @@ class PrecisionChoices(models.TextChoices):
     YEAR = "year", _("año")
 
 
-def _partial_date_fields(label: str) -> tuple[models.Field, models.Field, models.Field]:
+def _partial_date_fields(label: StrOrPromise) -> tuple[models.Field, models.Field, models.Field]:
     return (
-        models.DateField(_(label), null=True, blank=True),
+        models.DateField(label, null=True, blank=True),
         models.CharField(
             _("precisión de la fecha"), max_length=5, choices=PrecisionChoices, blank=True
         ),
@@ -285,7 +289,7 @@ class Activity(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("orden"))
     text = models.TextField(_("actividad"))
-    due_on, due_precision, due_text = _partial_date_fields("fecha de término")
+    due_on, due_precision, due_text = _partial_date_fields(_("fecha de término"))
     due = PartialDateAttribute("due")
     expected_results = models.TextField(_("resultados esperados"), blank=True)
     deliverable = models.TextField(_("producto y/o evidencia"), blank=True)
@@ -373,7 +377,9 @@ class ProgressReport(models.Model):
     )
     percent = models.PositiveSmallIntegerField(_("porcentaje de avance"), null=True, blank=True)
     justification = models.TextField(_("porcentaje de avance y justificación"), blank=True)
-    concluded_on, concluded_precision, concluded_text = _partial_date_fields("fecha de conclusión")
+    concluded_on, concluded_precision, concluded_text = _partial_date_fields(
+        _("fecha de conclusión")
+    )
     concluded = PartialDateAttribute("concluded")
     proof_text = models.TextField(_("identificación del documento probatorio"), blank=True)
     observations = models.TextField(_("observaciones"), blank=True)
@@ -409,10 +415,10 @@ class Replanning(models.Model):
         Cut, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("corte")
     )
     previous_due_on, previous_due_precision, previous_due_text = _partial_date_fields(
-        "fecha anterior"
+        _("fecha anterior")
     )
     previous_due = PartialDateAttribute("previous_due")
-    new_due_on, new_due_precision, new_due_text = _partial_date_fields("nueva fecha")
+    new_due_on, new_due_precision, new_due_text = _partial_date_fields(_("nueva fecha"))
     new_due = PartialDateAttribute("new_due")
     justification = models.TextField(_("justificación"))
     created_by = models.ForeignKey(
@@ -501,9 +507,9 @@ class ChangeRecord(models.Model):
     """Every change to the record: who, when, what it was before and after."""
 
     class Action(models.TextChoices):
-        CREATE = "create", _("alta")
-        UPDATE = "update", _("cambio")
-        DELETE = "delete", _("baja")
+        CREATE = "create", pgettext_lazy("acción de la bitácora", "alta")
+        UPDATE = "update", pgettext_lazy("acción de la bitácora", "cambio")
+        DELETE = "delete", pgettext_lazy("acción de la bitácora", "baja")
 
     at = models.DateTimeField(_("cuándo"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -9,6 +9,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 from mejora.annex.document import PartialDate
 
 
@@ -20,14 +22,14 @@ class Status(StrEnum):
 
     @property
     def label(self) -> str:
-        return _LABELS[self]
+        return str(_LABELS[self])
 
 
 _LABELS = {
-    Status.CONCLUDED: "Concluida",
-    Status.IN_PROGRESS: "En proceso",
-    Status.OVERDUE: "Vencida",
-    Status.NOT_STARTED: "Sin iniciar",
+    Status.CONCLUDED: _("Concluida"),
+    Status.IN_PROGRESS: _("En proceso"),
+    Status.OVERDUE: _("Vencida"),
+    Status.NOT_STARTED: _("Sin iniciar"),
 }
 STATUS_ORDER = (Status.CONCLUDED, Status.IN_PROGRESS, Status.OVERDUE, Status.NOT_STARTED)
 

@@ -125,3 +125,12 @@ def test_an_outsider_cannot_download_the_annex(client, program):
     client.force_login(UserFactory())
     url = reverse("annex-download", args=[program.pk, "anexo-e", "txt"])
     assert client.get(url).status_code == 404
+
+
+def test_the_page_is_in_english_for_an_english_browser(client, program):
+    client.force_login(member(Role.LIAISON, program=program))
+    url = reverse("program-detail", args=[program.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Overdue" in html and "Vencida" not in html
+    # The official headings of the annex are reproduced letter for letter, in any language.
+    assert "ASPECTOS INSTITUCIONALES 2007-2008 (Mecanismo 2008)" in html
