@@ -86,7 +86,7 @@ def _split_conjunctions(piece: str, catalogue: AreaCatalogue, reading: Reading) 
         end = _longest_known(parts, start, catalogue)
         if end is None:
             end = start + 1
-            while end < len(parts) and not _starts_an_area(parts[end]):
+            while end < len(parts) and not _starts_an_area(parts, end, catalogue):
                 end += 1
             name = _clean(" y ".join(parts[start:end]))
             reading.doubt(
@@ -109,8 +109,10 @@ def _longest_known(parts: list[str], start: int, catalogue: AreaCatalogue) -> in
     return None
 
 
-def _starts_an_area(part: str) -> bool:
-    bare = _ARTICLE.sub("", part.strip())
+def _starts_an_area(parts: list[str], start: int, catalogue: AreaCatalogue) -> bool:
+    if _longest_known(parts, start, catalogue) is not None:
+        return True  # a known name wins even when it starts like no area ('Fonart')
+    bare = _ARTICLE.sub("", parts[start].strip())
     first = bare.split(" ", 1)[0]
     return bool(_ACRONYM.match(first)) or fold(first).startswith(_AREA_HEADS)
 

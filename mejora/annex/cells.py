@@ -17,7 +17,7 @@ _COMMITTED = re.compile(
     r"fecha\s+comprometida\s*:\s*(?P<due>.*?)\s*fecha\s+(?:de\s+)?t[eé]rmino\s*:\s*(?P<end>.*)$",
     re.I,
 )
-_PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d+)?)\s*%")
+_PERCENT = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*%")
 _CONCLUDED = re.compile(r"fecha\s+de\s+conclusi[oó]n\s*:\s*", re.I)
 _REPLANNING = re.compile(r"replanteamiento\s*:\s*(s[ií]|no)\b", re.I)
 
@@ -122,7 +122,7 @@ def _percent(text: str, reading: Reading) -> int | None:
         return None
     value = Decimal(match.group(1).replace(",", "."))
     if value > 100:
-        raise AnnexRejected(f"el porcentaje de avance {match.group(0)} es mayor que 100%.")
+        raise AnnexRejected(f"El porcentaje de avance {match.group(0)} es mayor que 100%.")
     whole = int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if whole != value:
         reading.doubt("percent_rounded", f"El avance {match.group(0)} se redondeó a {whole}%.")

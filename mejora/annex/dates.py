@@ -36,7 +36,7 @@ _PATTERNS = (
     ("month_name", re.compile(rf"{_MONTH}{_SEP}?(?P<year>\d{{4}})")),
     ("year", re.compile(r"(?P<year>\d{4})")),
 )
-_END = re.compile(r"(?=$|[\s,;:)])")
+_END = re.compile(r"(?=$|[\s,;:)]|\.(?:$|\s))")  # a sentence may end right after it
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ class _TextReader:
             self._header(annex, where)
             return after_break  # the header repeated atop a page keeps the break open
         if self.builder is None:
-            if fold(cells[0]).rstrip(".") == "no":
+            if _looks_like_header(cells):
                 raise AnnexRejected(_wrong_columns(cells, where))
             raise AnnexRejected(f"{where}: hay una fila de datos antes del encabezado de columnas.")
         width = len(self.builder.annex.columns)
@@ -198,9 +198,23 @@ class _TextReader:
         return title, lines[annex_index - 2], lines[annex_index - 1], lines[annex_index]
 
 
+def _looks_like_header(cells: list[str]) -> bool:
+    """'No.' first, or mostly known column names: a header row, however wrong its columns."""
+    known = {heading_key(h) for annex in FORMATS.values() for h in annex.headings()}
+    named = sum(1 for c in cells if heading_key(c) in known)
+    return heading_key(cells[0]) == "no" or named * 2 > len(cells)
+
+
 def _wrong_columns(cells: list[str], where: str) -> str:
-    expected = next(iter(FORMATS.values()))
     found = {heading_key(c) for c in cells if c.strip()}
+    # Compared with the kind it comes closest to: most of its columns there, fewest missing.
+    expected = max(
+        FORMATS.values(),
+        key=lambda f: (
+            sum(1 for h in f.headings() if heading_key(h) in found),
+            -sum(1 for h in f.headings() if heading_key(h) not in found),
+        ),
+    )
     missing = [
         h.rstrip(f" {FOOTNOTE_MARKER}") for h in expected.headings() if heading_key(h) not in found
     ]

@@ -22,8 +22,9 @@ def render_text(doc: AnnexDocument) -> str:
         lines.append("")
     if doc.footnote:
         lines += [doc.footnote, ""]
+    # The line closes the annex: without it the file would read back as truncated.
+    prepared = ""
     if doc.prepared is not None:
-        lines.append(
-            f"Fecha de Elaboración: {doc.prepared.text or spanish_month_year(doc.prepared)}"
-        )
+        prepared = doc.prepared.text or spanish_month_year(doc.prepared)
+    lines.append(f"Fecha de Elaboración: {prepared}".rstrip())
     return "\n".join(lines) + "\n"
