@@ -39,6 +39,9 @@ _PATTERNS = (
 _END = re.compile(r"(?=$|[\s,;:)]|\.(?:$|\s))")  # a sentence may end right after it
 
 
+_LONGEST_DATE = len("30 de septiembre del 2009.") + 10
+
+
 @dataclass(frozen=True)
 class DateReading:
     """A date read from text; `doubt` says in Spanish why a person should confirm it."""
@@ -50,6 +53,8 @@ class DateReading:
 
 def read_date(text: str) -> DateReading:
     """The whole text as one partial date, or an empty reading."""
+    if len(text.strip()) > _LONGEST_DATE:
+        return DateReading(None)
     reading = read_leading_date(text)
     if reading.date is None or fold(text)[reading.length :].strip(" .") != "":
         return DateReading(None)
@@ -58,6 +63,9 @@ def read_date(text: str) -> DateReading:
 
 def read_leading_date(text: str) -> DateReading:
     """A partial date at the start of the text ('Agosto de 2009 se concluyó…')."""
+    # Only the start can hold the date; folding a whole paragraph per cell was the parser's
+    # main cost on large annexes.
+    text = text.strip()[:_LONGEST_DATE]
     folded = fold(text)
     for kind, pattern in _PATTERNS:
         match = pattern.match(folded)

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 
@@ -11,8 +12,11 @@ def squash(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=8192)  # area names and headings repeat on every row
 def fold(text: str) -> str:
     """A key for comparison: no accents, no case, single spaces ('Área ' == 'area')."""
+    if text.isascii():
+        return squash(text).casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return squash(bare).casefold()

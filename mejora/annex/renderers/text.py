@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from mejora.annex.dates import spanish_month_year
 from mejora.annex.document import AnnexDocument
 from mejora.annex.formats import FORMATS, row_cells
 from mejora.annex.words import squash
+
+# What str.splitlines() breaks on, and the tab: inside a cell either would split the row.
+_BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _one_line(cell: str) -> str:
+    return squash(cell) if _BREAKS.search(cell) else cell
 
 
 def render_text(doc: AnnexDocument) -> str:
@@ -17,8 +26,7 @@ def render_text(doc: AnnexDocument) -> str:
         for aspect in section.aspects:
             for position, activity in enumerate(aspect.activities or (None,)):
                 cells = row_cells(annex, aspect, activity, first=position == 0)
-                # A tab or a line break inside a cell would split the row.
-                lines.append("\t".join(squash(cell) for cell in cells))
+                lines.append("\t".join(map(_one_line, cells)))
         lines.append("")
     if doc.footnote:
         lines += [doc.footnote, ""]
