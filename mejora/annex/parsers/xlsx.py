@@ -1,0 +1,251 @@
+"""Reading an annex from an Excel workbook: render_xlsx's own layout and agencies' variants.
+
+The table is found by its header row, wherever it is; the text rows above the first cycle
+heading give the title, institution, program and annex line. A merged cell holds its text in
+its top-left cell only, so the rows under a merged ASM number read as more activities of the
+same ASM. Rows are handed to the AnnexBuilder, so cells read exactly as in the text parser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterable
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from mejora.annex.areas import AreaCatalogue
+from mejora.annex.dates import read_date
+from mejora.annex.document import AnnexDocument, AnnexRejected, PartialDate
+from mejora.annex.formats import (
+    FOOTNOTE_MARKER,
+    FORMATS,
+    AnnexFormat,
+    format_for_header,
+    heading_key,
+    read_cycle_heading,
+)
+from mejora.annex.parsers.rows import AnnexBuilder, RawRow
+from mejora.annex.parsers.text import _PREPARED, _wrong_columns
+from mejora.annex.words import fold, squash
+
+NOT_A_WORKBOOK = "El archivo no es un libro de Excel (XLSX) válido."
+_OLD_EXCEL = b"\xd0\xcf\x11\xe0"
+
+_FIRST_HEADINGS = {heading_key(annex.columns[0].heading) for annex in FORMATS.values()}
+_LONGEST_FIRST_HEADING = max(len(annex.columns[0].heading) for annex in FORMATS.values()) + 10
+
+_Sheet = tuple[str, list[list[str]]]
+
+
+def parse_xlsx(data: bytes, *, catalogue: AreaCatalogue | None = None) -> AnnexDocument:
+    """Read an annex from an XLSX workbook, finding its table by the headings of its columns."""
+    sheets = _read_workbook(data)
+    with_table = [sheet for sheet in sheets if any(map(_is_header, sheet[1]))]
+    # Without any table, reading the first sheet says best what is wrong with it.
+    _, rows = with_table[0] if with_table else sheets[0]
+    return _SheetReader(catalogue).read(rows, ignored_sheets=[n for n, _ in with_table[1:]])
+
+
+def _read_workbook(data: bytes) -> list[_Sheet]:
+    """Every sheet's rows as stripped texts; anything openpyxl cannot open is rejected."""
+    if not data.strip():
+        raise AnnexRejected("El archivo está vacío.")
+    if data.startswith(_OLD_EXCEL):
+        raise AnnexRejected(
+            "El archivo parece un libro de Excel antiguo (XLS): guárdelo como XLSX y vuelva a "
+            "subirlo."
+        )
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise AnnexRejected(NOT_A_WORKBOOK)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            return [(sheet.title, _sheet_rows(sheet)) for sheet in workbook.worksheets]
+        finally:
+            workbook.close()
+    # A zip that is not a workbook fails in openpyxl or the XML parser in many different ways.
+    except Exception:
+        raise AnnexRejected(NOT_A_WORKBOOK) from None
+
+
+def _sheet_rows(sheet) -> list[list[str]]:
+    # The stored dimension may be missing or wrong in files from other programs.
+    sheet.reset_dimensions()
+    return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows()]
+
+
+def _cell_text(cell) -> str:
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "VERDADERO" if value else "FALSO"  # as a Spanish Excel shows them
+    if isinstance(value, int | float):
+        if "%" in (cell.number_format or ""):
+            return f"{round(value * 100, 2):g}%"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        value = value.date()
+    if isinstance(value, dt.date | dt.time):
+        # ISO dates read back without the day/month ambiguity of '05/03/2009'.
+        return value.isoformat()
+    return str(value)
+
+
+def _table_span(cells: list[str]) -> tuple[int, list[str]]:
+    """Where the row's filled cells start, and the cells from there to its last filled one."""
+    filled = [index for index, text in enumerate(cells) if text]
+    if not filled:
+        return 0, []
+    return filled[0], cells[filled[0] : filled[-1] + 1]
+
+
+def _starts_a_header(span: list[str]) -> bool:
+    # Folding every cell of every row is slow on big sheets; a header row starts with a short
+    # heading such as 'No.'.
+    first = span[0] if span else ""
+    return len(first) <= _LONGEST_FIRST_HEADING and heading_key(first) in _FIRST_HEADINGS
+
+
+def _header_format(span: list[str]) -> AnnexFormat | None:
+    return format_for_header(span) if _starts_a_header(span) else None
+
+
+def _is_header(cells: list[str]) -> bool:
+    return _header_format(_table_span(cells)[1]) is not None
+
+
+class _SheetReader:
+    def __init__(self, catalogue: AreaCatalogue | None) -> None:
+        self.catalogue = catalogue
+        self.builder: AnnexBuilder | None = None
+        self.offset = 0  # the column index of the table's first column
+        self.preamble: list[str] = []
+        self.pending_headings: list[tuple[str, str]] = []
+        self.footnote = ""
+        self.prepared: PartialDate | None = None
+        self.prepared_seen = False
+
+    def read(self, rows: Iterable[list[str]], ignored_sheets: list[str]) -> AnnexDocument:
+        for number, cells in enumerate(rows, start=1):
+            if any(cells):
+                self._row(cells, f"fila {number}")
+        return self._finish(ignored_sheets)
+
+    def _row(self, cells: list[str], where: str) -> None:
+        start, span = _table_span(cells)
+        texts = [text for text in span if text]
+        line = squash(" ".join(texts))
+        single = len(texts) == 1
+        # A heading, the footnote or the date fills one cell, or two when an agency puts the
+        # date in a cell of its own; table rows fill more.
+        text_line = len(texts) <= 2
+        if self.prepared_seen:
+            if not single:
+                raise AnnexRejected(f"{where}: hay filas después de la «Fecha de Elaboración».")
+            self._ignore(line, where)
+        elif text_line and read_cycle_heading(line) is not None:
+            self.pending_headings.append((line, where))
+        elif text_line and line.startswith(FOOTNOTE_MARKER):
+            self.footnote = line
+        elif text_line and (prepared := _PREPARED.match(line)) is not None:
+            self._prepared(prepared["date"], where)
+        elif (annex := _header_format(span)) is not None:
+            self._header(annex, start, where)
+        elif _starts_a_header(span) and not single:
+            raise AnnexRejected(_wrong_columns(span, where))
+        elif self.builder is None:
+            self._before_table(line, where)
+        elif single and start <= self.offset:
+            self._ignore(line, where)
+        else:
+            self._table_row(self.builder, cells, where)
+
+    def _before_table(self, line: str, where: str) -> None:
+        if self.pending_headings:
+            raise AnnexRejected(
+                f"{where}: se esperaba el encabezado de columnas y hay «{line[:60]}»."
+            )
+        self.preamble.append(line)
+
+    def _ignore(self, line: str, where: str) -> None:
+        if self.builder is not None:
+            self.builder.note(
+                "ignored_line", where, f"Texto fuera de la tabla, no se leyó: «{line[:60]}»."
+            )
+
+    def _header(self, annex: AnnexFormat, start: int, where: str) -> None:
+        if self.builder is None:
+            self.builder = AnnexBuilder(annex, self.catalogue)
+            self.offset = start
+        elif self.builder.annex is not annex or start != self.offset:
+            raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad de la hoja.")
+        for heading, heading_where in self.pending_headings:
+            self.builder.start_section(heading, heading_where)
+        self.pending_headings.clear()
+
+    def _table_row(self, builder: AnnexBuilder, cells: list[str], where: str) -> None:
+        columns = builder.annex.columns
+        end = self.offset + len(columns)
+        for index, text in enumerate(cells):
+            if text and not self.offset <= index < end:
+                builder.note(
+                    "ignored_cell",
+                    f"{where} · columna {get_column_letter(index + 1)}",
+                    f"Celda fuera de las columnas del anexo, no se leyó: «{text[:60]}».",
+                )
+        texts = cells[self.offset : end] + [""] * max(0, end - len(cells))
+        row = RawRow({c.key: t for c, t in zip(columns, texts, strict=True)}, where)
+        builder.add_row(row, after_page_break=False)
+
+    def _prepared(self, text: str, where: str) -> None:
+        self.prepared_seen = True
+        reading = read_date(text)
+        self.prepared = reading.date
+        if reading.date is None and self.builder is not None:
+            self.builder.note(
+                "date_not_understood", where, f"No se entendió la fecha de elaboración «{text}»."
+            )
+
+    def _finish(self, ignored_sheets: list[str]) -> AnnexDocument:
+        if self.builder is None:
+            raise AnnexRejected(
+                "No se encontró la tabla del anexo en el libro: falta la fila de encabezado con "
+                "las columnas «No.», «Aspecto Susceptible de Mejora», «Actividades»…"
+            )
+        if self.pending_headings:
+            heading, where = self.pending_headings[0]
+            raise AnnexRejected(f"{where}: el encabezado «{heading}» no tiene tabla debajo.")
+        for name in ignored_sheets:
+            self.builder.note(
+                "ignored_sheet",
+                f"hoja «{name}»",
+                "El libro tiene otra hoja con una tabla de anexo; solo se leyó la primera.",
+            )
+        title, institution, program, annex_line = _preamble(self.preamble)
+        return self.builder.build(
+            title=title,
+            institution=institution,
+            program=program,
+            annex_line=annex_line,
+            prepared=self.prepared,
+            footnote=self.footnote,
+        )
+
+
+def _preamble(lines: list[str]) -> tuple[str, str, str, str]:
+    annex_index = next((i for i, line in enumerate(lines) if fold(line).startswith("anexo")), None)
+    if annex_index is None or annex_index < 3:
+        raise AnnexRejected(
+            "Falta el encabezado del anexo: antes de la tabla deben ir el título, la "
+            "dependencia, el programa y la línea «Anexo …»."
+        )
+    title = " ".join(lines[: annex_index - 2])
+    return title, lines[annex_index - 2], lines[annex_index - 1], lines[annex_index]
