@@ -11,9 +11,10 @@ import sys
 import traceback
 from pathlib import Path
 
+from mejora.annex.parsers import READABLE_FORMATS, format_of
+from mejora.annex.renderers import FILE_FORMATS
+
 EXIT_OK, EXIT_INTERNAL, EXIT_REJECTED = 0, 1, 2
-FILE_FORMATS = ("txt", "csv", "xlsx", "docx", "pdf")
-FORMATS_BY_SUFFIX = {".txt": "txt", ".tsv": "txt", ".tab": "txt"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
 
     read = commands.add_parser("import", help="leer un anexo heredado")
     read.add_argument("file", type=Path, metavar="ARCHIVO")
-    read.add_argument("--format", choices=sorted(set(FORMATS_BY_SUFFIX.values())))
+    read.add_argument("--format", choices=READABLE_FORMATS)
     read.add_argument("--dry-run", action="store_true", help="leer y reportar sin escribir")
     read.add_argument("--json", action="store_true", help="resumen en JSON")
     read.set_defaults(handler=_import)
@@ -100,7 +101,7 @@ def _import(args: argparse.Namespace) -> int:
     from mejora.followup.services.imports import annex_import, annex_read, file_sha256
 
     try:
-        file_format = args.format or _format_of(args.file)
+        file_format = args.format or format_of(args.file.name)
         data = _read_file(args.file)
         document = annex_read(data, file_format=file_format)
         summary = annex_import(
@@ -143,17 +144,6 @@ def _import(args: argparse.Namespace) -> int:
     else:
         print(f"Importado: {summary.created} registros nuevos, {summary.updated} cambiados.")
     return EXIT_OK
-
-
-def _format_of(path: Path) -> str:
-    from mejora.annex.document import AnnexRejected
-
-    file_format = FORMATS_BY_SUFFIX.get(path.suffix.lower())
-    if file_format is None:
-        raise AnnexRejected(
-            f"No se reconoce el formato de «{path.name}» por su extensión; indíquelo con --format."
-        )
-    return file_format
 
 
 def _read_file(path: Path) -> bytes:

@@ -1,0 +1,40 @@
+"""Parsers: the files agencies hold, read into an AnnexDocument."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from mejora.annex.areas import AreaCatalogue
+from mejora.annex.document import AnnexDocument, AnnexRejected
+
+READABLE_FORMATS = ("txt", "xlsx")
+_SUFFIXES = {".txt": "txt", ".tsv": "txt", ".tab": "txt", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+
+
+def format_of(file_name: str) -> str:
+    """The format a file's extension says, or a rejection asking for it."""
+    suffix = PurePath(file_name).suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise AnnexRejected(
+            f"No se reconoce el formato de «{PurePath(file_name).name}» por su extensión; "
+            f"los formatos que se leen son: {', '.join(READABLE_FORMATS)}."
+        )
+    return _SUFFIXES[suffix]
+
+
+def parse(
+    data: bytes, file_format: str, *, catalogue: AreaCatalogue | None = None
+) -> AnnexDocument:
+    """Read a file of the given format; bad input raises AnnexRejected, in Spanish."""
+    match file_format:
+        case "txt":
+            from mejora.annex.parsers.text import parse_text
+
+            return parse_text(data, catalogue=catalogue)
+        case "xlsx":
+            from mejora.annex.parsers.xlsx import parse_xlsx
+
+            return parse_xlsx(data, catalogue=catalogue)
+    raise AnnexRejected(
+        f"No se leen archivos «{file_format}»; los formatos son: {', '.join(READABLE_FORMATS)}."
+    )

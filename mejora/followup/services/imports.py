@@ -9,7 +9,6 @@ recorded as validated.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,7 @@ from mejora.annex.document import (
     Finding,
     PartialDate,
 )
-from mejora.annex.parsers.text import parse_text
+from mejora.annex.parsers import parse
 from mejora.followup.history import change_record, snapshot
 from mejora.followup.models import (
     Activity,
@@ -42,22 +41,15 @@ from mejora.followup.models import (
 )
 from mejora.followup.services.catalogue import catalogue_for
 
-Parser = Callable[..., AnnexDocument]
-PARSERS: dict[str, Parser] = {"txt": parse_text}
-
 
 def annex_read(data: bytes, *, file_format: str = "txt") -> AnnexDocument:
     """Parse a file, splitting area cells against its institution's catalogue when known."""
-    parse = PARSERS.get(file_format)
-    if parse is None:
-        known = ", ".join(sorted(PARSERS))
-        raise AnnexRejected(f"No se leen archivos «{file_format}»; los formatos son: {known}.")
-    document = parse(data)
+    document = parse(data, file_format)
     institution = Institution.objects.filter(name=document.institution).first()
     catalogue = catalogue_for(institution)
     if len(catalogue):
         # The first reading only told us whose annex it is.
-        document = parse(data, catalogue=catalogue)
+        document = parse(data, file_format, catalogue=catalogue)
     return document
 
 
