@@ -56,9 +56,7 @@ def test_a_second_import_says_nothing_changed(seed_file, capsys):
     [
         pytest.param(b"", "está vacío", id="empty"),
         pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "binario", id="binary"),
-        pytest.param(
-            b"No.\tOtra cosa\n", "Línea 1: las columnas no son las del Anexo E", id="not-an-annex"
-        ),
+        pytest.param(b"No.\tOtra cosa\n", "Sobran: «Otra cosa»", id="not-an-annex"),
     ],
 )
 def test_bad_input_exits_2_with_a_spanish_message(tmp_path, capsys, content, message):
