@@ -134,6 +134,10 @@ def _import(args: argparse.Namespace) -> int:
     print(f"Hallazgos ({len(summary.findings)}):")
     for finding in summary.findings:
         print(f"  - [{finding.where}] {finding.text}")
+    if summary.since_previous:
+        print(f"Cambios desde el corte anterior ({len(summary.since_previous)}):")
+        for change in summary.since_previous:
+            print(f"  - {change['where']} {change['what']}: {change['before']} → {change['after']}")
     if args.dry_run:
         print(
             f"Prueba sin escribir: se crearían {summary.created} registros "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.cells import Reading, read_due
@@ -33,6 +33,7 @@ from mejora.followup.models import (
     Cycle,
     Program,
     ProgressReport,
+    Replanning,
 )
 from mejora.followup.services.catalogue import catalogue_for
 
@@ -44,6 +45,9 @@ def annex_extract(program: Program, *, cut: Cut, kind: str) -> AnnexDocument:
     reports = ProgressReport.objects.filter(
         state=ProgressReport.State.VALIDATED, cut__date__lte=cut.date
     ).order_by("cut__date")
+    replannings = Replanning.objects.filter(
+        Q(cut__isnull=True) | Q(cut__date__lte=cut.date)
+    ).order_by("created_at", "id")
     aspects = (
         Aspect.objects.filter(program=program, classification=annex.classification)
         .select_related("cycle")
@@ -54,6 +58,7 @@ def annex_extract(program: Program, *, cut: Cut, kind: str) -> AnnexDocument:
                 queryset=Activity.objects.order_by("order").prefetch_related(
                     Prefetch("area_roles", queryset=ActivityArea.objects.order_by("position")),
                     Prefetch("reports", queryset=reports, to_attr="validated_reports"),
+                    Prefetch("replannings", queryset=replannings, to_attr="replanned"),
                 ),
             )
         )
@@ -99,7 +104,12 @@ def _activity(activity: Activity, annex: AnnexFormat, catalogue: AreaCatalogue) 
     roles = list(activity.area_roles.all())
     report = activity.validated_reports[-1] if activity.validated_reports else None
     concluded = report.concluded if report else None
-    written_end = read_due(activity.due_text, Reading()).actual_end
+    # After a replanning the annex shows the new date, as the program reported it.
+    if activity.replanned:
+        due_text, due = activity.replanned[-1].new_due_text, activity.replanned[-1].new_due
+    else:
+        due_text, due = activity.due_text, activity.due
+    written_end = read_due(due_text, Reading()).actual_end
     concluded_in_due = written_end is not None and same_date(written_end, concluded)
     progress = ProgressCell("")
     if report is not None and annex.has_progress:
@@ -113,7 +123,7 @@ def _activity(activity: Activity, annex: AnnexFormat, catalogue: AreaCatalogue) 
         text=activity.text,
         coordinating=area_cell(activity.coordinating_text, _refs(roles, "coordinating"), catalogue),
         responsible=area_cell(activity.responsible_text, _refs(roles, "responsible"), catalogue),
-        due=due_cell(activity.due_text, activity.due, concluded if concluded_in_due else None),
+        due=due_cell(due_text, due, concluded if concluded_in_due else None),
         expected_results=activity.expected_results,
         deliverable=activity.deliverable,
         progress=progress,

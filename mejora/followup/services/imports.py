@@ -9,12 +9,14 @@ recorded as validated.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
 
 from mejora.annex.areas import area_key
+from mejora.annex.compose import same_date
 from mejora.annex.dates import MONTH_NAMES
 from mejora.annex.document import (
     ActivityEntry,
@@ -38,6 +40,7 @@ from mejora.followup.models import (
     Institution,
     Program,
     ProgressReport,
+    Replanning,
 )
 from mejora.followup.services.catalogue import catalogue_for
 
@@ -61,6 +64,7 @@ class ImportSummary:
     updated: int = 0
     already_imported: bool = False
     record: AnnexImport | None = None
+    since_previous: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -73,8 +77,15 @@ class ImportSummary:
             "created": self.created,
             "updated": self.updated,
             "already_imported": self.already_imported,
+            "since_previous": self.since_previous,
             "findings": [f.as_dict() for f in self.findings],
         }
+
+
+_REPLANNING_REASON = re.compile(
+    r"replanteamiento\s*:\s*s[ií]\b[\s.:,-]*(.*?)\s*(?=\b(?:nota|fecha de conclusi[oó]n)\s*:|$)",
+    re.I,
+)
 
 
 def file_sha256(data: bytes) -> str:
@@ -137,6 +148,7 @@ class _Loader:
         self.created = 0
         self.updated = 0
         self.cut: Cut | None = None
+        self.since_previous: list[dict[str, Any]] = []
 
     def load(self) -> ImportSummary:
         doc = self.document
@@ -148,7 +160,13 @@ class _Loader:
         activities, fresh = self._activities(aspects)
         self._area_roles(activities, fresh)
         self._reports(activities)
-        return ImportSummary(doc, program, created=self.created, updated=self.updated)
+        return ImportSummary(
+            doc,
+            program,
+            created=self.created,
+            updated=self.updated,
+            since_previous=self.since_previous,
+        )
 
     def _cut(self) -> Cut:
         if self.document.prepared is None:
@@ -162,7 +180,10 @@ class _Loader:
         )
 
     def _aspects(self, program: Program) -> list[tuple[Aspect, tuple[ActivityEntry, ...]]]:
-        existing = {(a.cycle_id, a.number): a for a in Aspect.objects.filter(program=program)}
+        existing = {
+            (a.cycle_id, a.number): a
+            for a in Aspect.objects.filter(program=program).select_related("cycle")
+        }
         result = []
         new: list[Aspect] = []
         for section in self.document.sections:
@@ -198,27 +219,66 @@ class _Loader:
             (a.aspect_id, a.order): a
             for a in Activity.objects.filter(aspect_id__in=ids).prefetch_related("area_roles")
         }
+        self._history = _ProgressHistory([a.pk for a in existing.values()], self.cut)
         result = []
         new: list[Activity] = []
+        replannings: list[Replanning] = []
         for aspect, entries in aspects:
             for order, entry in enumerate(entries, start=1):
                 activity = existing.get((aspect.pk, order))
+                if activity is not None:
+                    activity.aspect = aspect  # already loaded: no query for its label
+                due = _partial_date_columns("due", entry.due.due, entry.due.text)
                 values = {
                     "text": entry.text,
                     "expected_results": entry.expected_results,
                     "deliverable": entry.deliverable,
                     "coordinating_text": entry.coordinating.text,
                     "responsible_text": entry.responsible.text,
-                    **_partial_date_columns("due", entry.due.due, entry.due.text),
                 }
                 if activity is None:
-                    activity = Activity(aspect=aspect, order=order, **values)
+                    activity = Activity(aspect=aspect, order=order, **values, **due)
                     new.append(activity)
-                else:
+                elif (replanning := self._replanning(activity, entry)) is not None:
+                    replannings.append(replanning)
                     self._update(activity, values)
+                elif activity.pk in self._history.replanned:
+                    # Once replanned, the date in force lives in the replannings.
+                    self._update(activity, values)
+                else:
+                    self._update(activity, values | due)
                 result.append((activity, entry))
         self._create(Activity, new)
+        self._create(Replanning, replannings)
         return result, {a.pk for a in new}
+
+    def _replanning(self, activity: Activity, entry: ActivityEntry) -> Replanning | None:
+        """A due date that changed from one cut's annex to a later one's is a replanning.
+
+        The same cut's annex read again with another date is a correction, not a replanning.
+        """
+        effective = self._history.effective_due(activity)
+        new_due = entry.due.due
+        if (
+            new_due is None
+            or same_date(new_due, effective)
+            or not self._history.is_later_cut(activity)
+        ):
+            return None
+        replanning = Replanning(
+            activity=activity, cut=self.cut, justification=_replanning_reason(entry, self.source)
+        )
+        replanning.previous_due = effective
+        replanning.new_due = PartialDate(new_due.year, new_due.month, new_due.day, entry.due.text)
+        self.since_previous.append(
+            {
+                "where": _label(activity),
+                "what": "replanteamiento",
+                "before": effective.iso() if effective else None,
+                "after": new_due.iso(),
+            }
+        )
+        return replanning
 
     def _area_roles(
         self, activities: list[tuple[Activity, ActivityEntry]], fresh: set[int]
@@ -278,6 +338,16 @@ class _Loader:
                 **_partial_date_columns("concluded", entry.concluded, None),
             }
             report = existing.get(activity.pk)
+            previous = self._history.previous_percent.get(activity.pk, _NO_REPORT)
+            if previous is not _NO_REPORT and previous != entry.percent:
+                self.since_previous.append(
+                    {
+                        "where": _label(activity),
+                        "what": "avance",
+                        "before": previous,
+                        "after": entry.percent,
+                    }
+                )
             if report is None:
                 new.append(ProgressReport(activity=activity, cut=self.cut, **values))
             else:
@@ -350,6 +420,52 @@ class _AreaIndex:
             self.loader._create(Area, [area])
             self._index(area)
         return area
+
+
+_NO_REPORT = object()
+
+
+class _ProgressHistory:
+    """What the record already says of existing activities, before this cut: three queries."""
+
+    def __init__(self, activity_ids: list[int], cut: Cut) -> None:
+        earlier = (
+            ProgressReport.objects.filter(activity_id__in=activity_ids, cut__date__lt=cut.date)
+            .order_by("activity_id", "cut__date")
+            .values_list("activity_id", "percent")
+        )
+        self.previous_percent: dict[int, int | None] = dict(earlier)  # the latest one wins
+        self.at_this_cut = set(
+            ProgressReport.objects.filter(activity_id__in=activity_ids, cut=cut).values_list(
+                "activity_id", flat=True
+            )
+        )
+        self.replanned: dict[int, Replanning] = {
+            r.activity_id: r
+            for r in Replanning.objects.filter(activity_id__in=activity_ids).order_by(
+                "activity_id", "created_at", "id"
+            )
+        }
+
+    def effective_due(self, activity: Activity) -> PartialDate | None:
+        replanning = self.replanned.get(activity.pk)
+        return replanning.new_due if replanning else activity.due
+
+    def is_later_cut(self, activity: Activity) -> bool:
+        return activity.pk in self.previous_percent and activity.pk not in self.at_this_cut
+
+
+def _label(activity: Activity) -> str:
+    aspect = activity.aspect
+    return f"{aspect.cycle.mechanism_year}/{aspect.number}.{activity.order}"
+
+
+def _replanning_reason(entry: ActivityEntry, source: str) -> str:
+    """The annex's own justification when it gives one ('Replanteamiento: Sí. Porque…')."""
+    said = _REPLANNING_REASON.search(entry.progress.text)
+    if said and said.group(1).strip(" .:"):
+        return said.group(1).strip()
+    return f"La fecha de término cambió en la {source}; el anexo no dio justificación."
 
 
 def _validate(obj: models.Model) -> None:
