@@ -178,6 +178,8 @@ class AnnexBuilder:
         cells = {key: squash(text) for key, text in row.cells.items()}
         if not any(text for key, text in cells.items() if key not in ("number", "aspect")):
             return None  # an ASM registered without activities yet
+        if not cells.get("activity"):
+            raise AnnexRejected(f"{where}: la fila no dice la actividad (columna «Actividades»).")
         try:
             return ActivityEntry(
                 text=cells.get("activity", ""),

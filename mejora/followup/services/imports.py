@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from mejora.annex.areas import area_key
@@ -472,7 +473,14 @@ def _validate(obj: models.Model) -> None:
     """Field checks without a query per row: the parents were just fetched or created, and
     uniqueness and constraints are the database's to enforce inside the transaction."""
     relations = [f.name for f in obj._meta.concrete_fields if f.is_relation]
-    obj.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+    try:
+        obj.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        details = "; ".join(
+            f"{obj._meta.get_field(name).verbose_name}: {' '.join(messages)}"
+            for name, messages in error.message_dict.items()
+        )
+        raise AnnexRejected(f"{obj._meta.verbose_name} «{str(obj)[:80]}»: {details}") from None
 
 
 def _role_key(role: ActivityArea) -> tuple[str, int, int, str, str]:
