@@ -7,8 +7,8 @@ from pathlib import PurePath
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexDocument, AnnexRejected
 
-READABLE_FORMATS = ("txt", "xlsx")
-_SUFFIXES = {".txt": "txt", ".tsv": "txt", ".tab": "txt", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+READABLE_FORMATS = ("txt", "xlsx", "docx")
+_SUFFIXES = {".txt": "txt", ".tsv": "txt", ".tab": "txt", ".xlsx": "xlsx", ".xlsm": "xlsx", ".docx": "docx"}
 
 
 def format_of(file_name: str) -> str:
@@ -35,6 +35,10 @@ def parse(
             from mejora.annex.parsers.xlsx import parse_xlsx
 
             return parse_xlsx(data, catalogue=catalogue)
+        case "docx":
+            from mejora.annex.parsers.docx import parse_docx
+
+            return parse_docx(data, catalogue=catalogue)
     raise AnnexRejected(
         f"No se leen archivos «{file_format}»; los formatos son: {', '.join(READABLE_FORMATS)}."
     )
