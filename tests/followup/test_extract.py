@@ -76,7 +76,7 @@ def test_an_unknown_cut_is_none(program):
     assert find_cut("abril 2030") is None
 
 
-@pytest.mark.parametrize("file_format", ["txt", "xlsx", "docx"])
+@pytest.mark.parametrize("file_format", ["txt", "csv", "xlsx", "docx"])
 def test_an_issued_annex_reimported_into_a_fresh_record_gives_the_same_status(
     program, capsys, file_format
 ):

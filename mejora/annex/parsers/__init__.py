@@ -7,8 +7,16 @@ from pathlib import PurePath
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexDocument, AnnexRejected
 
-READABLE_FORMATS = ("txt", "xlsx", "docx")
-_SUFFIXES = {".txt": "txt", ".tsv": "txt", ".tab": "txt", ".xlsx": "xlsx", ".xlsm": "xlsx", ".docx": "docx"}
+READABLE_FORMATS = ("txt", "csv", "xlsx", "docx")
+_SUFFIXES = {
+    ".txt": "txt",
+    ".tsv": "txt",
+    ".tab": "txt",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".docx": "docx",
+}
 
 
 def format_of(file_name: str) -> str:
@@ -31,6 +39,10 @@ def parse(
             from mejora.annex.parsers.text import parse_text
 
             return parse_text(data, catalogue=catalogue)
+        case "csv":
+            from mejora.annex.parsers.csv import parse_csv
+
+            return parse_csv(data, catalogue=catalogue)
         case "xlsx":
             from mejora.annex.parsers.xlsx import parse_xlsx
 
