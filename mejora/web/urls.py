@@ -6,6 +6,7 @@ from mejora.web import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("programas/<int:pk>/", views.program_detail, name="program-detail"),
+    path("programas/<int:pk>/anexos/<slug:kind>/", views.annex_page, name="annex-page"),
     path(
         "programas/<int:pk>/anexos/<slug:kind>.<slug:file_format>",
         views.annex_download,

@@ -108,7 +108,7 @@ def test_the_annex_downloads_as_a_file_named_after_program_and_cut(client, progr
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Disposition"] == (
-        'attachment; filename="anexo-e-programa-opciones-productivas-marzo-2012.txt"'
+        'attachment; filename="anexo-e-programa-opciones-productivas-marzo-de-2012.txt"'
     )
     assert "ASPECTOS INSTITUCIONALES 2008-2009 (Mecanismo 2010)" in response.content.decode()
 
@@ -134,3 +134,23 @@ def test_the_page_is_in_english_for_an_english_browser(client, program):
     assert "Overdue" in html and "Vencida" not in html
     # The official headings of the annex are reproduced letter for letter, in any language.
     assert "ASPECTOS INSTITUCIONALES 2007-2008 (Mecanismo 2008)" in html
+
+
+def test_the_annex_is_shown_on_screen_from_the_same_rendering_as_the_pdf(client, program):
+    from mejora.annex.renderers.html import render_html
+    from mejora.followup.extract import annex_extract, latest_cut
+
+    client.force_login(member(Role.LIAISON, program=program))
+    html = client.get(reverse("annex-page", args=[program.pk, "anexo-e"])).content.decode()
+    doc = annex_extract(program, cut=latest_cut(program), kind="anexo-e")
+    assert render_html(doc, standalone=False) in html
+
+
+def test_a_pdf_too_large_for_a_web_request_is_refused_in_spanish(client, program, monkeypatch):
+    from mejora.web import views
+
+    monkeypatch.setattr(views, "PDF_MAX_ACTIVITIES", 10)
+    client.force_login(member(Role.LIAISON, program=program))
+    response = client.get(reverse("annex-download", args=[program.pk, "anexo-e", "pdf"]))
+    assert response.status_code == 422
+    assert "Descargue el XLSX" in response.content.decode()
