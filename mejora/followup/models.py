@@ -288,7 +288,7 @@ class Activity(models.Model):
         Aspect, on_delete=models.CASCADE, related_name="activities", verbose_name=_("ASM")
     )
     order = models.PositiveSmallIntegerField(_("orden"))
-    text = models.TextField(_("actividad"))
+    text = models.TextField(_("actividad"), blank=True)
     due_on, due_precision, due_text = _partial_date_fields(_("fecha de término"))
     due = PartialDateAttribute("due")
     expected_results = models.TextField(_("resultados esperados"), blank=True)

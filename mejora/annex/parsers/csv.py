@@ -18,8 +18,8 @@ from mejora.annex.areas import AreaCatalogue
 from mejora.annex.dates import read_date
 from mejora.annex.document import AnnexDocument, AnnexRejected, PartialDate
 from mejora.annex.formats import FOOTNOTE_MARKER, FORMATS, AnnexFormat, heading_key
+from mejora.annex.parsers.encoding import decode
 from mejora.annex.parsers.rows import AnnexBuilder, RawRow
-from mejora.annex.parsers.text import decode
 from mejora.annex.renderers.csv import CYCLE, DOCUMENT_COLUMNS
 from mejora.annex.words import squash
 

@@ -34,8 +34,13 @@ from mejora.annex.formats import (
     heading_key,
     read_cycle_heading,
 )
-from mejora.annex.parsers.rows import AnnexBuilder, RawRow
-from mejora.annex.parsers.text import _PREPARED, _wrong_columns
+from mejora.annex.parsers.rows import (
+    PREPARED_LINE,
+    AnnexBuilder,
+    RawRow,
+    split_preamble,
+    wrong_columns_message,
+)
 from mejora.annex.words import fold, squash
 
 NOT_DOCX = "El archivo no es un documento de Word (DOCX) válido."
@@ -267,7 +272,7 @@ class _DocxReader:
             self.pending_headings.append((line, where))
         elif line.startswith(FOOTNOTE_MARKER):
             self.footnote = line
-        elif (prepared := _PREPARED.match(line)) is not None and not self.prepared_seen:
+        elif (prepared := PREPARED_LINE.match(line)) is not None and not self.prepared_seen:
             self._prepared(prepared["date"], where)
         elif self.builder is None and not self.pending_headings:
             self.preamble.append(line)
@@ -340,7 +345,7 @@ class _DocxReader:
     def _outside_annex(self, row: _TableRow, where: str) -> None:
         """A row of no annex table: its text is read as paragraphs would be."""
         if fold(row.texts[0]).rstrip(".") == "no":
-            raise AnnexRejected(_wrong_columns(row.trimmed(), where))
+            raise AnnexRejected(wrong_columns_message(row.trimmed(), where))
         for text in row.filled():
             for line in text.splitlines():
                 self._text(squash(line), where)
@@ -378,7 +383,7 @@ class _DocxReader:
             self.builder.note(
                 "prepared_missing", "documento", "El documento no dice su «Fecha de Elaboración»."
             )
-        title, institution, program, annex_line = self._preamble()
+        title, institution, program, annex_line = split_preamble(self.preamble)
         return self.builder.build(
             title=title,
             institution=institution,
@@ -387,16 +392,3 @@ class _DocxReader:
             prepared=self.prepared,
             footnote=self.footnote,
         )
-
-    def _preamble(self) -> tuple[str, str, str, str]:
-        lines = self.preamble
-        annex_index = next(
-            (i for i, line in enumerate(lines) if fold(line).startswith("anexo")), None
-        )
-        if annex_index is None or annex_index < 3:
-            raise AnnexRejected(
-                "Falta el encabezado del anexo: antes de la tabla deben ir el título, la "
-                "dependencia, el programa y la línea «Anexo …»."
-            )
-        title = " ".join(lines[: annex_index - 2])
-        return title, lines[annex_index - 2], lines[annex_index - 1], lines[annex_index]

@@ -24,8 +24,14 @@ from mejora.annex.document import (
     PartialDate,
     Section,
 )
-from mejora.annex.formats import FOOTNOTE_MARKER, AnnexFormat, read_cycle_heading
-from mejora.annex.words import squash
+from mejora.annex.formats import (
+    FOOTNOTE_MARKER,
+    FORMATS,
+    AnnexFormat,
+    heading_key,
+    read_cycle_heading,
+)
+from mejora.annex.words import fold, squash
 
 T = TypeVar("T")
 
@@ -179,7 +185,7 @@ class AnnexBuilder:
         if not any(text for key, text in cells.items() if key not in ("number", "aspect")):
             return None  # an ASM registered without activities yet
         if not cells.get("activity"):
-            raise AnnexRejected(f"{where}: la fila no dice la actividad (columna «Actividades»).")
+            self.note("activity_without_text", where, "La fila no dice la actividad.")
         try:
             return ActivityEntry(
                 text=cells.get("activity", ""),
@@ -206,3 +212,44 @@ class AnnexBuilder:
     def _record(self, reading: Reading, where: str) -> None:
         for kind, text in reading.doubts:
             self.note(kind, where, text)
+
+
+PREPARED_LINE = re.compile(r"^\s*fecha\s+de\s+elaboraci[oó]n\s*:\s*(?P<date>.*)$", re.I)
+
+
+def split_preamble(lines: list[str]) -> tuple[str, str, str, str]:
+    """Title (one or more lines), institution, program and the 'Anexo …' line before a table."""
+    annex_index = next((i for i, line in enumerate(lines) if fold(line).startswith("anexo")), None)
+    if annex_index is None or annex_index < 3:
+        raise AnnexRejected(
+            "Falta el encabezado del anexo: antes de la tabla deben ir el título, la "
+            "dependencia, el programa y la línea «Anexo …»."
+        )
+    title = " ".join(lines[: annex_index - 2])
+    return title, lines[annex_index - 2], lines[annex_index - 1], lines[annex_index]
+
+
+def wrong_columns_message(cells: list[str], where: str) -> str:
+    """Which annex kind the header resembles, and what it lacks or has too many of."""
+    found = {heading_key(c) for c in cells if c.strip()}
+    # Compared with the kind it comes closest to: most of its columns there, fewest missing.
+    expected = max(
+        FORMATS.values(),
+        key=lambda f: (
+            sum(1 for h in f.headings() if heading_key(h) in found),
+            -sum(1 for h in f.headings() if heading_key(h) not in found),
+        ),
+    )
+    missing = [
+        h.rstrip(f" {FOOTNOTE_MARKER}") for h in expected.headings() if heading_key(h) not in found
+    ]
+    known = {heading_key(h) for h in expected.headings()}
+    extra = [c.strip() for c in cells if c.strip() and heading_key(c) not in known]
+    parts = [f"{where}: las columnas no son las del {expected.annex_line}."]
+    if missing:
+        parts.append("Faltan: " + ", ".join(f"«{m}»" for m in missing) + ".")
+    if extra:
+        parts.append("Sobran: " + ", ".join(f"«{e}»" for e in extra) + ".")
+    if not missing and not extra:
+        parts.append("Están en otro orden.")
+    return " ".join(parts)

@@ -8,8 +8,6 @@ previous row. The footnote may appear mid-table; 'Fecha de Elaboración' closes 
 
 from __future__ import annotations
 
-import re
-
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.dates import read_date
 from mejora.annex.document import AnnexDocument, AnnexRejected, Finding, PartialDate
@@ -21,45 +19,15 @@ from mejora.annex.formats import (
     heading_key,
     read_cycle_heading,
 )
-from mejora.annex.parsers.rows import AnnexBuilder, RawRow
-from mejora.annex.words import fold, squash
-
-_PREPARED = re.compile(r"^\s*fecha\s+de\s+elaboraci[oó]n\s*:\s*(?P<date>.*)$", re.I)
-_SIGNATURES = {
-    b"PK\x03\x04": "un documento de Office (DOCX o XLSX)",
-    b"%PDF": "un PDF",
-    b"\xd0\xcf\x11\xe0": "un documento de Office antiguo (DOC o XLS)",
-}
-
-
-def decode(data: bytes) -> tuple[str, list[Finding]]:
-    """Bytes to text: UTF-8, else Windows-1252 or Latin-1 with a finding; binary is refused."""
-    if not data.strip():
-        raise AnnexRejected("El archivo está vacío.")
-    for signature, kind in _SIGNATURES.items():
-        if data.startswith(signature):
-            raise AnnexRejected(f"El archivo no es de texto: parece {kind}.")
-    sample = data[:65536]
-    controls = sum(1 for byte in sample if byte < 32 and byte not in b"\t\n\r\f")
-    if b"\x00" in sample or controls > len(sample) // 100:
-        raise AnnexRejected("El archivo no es de texto: tiene bytes de un archivo binario.")
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError as error:
-        position = error.start
-    for encoding, name in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        line = data[:position].count(b"\n") + 1
-        finding = Finding(
-            "encoding",
-            f"línea {line}",
-            f"El archivo no está en UTF-8; se leyó como {name}. Revise los acentos.",
-        )
-        return text, [finding]
-    raise AssertionError("latin-1 decodes any byte")  # pragma: no cover
+from mejora.annex.parsers.encoding import decode
+from mejora.annex.parsers.rows import (
+    PREPARED_LINE,
+    AnnexBuilder,
+    RawRow,
+    split_preamble,
+    wrong_columns_message,
+)
+from mejora.annex.words import squash
 
 
 def parse_text(data: bytes | str, *, catalogue: AreaCatalogue | None = None) -> AnnexDocument:
@@ -103,7 +71,7 @@ class _TextReader:
             return after_break  # the header repeated atop a page keeps the break open
         if self.builder is None:
             if _looks_like_header(cells):
-                raise AnnexRejected(_wrong_columns(cells, where))
+                raise AnnexRejected(wrong_columns_message(cells, where))
             raise AnnexRejected(f"{where}: hay una fila de datos antes del encabezado de columnas.")
         width = len(self.builder.annex.columns)
         if len(cells) != width:
@@ -136,7 +104,7 @@ class _TextReader:
             self.pending_headings.append((line, where))
         elif line.startswith(FOOTNOTE_MARKER):
             self.footnote = line
-        elif (prepared := _PREPARED.match(line)) is not None:
+        elif (prepared := PREPARED_LINE.match(line)) is not None:
             self._prepared(prepared["date"], where)
         elif self.builder is None and not self.pending_headings:
             self.preamble.append((number, line))
@@ -174,7 +142,9 @@ class _TextReader:
                 f"El archivo termina en la línea {line_count} sin la «Fecha de Elaboración»: "
                 "parece truncado."
             )
-        title, institution, program, annex_line = self._preamble()
+        title, institution, program, annex_line = split_preamble(
+            [line for _, line in self.preamble]
+        )
         return self.builder.build(
             title=title,
             institution=institution,
@@ -184,47 +154,9 @@ class _TextReader:
             footnote=self.footnote,
         )
 
-    def _preamble(self) -> tuple[str, str, str, str]:
-        lines = [line for _, line in self.preamble]
-        annex_index = next(
-            (i for i, line in enumerate(lines) if fold(line).startswith("anexo")), None
-        )
-        if annex_index is None or annex_index < 3:
-            raise AnnexRejected(
-                "Falta el encabezado del anexo: antes de la tabla deben ir el título, la "
-                "dependencia, el programa y la línea «Anexo …»."
-            )
-        title = " ".join(lines[: annex_index - 2])
-        return title, lines[annex_index - 2], lines[annex_index - 1], lines[annex_index]
-
 
 def _looks_like_header(cells: list[str]) -> bool:
     """'No.' first, or mostly known column names: a header row, however wrong its columns."""
     known = {heading_key(h) for annex in FORMATS.values() for h in annex.headings()}
     named = sum(1 for c in cells if heading_key(c) in known)
     return heading_key(cells[0]) == "no" or named * 2 > len(cells)
-
-
-def _wrong_columns(cells: list[str], where: str) -> str:
-    found = {heading_key(c) for c in cells if c.strip()}
-    # Compared with the kind it comes closest to: most of its columns there, fewest missing.
-    expected = max(
-        FORMATS.values(),
-        key=lambda f: (
-            sum(1 for h in f.headings() if heading_key(h) in found),
-            -sum(1 for h in f.headings() if heading_key(h) not in found),
-        ),
-    )
-    missing = [
-        h.rstrip(f" {FOOTNOTE_MARKER}") for h in expected.headings() if heading_key(h) not in found
-    ]
-    known = {heading_key(h) for h in expected.headings()}
-    extra = [c.strip() for c in cells if c.strip() and heading_key(c) not in known]
-    parts = [f"{where}: las columnas no son las del {expected.annex_line}."]
-    if missing:
-        parts.append("Faltan: " + ", ".join(f"«{m}»" for m in missing) + ".")
-    if extra:
-        parts.append("Sobran: " + ", ".join(f"«{e}»" for e in extra) + ".")
-    if not missing and not extra:
-        parts.append("Están en otro orden.")
-    return " ".join(parts)

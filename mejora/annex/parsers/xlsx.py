@@ -27,9 +27,14 @@ from mejora.annex.formats import (
     heading_key,
     read_cycle_heading,
 )
-from mejora.annex.parsers.rows import AnnexBuilder, RawRow
-from mejora.annex.parsers.text import _PREPARED, _wrong_columns
-from mejora.annex.words import fold, squash
+from mejora.annex.parsers.rows import (
+    PREPARED_LINE,
+    AnnexBuilder,
+    RawRow,
+    split_preamble,
+    wrong_columns_message,
+)
+from mejora.annex.words import squash
 
 NOT_A_WORKBOOK = "El archivo no es un libro de Excel (XLSX) válido."
 _OLD_EXCEL = b"\xd0\xcf\x11\xe0"
@@ -155,12 +160,12 @@ class _SheetReader:
             self.pending_headings.append((line, where))
         elif text_line and line.startswith(FOOTNOTE_MARKER):
             self.footnote = line
-        elif text_line and (prepared := _PREPARED.match(line)) is not None:
+        elif text_line and (prepared := PREPARED_LINE.match(line)) is not None:
             self._prepared(prepared["date"], where)
         elif (annex := _header_format(span)) is not None:
             self._header(annex, start, where)
         elif _starts_a_header(span) and not single:
-            raise AnnexRejected(_wrong_columns(span, where))
+            raise AnnexRejected(wrong_columns_message(span, where))
         elif self.builder is None:
             self._before_table(line, where)
         elif single and start <= self.offset:
@@ -229,7 +234,7 @@ class _SheetReader:
                 f"hoja «{name}»",
                 "El libro tiene otra hoja con una tabla de anexo; solo se leyó la primera.",
             )
-        title, institution, program, annex_line = _preamble(self.preamble)
+        title, institution, program, annex_line = split_preamble(self.preamble)
         return self.builder.build(
             title=title,
             institution=institution,
@@ -238,14 +243,3 @@ class _SheetReader:
             prepared=self.prepared,
             footnote=self.footnote,
         )
-
-
-def _preamble(lines: list[str]) -> tuple[str, str, str, str]:
-    annex_index = next((i for i, line in enumerate(lines) if fold(line).startswith("anexo")), None)
-    if annex_index is None or annex_index < 3:
-        raise AnnexRejected(
-            "Falta el encabezado del anexo: antes de la tabla deben ir el título, la "
-            "dependencia, el programa y la línea «Anexo …»."
-        )
-    title = " ".join(lines[: annex_index - 2])
-    return title, lines[annex_index - 2], lines[annex_index - 1], lines[annex_index]

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('order', models.PositiveSmallIntegerField(verbose_name='orden')),
-                ('text', models.TextField(verbose_name='actividad')),
+                ('text', models.TextField(blank=True, verbose_name='actividad')),
                 ('due_on', models.DateField(blank=True, null=True, verbose_name='fecha de término')),
                 ('due_precision', models.CharField(blank=True, choices=[('day', 'día'), ('month', 'mes'), ('year', 'año')], max_length=5, verbose_name='precisión de la fecha')),
                 ('due_text', models.CharField(blank=True, max_length=200, verbose_name='fecha como se escribió')),
