@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, Q
-
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.cells import Reading, read_due
 from mejora.annex.compose import area_cell, aspect_text, due_cell, progress_cell, same_date
@@ -32,9 +30,8 @@ from mejora.followup.models import (
     Cut,
     Cycle,
     Program,
-    ProgressReport,
-    Replanning,
 )
+from mejora.followup.selectors import aspect_tree
 from mejora.followup.services.catalogue import catalogue_for
 
 
@@ -42,26 +39,8 @@ def annex_extract(program: Program, *, cut: Cut, kind: str) -> AnnexDocument:
     """The annex of one kind for a program at a cut, built from validated progress."""
     annex = FORMATS[kind]
     catalogue = catalogue_for(program.institution)
-    reports = ProgressReport.objects.filter(
-        state=ProgressReport.State.VALIDATED, cut__date__lte=cut.date
-    ).order_by("cut__date")
-    replannings = Replanning.objects.filter(
-        Q(cut__isnull=True) | Q(cut__date__lte=cut.date)
-    ).order_by("created_at", "id")
-    aspects = (
-        Aspect.objects.filter(program=program, classification=annex.classification)
-        .select_related("cycle")
-        .order_by("cycle__mechanism_year", "cycle__evaluation_period", "id")
-        .prefetch_related(
-            Prefetch(
-                "activities",
-                queryset=Activity.objects.order_by("order").prefetch_related(
-                    Prefetch("area_roles", queryset=ActivityArea.objects.order_by("position")),
-                    Prefetch("reports", queryset=reports, to_attr="validated_reports"),
-                    Prefetch("replannings", queryset=replannings, to_attr="replanned"),
-                ),
-            )
-        )
+    aspects = aspect_tree(
+        Aspect.objects.filter(program=program, classification=annex.classification), cut.date
     )
     by_cycle: dict[Cycle, list[AspectEntry]] = {}
     for aspect in aspects:

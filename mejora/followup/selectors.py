@@ -169,6 +169,30 @@ class ProgramOverview:
     latest_import: AnnexImport | None
 
 
+def aspect_tree(aspects: QuerySet[Aspect], as_of: dt.date) -> QuerySet[Aspect]:
+    """ASM in cycle order with their activities, areas, and the validated reports and
+    replannings in force at the date (`validated_reports`, `replanned`, oldest first)."""
+    reports = ProgressReport.objects.filter(
+        state=ProgressReport.State.VALIDATED, cut__date__lte=as_of
+    ).order_by("cut__date")
+    replannings = Replanning.objects.filter(Q(cut__isnull=True) | Q(cut__date__lte=as_of)).order_by(
+        "created_at", "id"
+    )
+    activities = Activity.objects.order_by("order").prefetch_related(
+        Prefetch(
+            "area_roles",
+            queryset=ActivityArea.objects.select_related("area").order_by("role", "position"),
+        ),
+        Prefetch("reports", queryset=reports, to_attr="validated_reports"),
+        Prefetch("replannings", queryset=replannings, to_attr="replanned"),
+    )
+    return (
+        aspects.select_related("cycle")
+        .order_by("cycle__mechanism_year", "cycle__evaluation_period", "id")
+        .prefetch_related(Prefetch("activities", queryset=activities))
+    )
+
+
 def program_as_of_date(program: Program) -> dt.date:
     """The date a program's record is shown at: its latest cut, else today."""
     latest = (
@@ -182,25 +206,9 @@ def program_as_of_date(program: Program) -> dt.date:
 
 def program_overview(program: Program, as_of: dt.date) -> ProgramOverview:
     """Cycles → ASM → activities with their areas, latest validated report and status."""
-    reports = ProgressReport.objects.filter(
-        state=ProgressReport.State.VALIDATED, cut__date__lte=as_of
-    ).order_by("cut__date")
     activities = Activity.objects.filter(aspect__program=program)
     facts = activity_facts(activities, as_of)
-    aspects = (
-        Aspect.objects.filter(program=program)
-        .select_related("cycle")
-        .order_by("cycle__mechanism_year", "cycle__evaluation_period", "id")
-        .prefetch_related(
-            Prefetch(
-                "activities",
-                queryset=Activity.objects.order_by("order").prefetch_related(
-                    Prefetch("area_roles", queryset=ActivityArea.objects.select_related("area")),
-                    Prefetch("reports", queryset=reports, to_attr="validated_reports"),
-                ),
-            )
-        )
-    )
+    aspects = aspect_tree(Aspect.objects.filter(program=program), as_of)
     cycles: dict[int, CycleBlock] = {}
     for aspect in aspects:
         rows = []
