@@ -46,7 +46,9 @@ def annex_csv(doc: AnnexDocument) -> Work:
 
 
 def bare_csv(doc: AnnexDocument) -> Work:
-    rows = table_rows(doc)
+    from mejora.annex.renderers.csv import csv_rows
+
+    rows = list(csv_rows(doc))  # the very cells our CSV holds, computed before the clock
 
     def write() -> bytes:
         out = io.StringIO()

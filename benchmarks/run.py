@@ -21,7 +21,6 @@ class Figure:
 
 
 FIGURES = (
-    Figure("annex_txt", "annex_txt", "bare_txt", 2.0),
     Figure("annex_csv", "annex_csv", "bare_csv", 1.5),
     Figure("annex_xlsx", "annex_xlsx", "bare_xlsx", 1.5),
     Figure("annex_docx", "annex_docx", "bare_docx", 1.5),

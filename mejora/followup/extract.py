@@ -43,7 +43,8 @@ def annex_extract(program: Program, *, cut: Cut, kind: str) -> AnnexDocument:
         Aspect.objects.filter(program=program, classification=annex.classification), cut.date
     )
     by_cycle: dict[Cycle, list[AspectEntry]] = {}
-    for aspect in aspects:
+    # In chunks, each with its own prefetch: a large program never holds all its rows at once.
+    for aspect in aspects.iterator(chunk_size=500):
         activities = (_activity(a, annex, catalogue) for a in aspect.activities.all())
         by_cycle.setdefault(aspect.cycle, []).append(
             AspectEntry(

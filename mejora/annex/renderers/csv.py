@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from mejora.annex.dates import spanish_month_year
@@ -63,14 +63,18 @@ Field = tuple[str, Callable[[_Row], str]]
 
 def render_csv(doc: AnnexDocument) -> bytes:
     """The annex as one CSV row per activity, with each cell as written and as read, for Excel."""
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerows(csv_rows(doc))
+    return out.getvalue().encode("utf-8-sig")
+
+
+def csv_rows(doc: AnnexDocument) -> Iterator[list[str]]:
+    """The header and then the values of every row, as the CSV holds them."""
     annex = FORMATS[doc.kind]
     fields = csv_fields(annex)
-    out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([name for name, _ in fields])
+    yield [name for name, _ in fields]
     for row in _rows(annex, doc):
-        writer.writerow([_defuse(value(row)) for _, value in fields])
-    return out.getvalue().encode("utf-8-sig")
+        yield [_defuse(value(row)) for _, value in fields]
 
 
 def csv_fields(annex: AnnexFormat) -> list[Field]:
