@@ -35,3 +35,18 @@ def get_program_for_user(user, pk: int) -> Program:
     if program is None:
         raise Http404("No existe el programa o no tiene acceso a él.")
     return program
+
+
+def user_can_import(user) -> bool:
+    """Liaisons, evaluation units and administrators bring annexes in."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(m.can_import for m in Membership.objects.filter(user=user))
+
+
+def may_import_into(user, institution: str, program: str) -> bool:
+    """An annex may be imported for a program the person reaches, or for a new one."""
+    existing = Program.objects.filter(institution__name=institution, name=program).first()
+    if existing is None:
+        return user_can_import(user)
+    return user_can_import(user) and programs_for_user(user).filter(pk=existing.pk).exists()

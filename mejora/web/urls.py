@@ -12,6 +12,8 @@ urlpatterns = [
         views.annex_download,
         name="annex-download",
     ),
+    path("importar/", views.import_upload, name="import-upload"),
+    path("importar/<str:token>/", views.import_review, name="import-review"),
     path("entrar/", auth_views.LoginView.as_view(), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
 ]

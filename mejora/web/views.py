@@ -5,20 +5,30 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
-from mejora.accounts.access import get_program_for_user, programs_for_user
-from mejora.annex.document import AnnexDocument
+from mejora.accounts.access import (
+    get_program_for_user,
+    may_import_into,
+    programs_for_user,
+    user_can_import,
+)
+from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import FORMATS
+from mejora.annex.parsers import format_of
 from mejora.annex.renderers import FILE_FORMATS, MEDIA_TYPES
 from mejora.annex.renderers import render as render_annex
 from mejora.annex.renderers.html import column_style, render_html
 from mejora.followup.extract import annex_extract, find_cut, latest_cut
 from mejora.followup.models import Program
 from mejora.followup.selectors import program_as_of_date, program_overview
+from mejora.followup.services.imports import annex_import, annex_read
+from mejora.followup.services.pending import pending_discard, pending_load, pending_save
+from mejora.web.forms import AnnexUploadForm
 
 # WeasyPrint lays out about three pages a second and holds them all in memory: a larger
 # annex is issued from the command line, not inside a web request.
@@ -77,6 +87,50 @@ def annex_download(request: HttpRequest, pk: int, kind: str, file_format: str) -
     name = slugify(f"{FORMATS[kind].annex_line.split('.')[0]} {program.name} {doc.prepared.text}")
     response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
     return response
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """Step one of an import: the file is read, nothing is written, the person reviews it."""
+    if not user_can_import(request.user):
+        raise PermissionDenied("Su papel no permite importar anexos.")
+    form = AnnexUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            annex_read(data, file_format=format_of(upload.name))
+        except AnnexRejected as rejection:
+            form.add_error("file", str(rejection))
+        else:
+            token = pending_save(data=data, file_name=upload.name)
+            return redirect("import-review", token=token)
+    return render(request, "web/import_upload.html", {"form": form})
+
+
+@login_required
+def import_review(request: HttpRequest, token: str) -> HttpResponse:
+    """Step two: what was read, cell by cell, and every finding; confirming imports it all."""
+    if not user_can_import(request.user):
+        raise PermissionDenied("Su papel no permite importar anexos.")
+    pending = pending_load(token)
+    if pending is None:
+        raise Http404("Ese archivo ya no está pendiente de revisión.")
+    data, file_name = pending
+    try:
+        document = annex_read(data, file_format=format_of(file_name))
+    except AnnexRejected as rejection:  # e.g. the catalogue changed since the upload
+        return render(request, "web/refused.html", {"message": str(rejection)}, status=422)
+    if not may_import_into(request.user, document.institution, document.program):
+        raise PermissionDenied("No tiene acceso al programa de este anexo.")
+    options = {"document": document, "file_name": file_name, "sha256": token}
+    options |= {"file_format": format_of(file_name), "actor": request.user}
+    if request.method == "POST":
+        summary = annex_import(**options, source=f"importación de {file_name} (página web)")
+        pending_discard(token)
+        return redirect("program-detail", pk=summary.program.pk)
+    preview = annex_import(**options, dry_run=True)
+    return render(request, "web/import_review.html", {"doc": document, "preview": preview})
 
 
 def _annex_document(request: HttpRequest, program: Program, kind: str) -> AnnexDocument:
