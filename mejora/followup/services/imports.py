@@ -155,6 +155,9 @@ class _Loader:
         doc = self.document
         institution = self._get_or_create(Institution, name=doc.institution)
         program = self._get_or_create(Program, institution=institution, name=doc.program)
+        # Two imports of one program wait for each other instead of racing to create the
+        # same ASM (SQLite's immediate transactions already serialise every writer).
+        Program.objects.select_for_update().filter(pk=program.pk).first()
         self.cut = self._cut()
         self.areas = _AreaIndex(institution, self)
         aspects = self._aspects(program)
