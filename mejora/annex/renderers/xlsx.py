@@ -11,10 +11,12 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterator
+from copy import copy
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.worksheet import Worksheet
@@ -113,6 +115,7 @@ class _SheetWriter:
         self.width = len(annex.columns)
         self.row = 0
         self.merges: list[CellRange] = []
+        self.style_arrays: dict[str, StyleArray] = {}
         self.merged_columns = [
             index for index, column in enumerate(annex.columns, 1) if column.key in _MERGED_KEYS
         ]
@@ -165,17 +168,28 @@ class _SheetWriter:
             for index, (column, text) in enumerate(zip(self.annex.columns, texts, strict=True), 1):
                 cell = self.sheet.cell(self.row, index)
                 if column.key == "number":
-                    cell.style = _NUMBER
+                    self._style(cell, _NUMBER)
                     # A plain number lets the agency sort and filter without Excel's warning.
                     if text.isdigit() and str(int(text)) == text:
                         cell.value = int(text)
                         continue
                 else:
-                    cell.style = _DATA
+                    self._style(cell, _DATA)
                 _set_text(cell, text)
         if self.row > first_row:
             for index in self.merged_columns:
                 self._merge(first_row, index, self.row, index)
+
+    def _style(self, cell: Cell, name: str) -> None:
+        """Give the cell a named style; copying the first cell's style array is the fast way,
+        since openpyxl looks the name up again for every cell (half the time of a large annex).
+        """
+        array = self.style_arrays.get(name)
+        if array is None:
+            cell.style = name
+            self.style_arrays[name] = copy(cell._style)
+        else:
+            cell._style = copy(array)
 
     def _merge(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
         self.merges.append(
