@@ -78,7 +78,7 @@ def test_an_unknown_extension_asks_for_the_format(tmp_path, capsys):
     path = tmp_path / "anexo.odt"
     path.write_bytes(b"x")
     assert main(["import", str(path)]) == EXIT_REJECTED
-    assert "los formatos que se leen son: txt, csv, xlsx, docx" in capsys.readouterr().err
+    assert "los formatos que se leen son: txt, csv, xlsx, docx, pdf" in capsys.readouterr().err
 
 
 def test_an_internal_error_exits_1_and_writes_nothing(seed_file, capsys, monkeypatch):

@@ -10,7 +10,7 @@ MAX_UPLOAD_MB = 25
 
 class AnnexUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("Anexo (TXT, CSV, XLSX o DOCX)"),
+        label=_("Anexo (TXT, CSV, XLSX, DOCX o PDF)"),
         help_text=_("Se revisa antes de importar: nada se escribe hasta que usted confirma."),
     )
 

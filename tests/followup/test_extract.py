@@ -89,7 +89,7 @@ def empty_the_record() -> None:
     assert not Program.objects.exists()
 
 
-@pytest.mark.parametrize("file_format", ["txt", "csv", "xlsx", "docx"])
+@pytest.mark.parametrize("file_format", ["txt", "csv", "xlsx", "docx", "pdf"])
 def test_an_issued_annex_reimported_into_a_fresh_record_gives_the_same_status(
     program, capsys, file_format
 ):

@@ -7,7 +7,7 @@ from pathlib import PurePath
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexDocument, AnnexRejected
 
-READABLE_FORMATS = ("txt", "csv", "xlsx", "docx")
+READABLE_FORMATS = ("txt", "csv", "xlsx", "docx", "pdf")
 _SUFFIXES = {
     ".txt": "txt",
     ".tsv": "txt",
@@ -16,6 +16,7 @@ _SUFFIXES = {
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
     ".docx": "docx",
+    ".pdf": "pdf",
 }
 
 
@@ -51,6 +52,10 @@ def parse(
             from mejora.annex.parsers.docx import parse_docx
 
             return parse_docx(data, catalogue=catalogue)
+        case "pdf":
+            from mejora.annex.parsers.pdf import parse_pdf
+
+            return parse_pdf(data, catalogue=catalogue)
     raise AnnexRejected(
         f"No se leen archivos «{file_format}»; los formatos son: {', '.join(READABLE_FORMATS)}."
     )
