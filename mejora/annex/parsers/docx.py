@@ -24,8 +24,7 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from mejora.annex.areas import AreaCatalogue
-from mejora.annex.dates import read_date
-from mejora.annex.document import AnnexDocument, AnnexRejected, Finding, PartialDate
+from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
     FORMATS,
@@ -36,7 +35,7 @@ from mejora.annex.formats import (
 )
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
-    AnnexBuilder,
+    AnnexReader,
     RawRow,
     split_preamble,
     wrong_columns_message,
@@ -240,16 +239,9 @@ def _header_format(row: _TableRow) -> AnnexFormat | None:
     return format_for_header(row.trimmed())
 
 
-class _DocxReader:
+class _DocxReader(AnnexReader):
     def __init__(self, catalogue: AreaCatalogue | None) -> None:
-        self.catalogue = catalogue
-        self.builder: AnnexBuilder | None = None
-        self.early_findings: list[Finding] = []
-        self.preamble: list[str] = []
-        self.pending_headings: list[tuple[str, str]] = []
-        self.footnote = ""
-        self.prepared: PartialDate | None = None
-        self.prepared_seen = False
+        super().__init__(catalogue)
         self.paragraphs = 0
         self.tables = 0
 
@@ -273,29 +265,12 @@ class _DocxReader:
         elif line.startswith(FOOTNOTE_MARKER):
             self.footnote = line
         elif (prepared := PREPARED_LINE.match(line)) is not None and not self.prepared_seen:
-            self._prepared(prepared["date"], where)
+            self.read_prepared(prepared["date"], where)
         elif self.builder is None and not self.pending_headings:
             self.preamble.append(line)
         else:
             # Notes, signatures or page furniture around the tables: shown, not read.
-            self._note(
-                "ignored_line", where, f"Texto fuera de la tabla, no se leyó: «{line[:60]}»."
-            )
-
-    def _prepared(self, text: str, where: str) -> None:
-        self.prepared_seen = True
-        reading = read_date(text)
-        self.prepared = reading.date
-        if reading.date is None:
-            self._note(
-                "date_not_understood", where, f"No se entendió la fecha de elaboración «{text}»."
-            )
-
-    def _note(self, kind: str, where: str, text: str) -> None:
-        if self.builder is not None:
-            self.builder.note(kind, where, text)
-        else:
-            self.early_findings.append(Finding(kind, where, text))
+            self.note("ignored_line", where, f"Texto fuera de la tabla, no se leyó: «{line[:60]}».")
 
     # --- tables ----------------------------------------------------------------------------
 
@@ -330,8 +305,7 @@ class _DocxReader:
 
     def _header(self, annex: AnnexFormat, where: str) -> None:
         if self.builder is None:
-            self.builder = AnnexBuilder(annex, self.catalogue)
-            self.builder.findings.extend(self.early_findings)
+            self.start(annex)
         elif self.builder.annex is not annex:
             raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad del archivo.")
         self._open_pending_sections()

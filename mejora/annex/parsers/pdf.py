@@ -25,8 +25,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from mejora.annex.areas import AreaCatalogue
-from mejora.annex.dates import read_date
-from mejora.annex.document import AnnexDocument, AnnexRejected, Finding, PartialDate
+from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
     FORMATS,
@@ -37,7 +36,7 @@ from mejora.annex.formats import (
 )
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
-    AnnexBuilder,
+    AnnexReader,
     RawRow,
     split_preamble,
     wrong_columns_message,
@@ -352,17 +351,10 @@ def _header_format(texts: list[str]) -> AnnexFormat | None:
     return format_for_header(texts[:end])
 
 
-class _PdfReader:
+class _PdfReader(AnnexReader):
     def __init__(self, catalogue: AreaCatalogue | None) -> None:
-        self.catalogue = catalogue
-        self.builder: AnnexBuilder | None = None
-        self.early_findings: list[Finding] = []
-        self.preamble: list[str] = []
-        self.pending_headings: list[tuple[str, str]] = []
-        self.footnote = ""
+        super().__init__(catalogue)
         self.in_footnote = False
-        self.prepared: PartialDate | None = None
-        self.prepared_seen = False
         self.has_text = False
         self.words: set[str] = set()
         self.aspect_row: RawRow | None = None
@@ -427,7 +419,7 @@ class _PdfReader:
             self.pending_headings.append((line, where))
         elif (prepared := PREPARED_LINE.match(line)) is not None and not self.prepared_seen:
             self.in_footnote = False
-            self._prepared(prepared["date"], where)
+            self.read_prepared(prepared["date"], where)
         elif self.builder is None and not self.pending_headings:
             self.preamble.append(line)
         elif not self.footnote and (footnote := _FOOTNOTE.match(line)) is not None:
@@ -436,24 +428,7 @@ class _PdfReader:
         elif self.in_footnote:
             self.footnote = f"{self.footnote} {line}"  # the footnote wrapped
         else:
-            self._note(
-                "ignored_line", where, f"Texto fuera de la tabla, no se leyó: «{line[:60]}»."
-            )
-
-    def _prepared(self, text: str, where: str) -> None:
-        self.prepared_seen = True
-        reading = read_date(text)
-        self.prepared = reading.date
-        if reading.date is None:
-            self._note(
-                "date_not_understood", where, f"No se entendió la fecha de elaboración «{text}»."
-            )
-
-    def _note(self, kind: str, where: str, text: str) -> None:
-        if self.builder is not None:
-            self.builder.note(kind, where, text)
-        else:
-            self.early_findings.append(Finding(kind, where, text))
+            self.note("ignored_line", where, f"Texto fuera de la tabla, no se leyó: «{line[:60]}».")
 
     # --- table rows ------------------------------------------------------------------------
 
@@ -514,8 +489,7 @@ class _PdfReader:
 
     def _header(self, annex: AnnexFormat, where: str) -> None:
         if self.builder is None:
-            self.builder = AnnexBuilder(annex, self.catalogue)
-            self.builder.findings.extend(self.early_findings)
+            self.start(annex)
         elif self.builder.annex is not annex:
             raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad del archivo.")
         self._open_pending_sections()

@@ -8,13 +8,14 @@ finding, with its location, for each reading a person should confirm.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 
 from mejora.annex.areas import AreaCatalogue, read_areas
 from mejora.annex.cells import Reading, read_due, read_progress, read_theme
+from mejora.annex.dates import read_date
 from mejora.annex.document import (
     ActivityEntry,
     AnnexDocument,
@@ -212,6 +213,42 @@ class AnnexBuilder:
     def _record(self, reading: Reading, where: str) -> None:
         for kind, text in reading.doubts:
             self.note(kind, where, text)
+
+
+class AnnexReader:
+    """What every parser keeps while it walks a file: the builder, once a header row says
+    which annex it is, and what sits around the tables — the title block, cycle headings
+    waiting for their table, the footnote, the preparation date — with any finding seen
+    before the header."""
+
+    def __init__(self, catalogue: AreaCatalogue | None, findings: Iterable[Finding] = ()) -> None:
+        self.catalogue = catalogue
+        self.builder: AnnexBuilder | None = None
+        self.early_findings: list[Finding] = list(findings)
+        self.preamble: list[str] = []
+        self.pending_headings: list[tuple[str, str]] = []
+        self.footnote = ""
+        self.prepared: PartialDate | None = None
+        self.prepared_seen = False
+
+    def start(self, annex: AnnexFormat) -> AnnexBuilder:
+        self.builder = AnnexBuilder(annex, self.catalogue)
+        self.builder.findings.extend(self.early_findings)
+        return self.builder
+
+    def note(self, kind: str, where: str, text: str) -> None:
+        if self.builder is not None:
+            self.builder.note(kind, where, text)
+        else:
+            self.early_findings.append(Finding(kind, where, text))
+
+    def read_prepared(self, text: str, where: str) -> None:
+        self.prepared_seen = True
+        self.prepared = read_date(text).date
+        if self.prepared is None:
+            self.note(
+                "date_not_understood", where, f"No se entendió la fecha de elaboración «{text}»."
+            )
 
 
 PREPARED_LINE = re.compile(r"^\s*fecha\s+de\s+elaboraci[oó]n\s*:\s*(?P<date>.*)$", re.I)

@@ -9,8 +9,7 @@ previous row. The footnote may appear mid-table; 'Fecha de Elaboración' closes 
 from __future__ import annotations
 
 from mejora.annex.areas import AreaCatalogue
-from mejora.annex.dates import read_date
-from mejora.annex.document import AnnexDocument, AnnexRejected, Finding, PartialDate
+from mejora.annex.document import AnnexDocument, AnnexRejected, Finding
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
     FORMATS,
@@ -22,7 +21,7 @@ from mejora.annex.formats import (
 from mejora.annex.parsers.encoding import decode
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
-    AnnexBuilder,
+    AnnexReader,
     RawRow,
     split_preamble,
     wrong_columns_message,
@@ -38,16 +37,9 @@ def parse_text(data: bytes | str, *, catalogue: AreaCatalogue | None = None) -> 
     return _TextReader(catalogue, findings).read(text.splitlines())
 
 
-class _TextReader:
+class _TextReader(AnnexReader):
     def __init__(self, catalogue: AreaCatalogue | None, findings: list[Finding]) -> None:
-        self.catalogue = catalogue
-        self.builder: AnnexBuilder | None = None
-        self.decoding_findings = findings
-        self.preamble: list[tuple[int, str]] = []
-        self.pending_headings: list[tuple[str, str]] = []
-        self.footnote = ""
-        self.prepared: PartialDate | None = None
-        self.prepared_seen = False
+        super().__init__(catalogue, findings)
 
     def read(self, lines: list[str]) -> AnnexDocument:
         after_break = False
@@ -58,7 +50,7 @@ class _TextReader:
             elif "\t" in line:
                 after_break = self._table_line(line.split("\t"), where, after_break)
             else:
-                self._text_line(squash(line), number, where)
+                self._text_line(squash(line), where)
         return self._finish(len(lines))
 
     def _table_line(self, cells: list[str], where: str, after_break: bool) -> bool:
@@ -89,15 +81,14 @@ class _TextReader:
 
     def _header(self, annex: AnnexFormat, where: str) -> None:
         if self.builder is None:
-            self.builder = AnnexBuilder(annex, self.catalogue)
-            self.builder.findings.extend(self.decoding_findings)
+            self.start(annex)
         elif self.builder.annex is not annex:
             raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad del archivo.")
         for heading, heading_where in self.pending_headings:
             self.builder.start_section(heading, heading_where)
         self.pending_headings.clear()
 
-    def _text_line(self, line: str, number: int, where: str) -> None:
+    def _text_line(self, line: str, where: str) -> None:
         if self.prepared_seen:
             raise AnnexRejected(f"{where}: hay texto después de la «Fecha de Elaboración».")
         if read_cycle_heading(line) is not None:
@@ -105,9 +96,9 @@ class _TextReader:
         elif line.startswith(FOOTNOTE_MARKER):
             self.footnote = line
         elif (prepared := PREPARED_LINE.match(line)) is not None:
-            self._prepared(prepared["date"], where)
+            self.read_prepared(prepared["date"], where)
         elif self.builder is None and not self.pending_headings:
-            self.preamble.append((number, line))
+            self.preamble.append(line)
         elif self.builder is not None:
             self.builder.note(
                 "ignored_line", where, f"Texto fuera de la tabla, no se leyó: «{line[:60]}»."
@@ -115,15 +106,6 @@ class _TextReader:
         else:
             raise AnnexRejected(
                 f"{where}: se esperaba el encabezado de columnas y hay «{line[:60]}»."
-            )
-
-    def _prepared(self, text: str, where: str) -> None:
-        self.prepared_seen = True
-        reading = read_date(text)
-        self.prepared = reading.date
-        if reading.date is None and self.builder is not None:
-            self.builder.note(
-                "date_not_understood", where, f"No se entendió la fecha de elaboración «{text}»."
             )
 
     def _finish(self, line_count: int) -> AnnexDocument:
@@ -142,9 +124,7 @@ class _TextReader:
                 f"El archivo termina en la línea {line_count} sin la «Fecha de Elaboración»: "
                 "parece truncado."
             )
-        title, institution, program, annex_line = split_preamble(
-            [line for _, line in self.preamble]
-        )
+        title, institution, program, annex_line = split_preamble(self.preamble)
         return self.builder.build(
             title=title,
             institution=institution,

@@ -17,8 +17,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from mejora.annex.areas import AreaCatalogue
-from mejora.annex.dates import read_date
-from mejora.annex.document import AnnexDocument, AnnexRejected, PartialDate
+from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
     FORMATS,
@@ -30,6 +29,7 @@ from mejora.annex.formats import (
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexBuilder,
+    AnnexReader,
     RawRow,
     split_preamble,
     wrong_columns_message,
@@ -127,16 +127,10 @@ def _is_header(cells: list[str]) -> bool:
     return _header_format(_table_span(cells)[1]) is not None
 
 
-class _SheetReader:
+class _SheetReader(AnnexReader):
     def __init__(self, catalogue: AreaCatalogue | None) -> None:
-        self.catalogue = catalogue
-        self.builder: AnnexBuilder | None = None
+        super().__init__(catalogue)
         self.offset = 0  # the column index of the table's first column
-        self.preamble: list[str] = []
-        self.pending_headings: list[tuple[str, str]] = []
-        self.footnote = ""
-        self.prepared: PartialDate | None = None
-        self.prepared_seen = False
 
     def read(self, rows: Iterable[list[str]], ignored_sheets: list[str]) -> AnnexDocument:
         for number, cells in enumerate(rows, start=1):
@@ -161,7 +155,7 @@ class _SheetReader:
         elif text_line and line.startswith(FOOTNOTE_MARKER):
             self.footnote = line
         elif text_line and (prepared := PREPARED_LINE.match(line)) is not None:
-            self._prepared(prepared["date"], where)
+            self.read_prepared(prepared["date"], where)
         elif (annex := _header_format(span)) is not None:
             self._header(annex, start, where)
         elif _starts_a_header(span) and not single:
@@ -188,7 +182,7 @@ class _SheetReader:
 
     def _header(self, annex: AnnexFormat, start: int, where: str) -> None:
         if self.builder is None:
-            self.builder = AnnexBuilder(annex, self.catalogue)
+            self.start(annex)
             self.offset = start
         elif self.builder.annex is not annex or start != self.offset:
             raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad de la hoja.")
@@ -209,15 +203,6 @@ class _SheetReader:
         texts = cells[self.offset : end] + [""] * max(0, end - len(cells))
         row = RawRow({c.key: t for c, t in zip(columns, texts, strict=True)}, where)
         builder.add_row(row, after_page_break=False)
-
-    def _prepared(self, text: str, where: str) -> None:
-        self.prepared_seen = True
-        reading = read_date(text)
-        self.prepared = reading.date
-        if reading.date is None and self.builder is not None:
-            self.builder.note(
-                "date_not_understood", where, f"No se entendió la fecha de elaboración «{text}»."
-            )
 
     def _finish(self, ignored_sheets: list[str]) -> AnnexDocument:
         if self.builder is None:
