@@ -6,6 +6,7 @@ to the version it was published in. Headings are reproduced letter for letter.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -181,7 +182,92 @@ def cycle_heading(classification: str, evaluation_period: str, mechanism_year: i
 
 
 def format_for_header(cells: list[str]) -> AnnexFormat | None:
-    return next((f for f in FORMATS.values() if f.matches_header(cells)), None)
+    match = match_header(cells)
+    return match.annex if match is not None else None
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """An annex's header as a file wrote it: which official column each cell position holds
+    (None for a column of no annex), in the file's own order and spelling."""
+
+    annex: AnnexFormat
+    columns: tuple[Column | None, ...]
+    written: tuple[str, ...]
+
+    @property
+    def exact(self) -> bool:
+        return tuple(self.columns) == self.annex.columns and all(
+            heading_key(w) == heading_key(c.heading)
+            for w, c in zip(self.written, self.annex.columns, strict=True)
+        )
+
+    def cells(self, texts: list[str]) -> dict[str, str]:
+        """A row's texts by column key, whatever order the file keeps its columns in."""
+        padded = texts + [""] * (len(self.columns) - len(texts))
+        return {c.key: t for c, t in zip(self.columns, padded, strict=False) if c is not None}
+
+    def differences(self) -> list[str]:
+        """What a person should know of this header: renamed, unknown or moved columns."""
+        notes = [
+            f"La columna «{written}» se leyó como «{column.heading.rstrip(' ' + FOOTNOTE_MARKER)}»."
+            for written, column in zip(self.written, self.columns, strict=True)
+            if column is not None and heading_key(written) != heading_key(column.heading)
+        ]
+        notes += [
+            f"La columna «{written}» no es de ningún anexo: su contenido no se leyó."
+            for written, column in zip(self.written, self.columns, strict=True)
+            if column is None and written.strip()
+        ]
+        order = [c.key for c in self.columns if c is not None]
+        if order != [c.key for c in self.annex.columns]:
+            notes.append("Las columnas están en otro orden que el oficial; se leyeron por nombre.")
+        return notes
+
+
+def match_header(cells: list[str]) -> HeaderMatch | None:
+    """The annex whose columns a row names, exactly or by close spelling, in any order."""
+    exact = next((f for f in FORMATS.values() if f.matches_header(cells)), None)
+    if exact is not None:
+        return HeaderMatch(exact, exact.columns, tuple(cells))
+    # Data rows are long and headings short: only rows of short cells are worth comparing.
+    if len(cells) < 5 or any(len(c) > _LONGEST_HEADING for c in cells):
+        return None
+    columns = tuple(_column_named(cell) for cell in cells)
+    found = [c.key for c in columns if c is not None]
+    if len(found) != len(set(found)):
+        return None
+    for annex in sorted(FORMATS.values(), key=lambda f: -len(f.columns)):
+        if set(found) == {c.key for c in annex.columns}:
+            return HeaderMatch(annex, columns, tuple(cells))
+    return None
+
+
+_ALL_COLUMNS = {c.key: c for f in FORMATS.values() for c in f.columns}
+_LONGEST_HEADING = 2 * max(len(c.heading) for c in _ALL_COLUMNS.values())
+_SIMILAR = 0.8
+
+
+def _column_named(written: str) -> Column | None:
+    key = heading_key(written)
+    if not key:
+        return None
+    best, score = None, 0.0
+    for column in _ALL_COLUMNS.values():
+        official = heading_key(column.heading)
+        if key == official:
+            return column
+        similarity = difflib.SequenceMatcher(None, key, official).ratio()
+        # 'Porcentaje de avance' for 'Porcentaje de avance y justificación', and the like.
+        if len(key) >= 8 and (official.startswith(key) or key.startswith(official)):
+            similarity = max(similarity, 0.9)
+        # 'Documento probatorio (nombre del archivo)': most of its words are the official's.
+        words = set(re.findall(r"\w+", key))
+        if len(words) >= 3 and len(words & set(re.findall(r"\w+", official))) >= 0.75 * len(words):
+            similarity = max(similarity, 0.85)
+        if similarity > score:
+            best, score = column, similarity
+    return best if score >= _SIMILAR else None
 
 
 def row_cells(

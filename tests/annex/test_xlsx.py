@@ -425,3 +425,20 @@ def test_it_rejects_what_is_not_an_annex_workbook_saying_why_in_spanish(data, wo
 
     for word in words:
         assert word in str(rejected.value)
+
+
+def test_a_workbook_with_its_own_column_order_and_names_reads_the_same():
+    """Agencies move and rename columns: they are read by name, with findings saying so."""
+    book = load_workbook(io.BytesIO(SEED_XLSX))
+    sheet = book.active
+    for row in sheet.iter_rows():
+        if any(type(cell).__name__ == "MergedCell" for cell in row[3:5]):
+            continue  # the title lines, merged across the sheet
+        row[3].value, row[4].value = row[4].value, row[3].value
+        if row[7].value == "Producto y/o evidencia":
+            row[7].value = "Productos / evidencias"
+    out = io.BytesIO()
+    book.save(out)
+    doc = parse_xlsx(out.getvalue())
+    assert doc == SEED
+    assert any(f.kind == "column_mapping" and "otro orden" in f.text for f in doc.findings)

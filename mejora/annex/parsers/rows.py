@@ -29,6 +29,7 @@ from mejora.annex.formats import (
     FOOTNOTE_MARKER,
     FORMATS,
     AnnexFormat,
+    HeaderMatch,
     heading_key,
     read_cycle_heading,
 )
@@ -235,6 +236,14 @@ class AnnexReader:
         self.builder = AnnexBuilder(annex, self.catalogue)
         self.builder.findings.extend(self.early_findings)
         return self.builder
+
+    def start_with(self, header: HeaderMatch, where: str) -> AnnexBuilder:
+        """Start from a header read by name: renamed, unknown or moved columns are findings."""
+        self.header = header
+        builder = self.start(header.annex)
+        for text in header.differences():
+            builder.note("column_mapping", where, text)
+        return builder
 
     def note(self, kind: str, where: str, text: str) -> None:
         if self.builder is not None:

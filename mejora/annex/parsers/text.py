@@ -13,9 +13,9 @@ from mejora.annex.document import AnnexDocument, AnnexRejected, Finding
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
     FORMATS,
-    AnnexFormat,
-    format_for_header,
+    HeaderMatch,
     heading_key,
+    match_header,
     read_cycle_heading,
 )
 from mejora.annex.parsers.encoding import decode
@@ -57,32 +57,29 @@ class _TextReader(AnnexReader):
         """Handle one row; returns whether the next row still follows a page break."""
         if self.prepared_seen:
             raise AnnexRejected(f"{where}: hay filas después de la «Fecha de Elaboración».")
-        annex = format_for_header(cells)
-        if annex is not None:
-            self._header(annex, where)
+        header = match_header(cells)
+        if header is not None:
+            self._header(header, where)
             return after_break  # the header repeated atop a page keeps the break open
         if self.builder is None:
             if _looks_like_header(cells):
                 raise AnnexRejected(wrong_columns_message(cells, where))
             raise AnnexRejected(f"{where}: hay una fila de datos antes del encabezado de columnas.")
-        width = len(self.builder.annex.columns)
+        width = len(self.header.columns)
         if len(cells) != width:
             raise AnnexRejected(
                 f"{where}: la fila tiene {len(cells)} celdas y el "
                 f"{self.builder.annex.annex_line.split('.')[0]} tiene {width}; "
                 "el archivo puede estar truncado o tener columnas de más."
             )
-        row = RawRow(
-            {c.key: t.strip() for c, t in zip(self.builder.annex.columns, cells, strict=True)},
-            where,
-        )
+        row = RawRow({key: text.strip() for key, text in self.header.cells(cells).items()}, where)
         self.builder.add_row(row, after_page_break=after_break)
         return False
 
-    def _header(self, annex: AnnexFormat, where: str) -> None:
+    def _header(self, header: HeaderMatch, where: str) -> None:
         if self.builder is None:
-            self.start(annex)
-        elif self.builder.annex is not annex:
+            self.start_with(header, where)
+        elif header.columns != self.header.columns:
             raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad del archivo.")
         for heading, heading_where in self.pending_headings:
             self.builder.start_section(heading, heading_where)

@@ -21,9 +21,9 @@ from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
     FORMATS,
-    AnnexFormat,
-    format_for_header,
+    HeaderMatch,
     heading_key,
+    match_header,
     read_cycle_heading,
 )
 from mejora.annex.parsers.rows import (
@@ -113,14 +113,16 @@ def _table_span(cells: list[str]) -> tuple[int, list[str]]:
 
 
 def _starts_a_header(span: list[str]) -> bool:
-    # Folding every cell of every row is slow on big sheets; a header row starts with a short
-    # heading such as 'No.'.
-    first = span[0] if span else ""
-    return len(first) <= _LONGEST_FIRST_HEADING and heading_key(first) in _FIRST_HEADINGS
+    # Folding every cell of every row is slow on big sheets; a header row has a short
+    # heading such as 'No.' somewhere (agencies move columns around).
+    return any(
+        len(cell) <= _LONGEST_FIRST_HEADING and heading_key(cell) in _FIRST_HEADINGS
+        for cell in span
+    )
 
 
-def _header_format(span: list[str]) -> AnnexFormat | None:
-    return format_for_header(span) if _starts_a_header(span) else None
+def _header_format(span: list[str]) -> HeaderMatch | None:
+    return match_header(span) if _starts_a_header(span) else None
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -156,8 +158,8 @@ class _SheetReader(AnnexReader):
             self.footnote = line
         elif text_line and (prepared := PREPARED_LINE.match(line)) is not None:
             self.read_prepared(prepared["date"], where)
-        elif (annex := _header_format(span)) is not None:
-            self._header(annex, start, where)
+        elif (header := _header_format(span)) is not None:
+            self._header(header, start, where)
         elif _starts_a_header(span) and not single:
             raise AnnexRejected(wrong_columns_message(span, where))
         elif self.builder is None:
@@ -180,19 +182,18 @@ class _SheetReader(AnnexReader):
                 "ignored_line", where, f"Texto fuera de la tabla, no se leyó: «{line[:60]}»."
             )
 
-    def _header(self, annex: AnnexFormat, start: int, where: str) -> None:
+    def _header(self, header: HeaderMatch, start: int, where: str) -> None:
         if self.builder is None:
-            self.start(annex)
+            self.start_with(header, where)
             self.offset = start
-        elif self.builder.annex is not annex or start != self.offset:
+        elif header.columns != self.header.columns or start != self.offset:
             raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad de la hoja.")
         for heading, heading_where in self.pending_headings:
             self.builder.start_section(heading, heading_where)
         self.pending_headings.clear()
 
     def _table_row(self, builder: AnnexBuilder, cells: list[str], where: str) -> None:
-        columns = builder.annex.columns
-        end = self.offset + len(columns)
+        end = self.offset + len(self.header.columns)
         for index, text in enumerate(cells):
             if text and not self.offset <= index < end:
                 builder.note(
@@ -201,7 +202,7 @@ class _SheetReader(AnnexReader):
                     f"Celda fuera de las columnas del anexo, no se leyó: «{text[:60]}».",
                 )
         texts = cells[self.offset : end] + [""] * max(0, end - len(cells))
-        row = RawRow({c.key: t for c, t in zip(columns, texts, strict=True)}, where)
+        row = RawRow(self.header.cells(texts), where)
         builder.add_row(row, after_page_break=False)
 
     def _finish(self, ignored_sheets: list[str]) -> AnnexDocument:
