@@ -392,3 +392,29 @@ def test_a_heading_without_its_table_is_refused():
     assert "«ASPECTOS INSTITUCIONALES 2010-2011 (Mecanismo 2011)» no tiene tabla" in rejection(
         out.getvalue()
     )
+
+
+def test_a_table_with_the_agencys_own_column_order_reads_as_the_seed():
+    """Areas swapped, the ASM number last and a column renamed: read by name."""
+    order = [1, 2, 4, 3, 5, 6, 7, 8, 9, 10, 0]
+    headings = [COLUMNS[i] for i in order]
+    headings[order.index(7)] = "Productos / evidencias"
+    document = Document()
+    for line in (SEED.title, SEED.institution, SEED.program, SEED.annex):
+        document.add_paragraph(line)
+    for section in SEED.sections:
+        document.add_paragraph(section.heading)
+        table = document.add_table(rows=1, cols=len(COLUMNS))
+        for cell, heading in zip(table.rows[0].cells, headings, strict=True):
+            cell.text = heading
+        for aspect in section.aspects:
+            for position, activity in enumerate(aspect.activities):
+                texts = row_cells(ANNEX, aspect, activity, first=position == 0)
+                fill(table, [texts[i] for i in order])
+    document.add_paragraph(SEED.footnote)
+    document.add_paragraph(f"Fecha de Elaboración: {SEED.prepared.text}")
+    out = io.BytesIO()
+    document.save(out)
+    doc = parse_docx(out.getvalue())
+    assert doc == SEED
+    assert any(f.kind == "column_mapping" and "Productos" in f.text for f in doc.findings)

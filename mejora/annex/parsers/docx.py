@@ -28,9 +28,9 @@ from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
     FORMATS,
-    AnnexFormat,
-    format_for_header,
+    HeaderMatch,
     heading_key,
+    match_header,
     read_cycle_heading,
 )
 from mejora.annex.parsers.rows import (
@@ -232,11 +232,11 @@ class _TableRow:
         return self.texts[:end]
 
 
-def _header_format(row: _TableRow) -> AnnexFormat | None:
-    """The format whose columns the row names; a row not starting with 'No.' is data."""
-    if not row.texts or heading_key(row.texts[0]) not in _FIRST_HEADINGS:
+def _header_format(row: _TableRow) -> HeaderMatch | None:
+    """The annex whose columns the row names, in any order; a row without 'No.' is data."""
+    if not any(len(t) < 20 and heading_key(t) in _FIRST_HEADINGS for t in row.texts):
         return None
-    return format_for_header(row.trimmed())
+    return match_header(row.trimmed())
 
 
 class _DocxReader(AnnexReader):
@@ -283,17 +283,17 @@ class _DocxReader(AnnexReader):
                 rows.append((f"tabla {number}, fila {index}", above))
         formats = [_header_format(row) for _, row in rows]
         width = max((len(row.texts) for _, row in rows), default=0)
-        if not any(formats) and (self.builder is None or width != len(self.builder.annex.columns)):
+        if not any(formats) and (self.builder is None or width != len(self.header.columns)):
             # A table without the annex's columns: the title block laid out in a table, or
             # the signatures after the annex.
             for where, row in rows:
                 self._outside_annex(row, where)
             return
         first_data_row = True
-        for (where, row), annex in zip(rows, formats, strict=True):
+        for (where, row), header in zip(rows, formats, strict=True):
             filled = row.filled()
-            if annex is not None:
-                self._header(annex, where)
+            if header is not None:
+                self._header(header, where)
             elif len(filled) == 1 and read_cycle_heading(squash(filled[0])) is not None:
                 self.pending_headings.append((squash(filled[0]), where))
             elif self.builder is None:
@@ -303,10 +303,10 @@ class _DocxReader(AnnexReader):
                 self._data_row(row, where, after_page_break=first_data_row)
                 first_data_row = False
 
-    def _header(self, annex: AnnexFormat, where: str) -> None:
+    def _header(self, header: HeaderMatch, where: str) -> None:
         if self.builder is None:
-            self.start(annex)
-        elif self.builder.annex is not annex:
+            self.start_with(header, where)
+        elif header.columns != self.header.columns:
             raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad del archivo.")
         self._open_pending_sections()
 
@@ -328,7 +328,7 @@ class _DocxReader(AnnexReader):
         assert self.builder is not None
         # A cycle typed without its own header row continues the columns already read.
         self._open_pending_sections()
-        columns = self.builder.annex.columns
+        columns = self.header.columns
         extra = [text for text in row.texts[len(columns) :] if text.strip()]
         if extra:
             raise AnnexRejected(
@@ -338,6 +338,8 @@ class _DocxReader(AnnexReader):
         texts = row.texts + [""] * (len(columns) - len(row.texts))
         cells = {}
         for index, (column, text) in enumerate(zip(columns, texts, strict=False)):
+            if column is None:
+                continue  # a column of no annex, reported with the header
             merged_aspect = column.key in _ASPECT_KEYS and index in row.continued
             cells[column.key] = "" if merged_aspect else text.strip()
         self.builder.add_row(RawRow(cells, where), after_page_break=after_page_break)

@@ -225,6 +225,7 @@ class AnnexReader:
     def __init__(self, catalogue: AreaCatalogue | None, findings: Iterable[Finding] = ()) -> None:
         self.catalogue = catalogue
         self.builder: AnnexBuilder | None = None
+        self.header: HeaderMatch | None = None
         self.early_findings: list[Finding] = list(findings)
         self.preamble: list[str] = []
         self.pending_headings: list[tuple[str, str]] = []
