@@ -181,6 +181,12 @@ def cycle_heading(classification: str, evaluation_period: str, mechanism_year: i
     return f"ASPECTOS {_PLURALS[classification]} {evaluation_period} (Mecanismo {mechanism_year})"
 
 
+def format_named_by(line: str) -> AnnexFormat | None:
+    """The annex a line such as 'Anexo E. Avance al documento institucional' names."""
+    key = fold(line)
+    return next((f for f in FORMATS.values() if key.startswith(f"anexo {f.letter.lower()}.")), None)
+
+
 def format_for_header(cells: list[str]) -> AnnexFormat | None:
     match = match_header(cells)
     return match.annex if match is not None else None

@@ -30,6 +30,7 @@ from mejora.annex.formats import (
     FORMATS,
     AnnexFormat,
     HeaderMatch,
+    format_named_by,
     heading_key,
     read_cycle_heading,
 )
@@ -240,6 +241,10 @@ class AnnexReader:
 
     def start_with(self, header: HeaderMatch, where: str) -> AnnexBuilder:
         """Start from a header read by name: renamed, unknown or moved columns are findings."""
+        named = next(filter(None, map(format_named_by, self.preamble)), None)
+        if not header.exact and named is not None and named is not header.annex:
+            # Read by name the columns fit another annex than the one the file says it is.
+            raise AnnexRejected(wrong_columns_message(list(header.written), where))
         self.header = header
         builder = self.start(header.annex)
         for text in header.differences():
