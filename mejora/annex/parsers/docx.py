@@ -37,7 +37,6 @@ from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexReader,
     RawRow,
-    split_preamble,
     wrong_columns_message,
 )
 from mejora.annex.words import fold, squash
@@ -253,7 +252,7 @@ class _DocxReader(AnnexReader):
             else:
                 self.tables += 1
                 self._table(block, self.tables)
-        return self._finish()
+        return self.finish(container=" en el documento")
 
     # --- paragraphs ------------------------------------------------------------------------
 
@@ -308,13 +307,7 @@ class _DocxReader(AnnexReader):
             self.start_with(header, where)
         elif header.columns != self.header.columns:
             raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad del archivo.")
-        self._open_pending_sections()
-
-    def _open_pending_sections(self) -> None:
-        assert self.builder is not None
-        for heading, heading_where in self.pending_headings:
-            self.builder.start_section(heading, heading_where)
-        self.pending_headings.clear()
+        self.open_pending_sections()
 
     def _outside_annex(self, row: _TableRow, where: str) -> None:
         """A row of no annex table: its text is read as paragraphs would be."""
@@ -327,7 +320,7 @@ class _DocxReader(AnnexReader):
     def _data_row(self, row: _TableRow, where: str, *, after_page_break: bool) -> None:
         assert self.builder is not None
         # A cycle typed without its own header row continues the columns already read.
-        self._open_pending_sections()
+        self.open_pending_sections()
         columns = self.header.columns
         extra = [text for text in row.texts[len(columns) :] if text.strip()]
         if extra:
@@ -343,28 +336,3 @@ class _DocxReader(AnnexReader):
             merged_aspect = column.key in _ASPECT_KEYS and index in row.continued
             cells[column.key] = "" if merged_aspect else text.strip()
         self.builder.add_row(RawRow(cells, where), after_page_break=after_page_break)
-
-    # --- the end ---------------------------------------------------------------------------
-
-    def _finish(self) -> AnnexDocument:
-        if self.builder is None:
-            raise AnnexRejected(
-                "No se encontró la tabla del anexo en el documento: falta la fila de encabezado "
-                "con las columnas «No.», «Aspecto Susceptible de Mejora», «Actividades»…"
-            )
-        if self.pending_headings:
-            heading, where = self.pending_headings[0]
-            raise AnnexRejected(f"{where}: el encabezado «{heading}» no tiene tabla.")
-        if not self.prepared_seen:
-            self.builder.note(
-                "prepared_missing", "documento", "El documento no dice su «Fecha de Elaboración»."
-            )
-        title, institution, program, annex_line = split_preamble(self.preamble)
-        return self.builder.build(
-            title=title,
-            institution=institution,
-            program=program,
-            annex_line=annex_line,
-            prepared=self.prepared,
-            footnote=self.footnote,
-        )

@@ -38,7 +38,6 @@ from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexReader,
     RawRow,
-    split_preamble,
     wrong_columns_message,
 )
 from mejora.annex.words import fold, squash
@@ -453,7 +452,7 @@ class _PdfReader(AnnexReader):
             for text in filled:
                 self._text(text, where)
             return False
-        self._open_pending_sections()
+        self.open_pending_sections()
         columns = self.builder.annex.columns
         if len(texts) != len(columns):
             raise AnnexRejected(
@@ -492,13 +491,7 @@ class _PdfReader(AnnexReader):
             self.start(annex)
         elif self.builder.annex is not annex:
             raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad del archivo.")
-        self._open_pending_sections()
-
-    def _open_pending_sections(self) -> None:
-        assert self.builder is not None
-        for heading, heading_where in self.pending_headings:
-            self.builder.start_section(heading, heading_where)
-        self.pending_headings.clear()
+        self.open_pending_sections()
 
     # --- the end ---------------------------------------------------------------------------
 
@@ -508,24 +501,4 @@ class _PdfReader(AnnexReader):
                 "El PDF no tiene texto que se pueda leer: parece una imagen escaneada. Suba el "
                 "anexo como PDF generado desde el documento, o en XLSX, DOCX o CSV."
             )
-        if self.builder is None:
-            raise AnnexRejected(
-                "No se encontró la tabla del anexo en el PDF: falta la fila de encabezado con "
-                "las columnas «No.», «Aspecto Susceptible de Mejora», «Actividades»…"
-            )
-        if self.pending_headings:
-            heading, where = self.pending_headings[0]
-            raise AnnexRejected(f"{where}: el encabezado «{heading}» no tiene tabla.")
-        if not self.prepared_seen:
-            self.builder.note(
-                "prepared_missing", "documento", "El documento no dice su «Fecha de Elaboración»."
-            )
-        title, institution, program, annex_line = split_preamble(self.preamble)
-        return self.builder.build(
-            title=title,
-            institution=institution,
-            program=program,
-            annex_line=annex_line,
-            prepared=self.prepared,
-            footnote=self.footnote,
-        )
+        return self.finish(container=" en el PDF")

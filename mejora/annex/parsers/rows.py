@@ -257,6 +257,41 @@ class AnnexReader:
         else:
             self.early_findings.append(Finding(kind, where, text))
 
+    def open_pending_sections(self) -> None:
+        """The cycle headings read before this table start their sections now."""
+        assert self.builder is not None
+        for heading, heading_where in self.pending_headings:
+            self.builder.start_section(heading, heading_where)
+        self.pending_headings.clear()
+
+    def finish(self, *, container: str = "", unfinished: str = "") -> AnnexDocument:
+        """The document, or why the file holds none: no table, a heading left without one.
+
+        `container` says where the table was looked for (' en el libro'); `unfinished` what
+        a heading without its table suggests ('; el archivo parece truncado').
+        """
+        if self.builder is None:
+            raise AnnexRejected(
+                f"No se encontró la tabla del anexo{container}: falta la fila de encabezado con "
+                "las columnas «No.», «Aspecto Susceptible de Mejora», «Actividades»…"
+            )
+        if self.pending_headings:
+            heading, where = self.pending_headings[0]
+            raise AnnexRejected(f"{where}: el encabezado «{heading}» no tiene tabla{unfinished}.")
+        if not self.prepared_seen:
+            self.builder.note(
+                "prepared_missing", "documento", "El documento no dice su «Fecha de Elaboración»."
+            )
+        title, institution, program, annex_line = split_preamble(self.preamble)
+        return self.builder.build(
+            title=title,
+            institution=institution,
+            program=program,
+            annex_line=annex_line,
+            prepared=self.prepared,
+            footnote=self.footnote,
+        )
+
     def read_prepared(self, text: str, where: str) -> None:
         self.prepared_seen = True
         self.prepared = read_date(text).date

@@ -23,7 +23,6 @@ from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexReader,
     RawRow,
-    split_preamble,
     wrong_columns_message,
 )
 from mejora.annex.words import squash
@@ -81,9 +80,7 @@ class _TextReader(AnnexReader):
             self.start_with(header, where)
         elif header.columns != self.header.columns:
             raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad del archivo.")
-        for heading, heading_where in self.pending_headings:
-            self.builder.start_section(heading, heading_where)
-        self.pending_headings.clear()
+        self.open_pending_sections()
 
     def _text_line(self, line: str, where: str) -> None:
         if self.prepared_seen:
@@ -106,30 +103,12 @@ class _TextReader(AnnexReader):
             )
 
     def _finish(self, line_count: int) -> AnnexDocument:
-        if self.builder is None:
-            raise AnnexRejected(
-                "No se encontró la tabla del anexo: falta la fila de encabezado con las columnas "
-                "«No.», «Aspecto Susceptible de Mejora», «Actividades»…"
-            )
-        if self.pending_headings:
-            heading, where = self.pending_headings[0]
-            raise AnnexRejected(
-                f"{where}: el encabezado «{heading}» no tiene tabla; el archivo parece truncado."
-            )
-        if not self.prepared_seen:
+        if self.builder is not None and not self.pending_headings and not self.prepared_seen:
             raise AnnexRejected(
                 f"El archivo termina en la línea {line_count} sin la «Fecha de Elaboración»: "
                 "parece truncado."
             )
-        title, institution, program, annex_line = split_preamble(self.preamble)
-        return self.builder.build(
-            title=title,
-            institution=institution,
-            program=program,
-            annex_line=annex_line,
-            prepared=self.prepared,
-            footnote=self.footnote,
-        )
+        return self.finish(unfinished="; el archivo parece truncado")
 
 
 def _looks_like_header(cells: list[str]) -> bool:

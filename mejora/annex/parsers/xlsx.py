@@ -31,7 +31,6 @@ from mejora.annex.parsers.rows import (
     AnnexBuilder,
     AnnexReader,
     RawRow,
-    split_preamble,
     wrong_columns_message,
 )
 from mejora.annex.words import squash
@@ -188,9 +187,7 @@ class _SheetReader(AnnexReader):
             self.offset = start
         elif header.columns != self.header.columns or start != self.offset:
             raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad de la hoja.")
-        for heading, heading_where in self.pending_headings:
-            self.builder.start_section(heading, heading_where)
-        self.pending_headings.clear()
+        self.open_pending_sections()
 
     def _table_row(self, builder: AnnexBuilder, cells: list[str], where: str) -> None:
         end = self.offset + len(self.header.columns)
@@ -206,26 +203,11 @@ class _SheetReader(AnnexReader):
         builder.add_row(row, after_page_break=False)
 
     def _finish(self, ignored_sheets: list[str]) -> AnnexDocument:
-        if self.builder is None:
-            raise AnnexRejected(
-                "No se encontró la tabla del anexo en el libro: falta la fila de encabezado con "
-                "las columnas «No.», «Aspecto Susceptible de Mejora», «Actividades»…"
-            )
-        if self.pending_headings:
-            heading, where = self.pending_headings[0]
-            raise AnnexRejected(f"{where}: el encabezado «{heading}» no tiene tabla debajo.")
-        for name in ignored_sheets:
-            self.builder.note(
-                "ignored_sheet",
-                f"hoja «{name}»",
-                "El libro tiene otra hoja con una tabla de anexo; solo se leyó la primera.",
-            )
-        title, institution, program, annex_line = split_preamble(self.preamble)
-        return self.builder.build(
-            title=title,
-            institution=institution,
-            program=program,
-            annex_line=annex_line,
-            prepared=self.prepared,
-            footnote=self.footnote,
-        )
+        if self.builder is not None:
+            for name in ignored_sheets:
+                self.builder.note(
+                    "ignored_sheet",
+                    f"hoja «{name}»",
+                    "El libro tiene otra hoja con una tabla de anexo; solo se leyó la primera.",
+                )
+        return self.finish(container=" en el libro", unfinished=" debajo")
