@@ -92,6 +92,7 @@ def _split_conjunctions(piece: str, catalogue: AreaCatalogue, reading: Reading) 
             reading.doubt(
                 "unknown_area",
                 f"«{name}» no está en el catálogo de áreas; se registrará como área nueva.",
+                subject=name,
             )
             catalogue.add(AreaName(name, name if _ACRONYM.match(name) else ""))
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from mejora.annex.dates import read_date, read_leading_date
 from mejora.annex.document import AnnexRejected, DueCell, PartialDate, ProgressCell
@@ -42,14 +43,23 @@ _THEMES_BY_KEY = {fold(theme): theme for theme in THEMES}
 _THEME_PREFIX = re.compile(r"^\s*([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,4})\s*:\s*(.+)$", re.S)
 
 
+class Doubt(NamedTuple):
+    """What a person should confirm: its kind, the message, and the value it concerns."""
+
+    kind: str
+    text: str
+    field: str = ""
+    subject: str = ""
+
+
 class Reading:
     """A normalised value and the doubts a person should confirm about it."""
 
     def __init__(self) -> None:
-        self.doubts: list[tuple[str, str]] = []
+        self.doubts: list[Doubt] = []
 
-    def doubt(self, kind: str, text: str) -> None:
-        self.doubts.append((kind, text))
+    def doubt(self, kind: str, text: str, *, field: str = "", subject: str = "") -> None:
+        self.doubts.append(Doubt(kind, text, field, subject))
 
 
 def read_due(text: str, reading: Reading) -> DueCell:
@@ -59,11 +69,11 @@ def read_due(text: str, reading: Reading) -> DueCell:
         return DueCell(text)
     committed = _COMMITTED.match(text)
     if committed is None:
-        return DueCell(text, _date(text, "fecha de término", reading))
+        return DueCell(text, _date(text, "fecha de término", "due", reading))
     return DueCell(
         text,
-        _date(committed["due"], "fecha comprometida", reading),
-        _date(committed["end"], "fecha de término real", reading),
+        _date(committed["due"], "fecha comprometida", "due", reading),
+        _date(committed["end"], "fecha de término real", "actual_end", reading),
     )
 
 
@@ -77,11 +87,14 @@ def read_progress(text: str, reading: Reading) -> ProgressCell:
         found = read_leading_date(rest)
         concluded = found.date
         if found.doubt:
-            reading.doubt("ambiguous_date", f"Fecha de conclusión: {found.doubt}")
+            reading.doubt(
+                "ambiguous_date", f"Fecha de conclusión: {found.doubt}", field="concluded"
+            )
         elif found.date is None and rest.strip() and not _REPLANNING.match(rest):
             reading.doubt(
                 "date_not_understood",
                 f"No se entendió la fecha de conclusión «{squash(rest)[:40]}».",
+                field="concluded",
             )
     replanning = None
     if (said := _REPLANNING.search(text)) is not None:
@@ -98,19 +111,24 @@ def read_theme(text: str, reading: Reading) -> tuple[str | None, str]:
     prefix, statement = match.group(1), match.group(2)
     known = _THEMES_BY_KEY.get(fold(prefix))
     if known is None:
-        reading.doubt("unknown_theme", f"«{prefix}» no es un tema conocido; se tomó como tema.")
+        reading.doubt(
+            "unknown_theme",
+            f"«{prefix}» no es un tema conocido; se tomó como tema.",
+            field="theme",
+            subject=prefix,
+        )
         return prefix, statement
     return known, statement
 
 
-def _date(text: str, label: str, reading: Reading) -> PartialDate | None:
+def _date(text: str, label: str, field: str, reading: Reading) -> PartialDate | None:
     if not text.strip():
         return None
     found = read_date(text)
     if found.date is None:
-        reading.doubt("date_not_understood", f"No se entendió la {label} «{text}».")
+        reading.doubt("date_not_understood", f"No se entendió la {label} «{text}».", field=field)
     elif found.doubt:
-        reading.doubt("ambiguous_date", found.doubt)
+        reading.doubt("ambiguous_date", found.doubt, field=field)
     return found.date
 
 
@@ -118,12 +136,18 @@ def _percent(text: str, reading: Reading) -> int | None:
     match = _PERCENT.search(text)
     if match is None:
         if text:
-            reading.doubt("percent_not_found", "No se encontró el porcentaje de avance.")
+            reading.doubt(
+                "percent_not_found", "No se encontró el porcentaje de avance.", field="percent"
+            )
         return None
     value = Decimal(match.group(1).replace(",", "."))
     if value > 100:
         raise AnnexRejected(f"El porcentaje de avance {match.group(0)} es mayor que 100%.")
     whole = int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if whole != value:
-        reading.doubt("percent_rounded", f"El avance {match.group(0)} se redondeó a {whole}%.")
+        reading.doubt(
+            "percent_rounded",
+            f"El avance {match.group(0)} se redondeó a {whole}%.",
+            field="percent",
+        )
     return whole

@@ -72,15 +72,49 @@ class PartialDate:
 
 
 @dataclass(frozen=True)
+class CellRef:
+    """The value a finding is about, so a person's correction can be put in its place.
+
+    `section` is the index of the cycle in the document, `activity` the index within the ASM
+    (None for the ASM's own text), `field` the value ('due', 'actual_end', 'percent',
+    'concluded', 'coordinating', 'responsible', 'theme') and `subject` the name concerned
+    when a cell holds several (an unknown area).
+    """
+
+    section: int
+    aspect: str
+    activity: int | None
+    field: str
+    subject: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "section": self.section,
+            "aspect": self.aspect,
+            "activity": self.activity,
+            "field": self.field,
+            "subject": self.subject,
+        }
+
+
+@dataclass(frozen=True)
 class Finding:
     """Something read that a person should look at: where it was seen and what was chosen."""
 
     kind: str
     where: str
     text: str
+    cell: CellRef | None = None
+    # What the person reviewing the import decided: 'Confirmada' or 'Corregida: «…»'.
+    resolution: str = ""
 
-    def as_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "where": self.where, "text": self.text}
+    def as_dict(self) -> dict[str, object]:
+        found: dict[str, object] = {"kind": self.kind, "where": self.where, "text": self.text}
+        if self.cell is not None:
+            found["cell"] = self.cell.as_dict()
+        if self.resolution:
+            found["resolution"] = self.resolution
+        return found
 
 
 class AnnexRejected(Exception):

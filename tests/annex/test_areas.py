@@ -221,8 +221,8 @@ def test_the_sedesol_catalogue_reports_only_unknown_areas(text, unknown):
 
     read_areas(text, reading, sedesol_catalogue())
 
-    assert [kind for kind, _ in reading.doubts] == ["unknown_area"] * len(unknown)
-    for name, (_, message) in zip(unknown, reading.doubts, strict=True):
+    assert [kind for kind, *_ in reading.doubts] == ["unknown_area"] * len(unknown)
+    for name, (_, message, *_) in zip(unknown, reading.doubts, strict=True):
         assert message.startswith(f"«{name}» no está en el catálogo de áreas")
 
 
@@ -246,7 +246,9 @@ def test_an_unknown_area_is_reported_once_and_learnt(first, second, new_in_secon
 
     assert len(first_reading.doubts) == len(first_cell.areas)
     assert all(catalogue.find(area.name) is not None for area in first_cell.areas)
-    assert [text.split("»")[0].lstrip("«") for _, text in second_reading.doubts] == new_in_second
+    assert [
+        text.split("»")[0].lstrip("«") for _, text, *_ in second_reading.doubts
+    ] == new_in_second
 
 
 def test_an_unknown_acronym_is_learnt_as_its_own_acronym():

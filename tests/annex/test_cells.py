@@ -7,7 +7,7 @@ from mejora.annex.document import AnnexRejected, Precision
 
 
 def kinds(reading: Reading) -> list[str]:
-    return [kind for kind, _ in reading.doubts]
+    return [kind for kind, *_ in reading.doubts]
 
 
 # --- Fecha de Término -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TypeVar
 
@@ -21,6 +21,7 @@ from mejora.annex.document import (
     AnnexDocument,
     AnnexRejected,
     AspectEntry,
+    CellRef,
     Finding,
     PartialDate,
     Section,
@@ -122,7 +123,7 @@ class AnnexBuilder:
         prepared: PartialDate | None,
         footnote: str,
     ) -> AnnexDocument:
-        sections = tuple(self._section(s) for s in self.sections)
+        sections = tuple(self._section(index, s) for index, s in enumerate(self.sections))
         return AnnexDocument(
             title=squash(title),
             institution=squash(institution),
@@ -135,7 +136,7 @@ class AnnexBuilder:
             findings=tuple(sorted(self.findings, key=_line_order)),
         )
 
-    def _section(self, section: _OpenSection) -> Section:
+    def _section(self, index: int, section: _OpenSection) -> Section:
         cycle = read_cycle_heading(section.heading)
         if cycle is None:
             raise AnnexRejected(
@@ -159,7 +160,7 @@ class AnnexBuilder:
                     f"dentro de «{section.heading}»."
                 )
             seen[number] = group[0].where
-            aspects.append(self._aspect(cycle.mechanism_year, number, group))
+            aspects.append(self._aspect(index, cycle.mechanism_year, number, group))
         return Section(
             heading=section.heading,
             classification=cycle.classification,
@@ -168,22 +169,24 @@ class AnnexBuilder:
             aspects=tuple(aspects),
         )
 
-    def _aspect(self, year: int, number: str, rows: list[RawRow]) -> AspectEntry:
+    def _aspect(self, section: int, year: int, number: str, rows: list[RawRow]) -> AspectEntry:
         text = squash(rows[0].cells.get("aspect", ""))
         if not text:
             raise AnnexRejected(f"{rows[0].where}: el ASM {number} no tiene texto.")
         reading = Reading()
         theme, statement = read_theme(text, reading)
-        self._record(reading, f"{rows[0].where} · ASM {year}/{number}")
-        activities = []
+        self._record(
+            reading, f"{rows[0].where} · ASM {year}/{number}", CellRef(section, number, None, "")
+        )
+        activities: list[ActivityEntry] = []
         for order, row in enumerate(rows, start=1):
             where = f"{row.where} · ASM {year}/{number} · actividad {order}"
-            activity = self._activity(row, where)
+            activity = self._activity(row, where, CellRef(section, number, len(activities), ""))
             if activity is not None:
                 activities.append(activity)
         return AspectEntry(number, text, theme, statement, tuple(activities))
 
-    def _activity(self, row: RawRow, where: str) -> ActivityEntry | None:
+    def _activity(self, row: RawRow, where: str, ref: CellRef) -> ActivityEntry | None:
         cells = {key: squash(text) for key, text in row.cells.items()}
         if not any(text for key, text in cells.items() if key not in ("number", "aspect")):
             return None  # an ASM registered without activities yet
@@ -192,12 +195,12 @@ class AnnexBuilder:
         try:
             return ActivityEntry(
                 text=cells.get("activity", ""),
-                coordinating=self._read(self._read_areas, cells, "coordinating", where),
-                responsible=self._read(self._read_areas, cells, "responsible", where),
-                due=self._read(read_due, cells, "due", where),
+                coordinating=self._read(self._read_areas, cells, "coordinating", where, ref),
+                responsible=self._read(self._read_areas, cells, "responsible", where, ref),
+                due=self._read(read_due, cells, "due", where, ref),
                 expected_results=cells.get("expected_results", ""),
                 deliverable=cells.get("deliverable", ""),
-                progress=self._read(read_progress, cells, "progress", where),
+                progress=self._read(read_progress, cells, "progress", where, ref),
                 proof=cells.get("proof", ""),
                 observations=cells.get("observations", ""),
             )
@@ -205,16 +208,25 @@ class AnnexBuilder:
             raise AnnexRejected(f"{where}: {error}") from None
 
     def _read(
-        self, reader: Callable[[str, Reading], T], cells: dict[str, str], key: str, where: str
+        self,
+        reader: Callable[[str, Reading], T],
+        cells: dict[str, str],
+        key: str,
+        where: str,
+        ref: CellRef,
     ) -> T:
         reading = Reading()
         value = reader(cells.get(key, ""), reading)
-        self._record(reading, f"{where} · {self.column_names.get(key, key)}")
+        self._record(
+            reading, f"{where} · {self.column_names.get(key, key)}", replace(ref, field=key)
+        )
         return value
 
-    def _record(self, reading: Reading, where: str) -> None:
-        for kind, text in reading.doubts:
-            self.note(kind, where, text)
+    def _record(self, reading: Reading, where: str, ref: CellRef) -> None:
+        """The reading's doubts as findings, each pointing at the value it concerns."""
+        for doubt in reading.doubts:
+            cell = replace(ref, field=doubt.field or ref.field, subject=doubt.subject)
+            self.findings.append(Finding(doubt.kind, where, doubt.text, cell))
 
 
 class AnnexReader:

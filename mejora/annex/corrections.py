@@ -1,0 +1,228 @@
+"""A person's review of a read annex: each doubtful reading confirmed or corrected.
+
+The parser leaves a finding for every reading a person should look at, pointing at the value
+it concerns (`Finding.cell`). Reviewing gives back the document with the corrections put in
+place and every finding marked with what the person decided, so the import writes what was
+reviewed and its record keeps the decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import replace
+from enum import StrEnum
+
+from mejora.annex.areas import AreaCatalogue
+from mejora.annex.dates import read_date
+from mejora.annex.document import (
+    ActivityEntry,
+    AnnexDocument,
+    AnnexRejected,
+    AreaCell,
+    AreaRef,
+    CellRef,
+    Finding,
+    PartialDate,
+)
+from mejora.annex.words import squash
+
+
+class CorrectionInput(StrEnum):
+    """What a person types to correct a reading."""
+
+    DATE = "date"
+    PERCENT = "percent"
+    AREA = "area"
+
+
+_INPUT_BY_FIELD = {
+    "due": CorrectionInput.DATE,
+    "actual_end": CorrectionInput.DATE,
+    "concluded": CorrectionInput.DATE,
+    "percent": CorrectionInput.PERCENT,
+    "coordinating": CorrectionInput.AREA,
+    "responsible": CorrectionInput.AREA,
+}
+
+
+class ReviewIncomplete(AnnexRejected):
+    """Some findings are neither confirmed nor correctly corrected; nothing is imported."""
+
+    def __init__(self, problems: Mapping[int, str]) -> None:
+        self.problems = dict(problems)
+        super().__init__(
+            f"Hay {len(self.problems)} lecturas sin confirmar o con una corrección que no se "
+            "entendió; no se importó nada."
+        )
+
+
+def correction_input(finding: Finding) -> CorrectionInput | None:
+    """The kind of value that corrects this finding, or None when it can only be confirmed."""
+    if finding.cell is None:
+        return None
+    if finding.cell.field in ("coordinating", "responsible") and not finding.cell.subject:
+        return None
+    return _INPUT_BY_FIELD.get(finding.cell.field)
+
+
+def read_correction(
+    finding: Finding, typed: str, catalogue: AreaCatalogue
+) -> PartialDate | int | str:
+    """The typed correction as a value, or AnnexRejected saying in Spanish what is wrong."""
+    typed = squash(typed)
+    match correction_input(finding):
+        case CorrectionInput.DATE:
+            found = read_date(typed)
+            if found.date is None or found.doubt:
+                raise AnnexRejected(
+                    f"No se entendió la fecha «{typed}»; escríbala como 30/06/2012 o junio 2012."
+                )
+            return found.date
+        case CorrectionInput.PERCENT:
+            number = typed.rstrip("% ").strip()
+            if not number.isdigit() or not 0 <= int(number) <= 100:
+                raise AnnexRejected(f"«{typed}» no es un porcentaje entero entre 0 y 100.")
+            return int(number)
+        case CorrectionInput.AREA:
+            area = catalogue.find(typed)
+            if area is None:
+                raise AnnexRejected(f"«{typed}» no está en el catálogo de áreas.")
+            return area.name
+    raise AnnexRejected("Esta lectura solo puede confirmarse.")
+
+
+def review_document(
+    doc: AnnexDocument,
+    *,
+    corrections: Mapping[int, str],
+    confirmed: Collection[int],
+    catalogue: AreaCatalogue,
+) -> AnnexDocument:
+    """The document with the corrections in place and each finding marked as decided.
+
+    `corrections` maps a finding's index to what the person typed (blank: no correction);
+    every other finding must be in `confirmed`. Raises ReviewIncomplete, naming each
+    finding left undecided or corrected with a value that cannot be read.
+    """
+    problems: dict[int, str] = {}
+    values: dict[int, PartialDate | int | str] = {}
+    for index, finding in enumerate(doc.findings):
+        typed = squash(corrections.get(index, ""))
+        if typed:
+            try:
+                values[index] = read_correction(finding, typed, catalogue)
+            except AnnexRejected as error:
+                problems[index] = str(error)
+        elif index not in confirmed:
+            problems[index] = "Confirme esta lectura o corríjala."
+    if problems:
+        raise ReviewIncomplete(problems)
+    for index, value in values.items():
+        cell = doc.findings[index].cell
+        assert cell is not None  # read_correction accepts only findings that point at a cell
+        doc = _put(doc, cell, value)
+    findings = tuple(
+        replace(
+            finding,
+            resolution=(
+                f"Corregida: «{squash(corrections[index])}»" if index in values else "Confirmada"
+            ),
+        )
+        for index, finding in enumerate(doc.findings)
+    )
+    return replace(doc, findings=findings)
+
+
+def current_value(doc: AnnexDocument, cell: CellRef) -> str:
+    """The value a finding's reading chose, as the review page shows it."""
+    activity = _activity(doc, cell)
+    if activity is None:
+        return ""
+    match cell.field:
+        case "due" | "actual_end":
+            return _date_shown(getattr(activity.due, cell.field))
+        case "concluded":
+            return _date_shown(activity.progress.concluded)
+        case "percent":
+            percent = activity.progress.percent
+            return f"{percent}%" if percent is not None else "sin porcentaje"
+        case "coordinating" | "responsible":
+            return " | ".join(area.name for area in getattr(activity, cell.field).areas)
+    return ""
+
+
+def _date_shown(date: PartialDate | None) -> str:
+    return date.iso() if date is not None else "sin fecha"
+
+
+def _activity(doc: AnnexDocument, cell: CellRef) -> ActivityEntry | None:
+    if cell.activity is None or cell.section >= len(doc.sections):
+        return None
+    for aspect in doc.sections[cell.section].aspects:
+        if aspect.number == cell.aspect and cell.activity < len(aspect.activities):
+            return aspect.activities[cell.activity]
+    return None
+
+
+def _put(doc: AnnexDocument, cell: CellRef, value: PartialDate | int | str) -> AnnexDocument:
+    if cell.field in ("coordinating", "responsible"):
+        # An unknown area is reported once, the first time it is read: naming it is naming
+        # every cell where it was written.
+        assert isinstance(value, str)
+        return _rename_area(doc, cell.subject, value)
+
+    def corrected(activity: ActivityEntry) -> ActivityEntry:
+        match cell.field:
+            case "due" | "actual_end":
+                return replace(activity, due=replace(activity.due, **{cell.field: value}))
+            case "concluded":
+                return replace(activity, progress=replace(activity.progress, concluded=value))
+            case "percent":
+                return replace(activity, progress=replace(activity.progress, percent=value))
+        raise AssertionError(cell.field)
+
+    return _map_activities(
+        doc,
+        lambda section, aspect, index, activity: (
+            corrected(activity)
+            if (section, aspect, index) == (cell.section, cell.aspect, cell.activity)
+            else activity
+        ),
+    )
+
+
+def _rename_area(doc: AnnexDocument, written: str, name: str) -> AnnexDocument:
+    def renamed(area_cell: AreaCell) -> AreaCell:
+        areas = tuple(
+            AreaRef(name, area.note) if area.name == written else area for area in area_cell.areas
+        )
+        return replace(area_cell, areas=areas)
+
+    return _map_activities(
+        doc,
+        lambda _section, _aspect, _index, activity: replace(
+            activity,
+            coordinating=renamed(activity.coordinating),
+            responsible=renamed(activity.responsible),
+        ),
+    )
+
+
+def _map_activities(doc: AnnexDocument, change) -> AnnexDocument:
+    sections = tuple(
+        replace(
+            section,
+            aspects=tuple(
+                replace(
+                    aspect,
+                    activities=tuple(
+                        change(s, aspect.number, i, activity)
+                        for i, activity in enumerate(aspect.activities)
+                    ),
+                )
+                for aspect in section.aspects
+            ),
+        )
+        for s, section in enumerate(doc.sections)
+    )
+    return replace(doc, sections=sections)
