@@ -111,3 +111,6 @@ SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# The import review sends one tick and one correction box per finding; a large legacy annex
+# has thousands of findings. Only people who may import reach that form.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100_000

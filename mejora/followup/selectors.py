@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 
 from mejora.annex.document import PartialDate, Precision
 from mejora.followup.models import (
     Activity,
     ActivityArea,
     AnnexImport,
+    Area,
     Aspect,
     Cycle,
     Program,
@@ -234,3 +236,36 @@ def program_overview(program: Program, as_of: dt.date) -> ProgramOverview:
         cycles.setdefault(aspect.cycle_id, CycleBlock(aspect.cycle)).aspects.append(block)
     latest_import = AnnexImport.objects.filter(program=program).first()
     return ProgramOverview(program, as_of, list(cycles.values()), latest_import)
+
+
+def program_record_stamp(program: Program | None) -> str:
+    """A fingerprint of everything an import would compare with: it changes with any edit.
+
+    A review page keeps it; confirming checks it again, so an import never writes over a
+    change another person made while the first one was reviewing.
+    """
+    if program is None:
+        return "nuevo"
+    parts = []
+    for rows in (
+        Aspect.objects.filter(program=program),
+        Activity.objects.filter(aspect__program=program),
+        ActivityArea.objects.filter(activity__aspect__program=program),
+        ProgressReport.objects.filter(activity__aspect__program=program),
+        Replanning.objects.filter(activity__aspect__program=program),
+        AnnexImport.objects.filter(program=program),
+    ):
+        summary = rows.aggregate(count=Count("pk"), last=Max("pk"))
+        if hasattr(rows.model, "version"):
+            summary |= rows.aggregate(versions=Sum("version"))
+        parts.append(",".join(str(summary[key]) for key in sorted(summary)))
+    return hashlib.sha256(";".join(parts).encode()).hexdigest()[:32]
+
+
+def area_names_for(institution_name: str) -> list[str]:
+    """The names in an institution's area catalogue, for a reviewer to choose from."""
+    return list(
+        Area.objects.filter(institution__name=institution_name)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )

@@ -21,3 +21,28 @@ class AnnexUploadForm(forms.Form):
                 _("El archivo pesa más de %(mb)s MB."), params={"mb": MAX_UPLOAD_MB}
             )
         return upload
+
+
+class ImportReviewForm(forms.Form):
+    """The person's decision on each finding: `confirmo` ticks, `correccion_<n>` values.
+
+    Finding rows are many and plain, so the template writes their inputs and this form only
+    gathers them; whether a correction can be read is the review service's rule.
+    """
+
+    stamp = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    confirmo_todo = forms.BooleanField(
+        required=False, label=_("Confirmo todas las lecturas que no corregí.")
+    )
+
+    def decisions(self, count: int) -> tuple[dict[int, str], set[int]]:
+        """What was typed for each finding, and which findings were confirmed."""
+        corrections = {
+            index: typed
+            for index in range(count)
+            if (typed := self.data.get(f"correccion_{index}", "").strip())
+        }
+        if self.cleaned_data["confirmo_todo"]:
+            return corrections, set(range(count))
+        ticked = (value for value in self.data.getlist("confirmo") if value.isdigit())
+        return corrections, {index for index in map(int, ticked) if index < count}

@@ -17,6 +17,7 @@ from mejora.accounts.access import (
     programs_for_user,
     user_can_import,
 )
+from mejora.annex.corrections import ReviewIncomplete, correction_input, current_value
 from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import FORMATS
 from mejora.annex.parsers import format_of
@@ -25,10 +26,20 @@ from mejora.annex.renderers import render as render_annex
 from mejora.annex.renderers.html import column_style, render_html
 from mejora.followup.extract import annex_extract, find_cut, latest_cut
 from mejora.followup.models import Program
-from mejora.followup.selectors import program_as_of_date, program_overview
+from mejora.followup.selectors import (
+    area_names_for,
+    program_as_of_date,
+    program_overview,
+    program_record_stamp,
+)
 from mejora.followup.services.imports import annex_import, annex_read
 from mejora.followup.services.pending import pending_discard, pending_load, pending_save
-from mejora.web.forms import AnnexUploadForm
+from mejora.followup.services.review import (
+    ReviewOutdated,
+    annex_import_reviewed,
+    reviewed_program,
+)
+from mejora.web.forms import AnnexUploadForm, ImportReviewForm
 
 # WeasyPrint lays out about three pages a second and holds them all in memory: a larger
 # annex is issued from the command line, not inside a web request.
@@ -110,7 +121,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_review(request: HttpRequest, token: str) -> HttpResponse:
-    """Step two: what was read, cell by cell, and every finding; confirming imports it all."""
+    """Step two: what was read, cell by cell, and every finding, each to confirm or correct;
+    the import is written only when every finding is decided, all in the person's name."""
     if not user_can_import(request.user):
         raise PermissionDenied("Su papel no permite importar anexos.")
     pending = pending_load(token)
@@ -125,12 +137,66 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
         raise PermissionDenied("No tiene acceso al programa de este anexo.")
     options = {"document": document, "file_name": file_name, "sha256": token}
     options |= {"file_format": format_of(file_name), "actor": request.user}
-    if request.method == "POST":
-        summary = annex_import(**options, source=f"importación de {file_name} (página web)")
-        pending_discard(token)
-        return redirect("program-detail", pk=summary.program.pk)
+    form = ImportReviewForm(request.POST or None)
+    corrections: dict[int, str] = {}
+    confirmed: set[int] = set()
+    problems: dict[int, str] = {}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        corrections, confirmed = form.decisions(len(document.findings))
+        try:
+            summary = annex_import_reviewed(
+                **options,
+                corrections=corrections,
+                confirmed=confirmed,
+                stamp=form.cleaned_data["stamp"],
+                source=f"importación de {file_name} (página web)",
+            )
+        except ReviewIncomplete as incomplete:
+            problems, status = incomplete.problems, 422
+            form.add_error(None, str(incomplete))
+        except ReviewOutdated as outdated:
+            # What was confirmed was confirmed against another record: confirm again.
+            confirmed, status = set(), 409
+            form.add_error(None, str(outdated))
+        except AnnexRejected as rejection:  # a rule of the record the file breaks
+            form.add_error(None, str(rejection))
+            status = 422
+        else:
+            pending_discard(token)
+            return redirect("program-detail", pk=summary.program.pk)
+    stamp = program_record_stamp(reviewed_program(document))
     preview = annex_import(**options, dry_run=True)
-    return render(request, "web/import_review.html", {"doc": document, "preview": preview})
+    context = {
+        "doc": document,
+        "preview": preview,
+        "form": form,
+        "stamp": stamp,
+        "findings": _review_rows(document, corrections, confirmed, problems),
+        "areas": area_names_for(document.institution),
+    }
+    return render(request, "web/import_review.html", context, status=status)
+
+
+def _review_rows(
+    document: AnnexDocument,
+    corrections: dict[int, str],
+    confirmed: set[int],
+    problems: dict[int, str],
+) -> list[dict]:
+    """Each finding with its chosen reading and what the person already decided on it."""
+    return [
+        {
+            "index": index,
+            "finding": finding,
+            "input": correction_input(finding),
+            "chosen": current_value(document, finding.cell) if finding.cell else "",
+            "typed": corrections.get(index, ""),
+            "confirmed": index in confirmed,
+            "problem": problems.get(index, ""),
+        }
+        for index, finding in enumerate(document.findings)
+    ]
 
 
 def _annex_document(request: HttpRequest, program: Program, kind: str) -> AnnexDocument:

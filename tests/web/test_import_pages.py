@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from mejora.accounts.models import Role
-from mejora.followup.models import Aspect, ChangeRecord, Program
+from mejora.followup.models import Activity, AnnexImport, Aspect, ChangeRecord, Program
+from mejora.followup.services.imports import annex_import, annex_read
 from tests.factories import InstitutionFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -34,16 +37,99 @@ def test_an_upload_is_reviewed_before_anything_is_written(client, seed_bytes):
     assert "→ DGEMPS | UPRI | DGS | Dirección General de Opciones Productivas" in review
 
 
+def stamp_of(review_page: str) -> str:
+    return re.search(r'name="stamp" value="([0-9a-z]+)"', review_page).group(1)
+
+
+def decide(client, review_url, **fields):
+    """Post the review page back with the person's decisions."""
+    page = client.get(review_url).content.decode()
+    return client.post(review_url, {"stamp": stamp_of(page), **fields})
+
+
+def finding_index(page: str, text: str) -> int:
+    """The index of the finding whose row holds `text`."""
+    rows = re.findall(r'<tr data-kind="\w+" id="hallazgo-(\d+)"[^>]*>(.*?)</tr>', page, re.S)
+    return next(int(index) for index, row in rows if text in row)
+
+
 def test_confirming_imports_everything_in_the_name_of_the_person(client, seed_bytes):
     person = member(Role.EVALUATOR, institution=InstitutionFactory())
     client.force_login(person)
     review_url = upload(client, seed_bytes).url
-    response = client.post(review_url)
+    response = decide(client, review_url, confirmo_todo="on")
     program = Program.objects.get()
     assert response.url == reverse("program-detail", args=[program.pk])
     assert Aspect.objects.count() == 9
     assert ChangeRecord.objects.filter(actor=person, model="followup.Aspect").count() == 9
+    record = AnnexImport.objects.get()
+    assert record.imported_by == person
+    assert {finding["resolution"] for finding in record.findings} == {"Confirmada"}
     assert client.get(review_url).status_code == 404, "the pending file is gone"
+
+
+def test_nothing_is_imported_until_every_finding_is_confirmed_or_corrected(client, seed_bytes):
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    review_url = upload(client, seed_bytes).url
+    page = client.get(review_url).content.decode()
+    count = page.count('name="confirmo"')
+    assert count == len(annex_read(seed_bytes).findings)  # each finding has its own tick
+    ticked = [str(i) for i in range(count) if i != 3]
+    response = decide(client, review_url, confirmo=ticked)
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Hay 1 lecturas sin confirmar" in body
+    assert "Confirme esta lectura o corríjala." in body
+    assert 'id="hallazgo-3" class="problem"' in body
+    assert body.count("checked") == count - 1, "what was ticked stays ticked"
+    assert Aspect.objects.count() == 0 and AnnexImport.objects.count() == 0
+
+
+def test_a_corrected_date_is_what_gets_imported_and_the_record_says_who_decided(client, seed_bytes):
+    person = member(Role.EVALUATOR, institution=InstitutionFactory())
+    client.force_login(person)
+    review_url = upload(client, seed_bytes).url
+    page = client.get(review_url).content.decode()
+    index = finding_index(page, "«01/06/2010» puede leerse")
+    response = decide(
+        client, review_url, confirmo_todo="on", **{f"correccion_{index}": "6 de enero de 2010"}
+    )
+    assert response.status_code == 302
+    activity = Activity.objects.get(aspect__cycle__mechanism_year=2010, aspect__number="3", order=1)
+    assert activity.due.iso() == "2010-01-06"
+    decided = AnnexImport.objects.get().findings[index]
+    assert decided["resolution"] == "Corregida: «6 de enero de 2010»"
+    assert decided["cell"]["field"] == "due"
+
+
+def test_a_correction_that_cannot_be_read_is_shown_beside_its_finding(client, seed_bytes):
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    review_url = upload(client, seed_bytes).url
+    page = client.get(review_url).content.decode()
+    index = finding_index(page, "«01/06/2010» puede leerse")
+    response = decide(client, review_url, confirmo_todo="on", **{f"correccion_{index}": "pronto"})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "No se entendió la fecha «pronto»" in body
+    assert 'value="pronto"' in body, "what was typed is kept to be fixed"
+    assert Aspect.objects.count() == 0
+
+
+def test_a_record_changed_during_the_review_is_not_overwritten(client, seed_bytes):
+    document = annex_read(seed_bytes)
+    evaluator = member(Role.EVALUATOR, institution=InstitutionFactory(name=document.institution))
+    client.force_login(evaluator)
+    review_url = upload(client, seed_bytes).url
+    page = client.get(review_url).content.decode()
+    # Meanwhile someone else imports the same annex.
+    annex_import(document=document, file_name="otro.txt", sha256="0" * 64, file_format="txt")
+    changes = ChangeRecord.objects.count()
+    response = client.post(review_url, {"stamp": stamp_of(page), "confirmo_todo": "on"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Mientras revisaba, el registro de este programa cambió" in body
+    assert ChangeRecord.objects.count() == changes and AnnexImport.objects.count() == 1
+    assert stamp_of(body) != stamp_of(page), "the page now shows the record as it is"
 
 
 @pytest.mark.parametrize(
@@ -79,5 +165,5 @@ def test_a_liaison_cannot_import_into_someone_elses_program(client, seed_bytes):
     )
     client.force_login(other)
     review_url = upload(client, seed_bytes).url
-    assert client.post(review_url).status_code == 403
+    assert client.post(review_url, {"stamp": "x"}).status_code == 403
     assert Aspect.objects.count() == 9
