@@ -241,6 +241,38 @@ def test_the_theme_is_read_from_the_asm(rows):
     assert rows[0]["Aspecto sin el tema (normalizado)"].startswith("Mejorar los sistemas")
 
 
+@pytest.mark.parametrize("kind", list(FORMATS))
+def test_every_annex_kind_puts_each_value_under_its_own_column(seed, kind):
+    records = table(render_csv(dataclasses.replace(seed, kind=kind)))
+    header = records[0]
+    aspect = seed.sections[0].aspects[0]
+    activity = aspect.activities[1]
+
+    assert {len(record) for record in records} == {len(header)}
+    row = dict(zip(header, records[2], strict=True))
+    assert header.index("Orden de la actividad") + 1 == header.index("Actividades")
+    assert (row["Programa"], row["Ciclo"]) == (seed.program, seed.sections[0].heading)
+    assert (row["No."], row["Aspecto Susceptible de Mejora"]) == (aspect.number, aspect.text)
+    assert row["Aspecto sin el tema (normalizado)"] == aspect.statement
+    assert (row["Orden de la actividad"], row["Actividades"]) == ("2", activity.text)
+    assert row["Fecha de Término (normalizada)"] == activity.due.due.iso()
+    assert row["Nota al pie"] == seed.footnote
+
+
+def test_an_asm_text_a_spreadsheet_would_run_is_inert_in_its_normalised_columns_too(seed):
+    section = seed.sections[0]
+    aspect = dataclasses.replace(section.aspects[0], text="=1+1", theme=None, statement="=1+1")
+    section = dataclasses.replace(section, aspects=(aspect, *section.aspects[1:]))
+    doc = dataclasses.replace(seed, sections=(section, *seed.sections[1:]))
+
+    records = table(render_csv(doc))
+
+    row = dict(zip(records[0], records[1], strict=True))
+    assert row["Aspecto Susceptible de Mejora"] == "'=1+1"
+    assert row["Aspecto sin el tema (normalizado)"] == "'=1+1"
+    assert parse_csv(render_csv(doc)) == doc
+
+
 # --- Bad input -----------------------------------------------------------------------------------
 
 

@@ -17,17 +17,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from operator import attrgetter, itemgetter
+from typing import Any
 
 from mejora.annex.dates import spanish_month_year
 from mejora.annex.document import (
-    ActivityEntry,
     AnnexDocument,
     AreaCell,
-    AspectEntry,
     PartialDate,
     Precision,
-    Section,
 )
 from mejora.annex.formats import FORMATS, AnnexFormat, row_cells
 
@@ -43,22 +41,20 @@ FOOTNOTE = "Nota al pie"
 DOCUMENT_COLUMNS = (TITLE, INSTITUTION, PROGRAM, ANNEX, PREPARED, FOOTNOTE)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 PRECISIONS = {Precision.DAY: "día", Precision.MONTH: "mes", Precision.YEAR: "año"}
 
 
-@dataclass(frozen=True)
-class _Row:
-    """What one CSV row is about: an activity, or an ASM (or a cycle) without activities."""
+# What a column's value is read from; a value is computed once at its own level.
+_DOCUMENT = "document"
+_CYCLE = "cycle"
+_ASPECT = "aspect"
+_ORDER = "order"
+_WRITTEN = "written"  # the annex's own cell, by its index in the annex's columns
+_ACTIVITY = "activity"
+_LEVELS = (_DOCUMENT, _CYCLE, _ASPECT, _ORDER, _WRITTEN, _ACTIVITY)
 
-    doc: AnnexDocument
-    section: Section
-    aspect: AspectEntry | None
-    activity: ActivityEntry | None
-    order: int | None
-    cells: dict[str, str]  # the annex's cells as written, by column key
-
-
-Field = tuple[str, Callable[[_Row], str]]
+Field = tuple[str, str, Callable[[Any], str] | int | None]
 
 
 def render_csv(doc: AnnexDocument) -> bytes:
@@ -69,57 +65,90 @@ def render_csv(doc: AnnexDocument) -> bytes:
 
 
 def csv_rows(doc: AnnexDocument) -> Iterator[list[str]]:
-    """The header and then the values of every row, as the CSV holds them."""
+    """The header and then the values of every row, as the CSV holds them.
+
+    Each value is read once where it belongs (the document's and the cycle's once, the ASM's
+    once per ASM) and every row is put together from those parts and its activity's: reading
+    half a million cells one field at a time cost more than writing the file.
+    """
     annex = FORMATS[doc.kind]
-    fields = csv_fields(annex)
-    yield [name for name, _ in fields]
-    for row in _rows(annex, doc):
-        yield [_defuse(value(row)) for _, value in fields]
+    layout = _Layout(csv_fields(annex))
+    yield list(layout.names)
+    document = _defused([read(doc) for read in layout.readers[_DOCUMENT]])
+    no_aspect = [""] * len(layout.readers[_ASPECT])
+    no_activity = [""] * len(layout.readers[_ACTIVITY])
+    no_cells = [""] * len(annex.columns)
+    activity_readers = layout.readers[_ACTIVITY]
+    for section in doc.sections:
+        cycle = document + _defused([read(section) for read in layout.readers[_CYCLE]])
+        if not section.aspects:  # keep the cycle, or reading the CSV back would lose it
+            yield layout.arrange([*cycle, *no_aspect, "", *no_cells, *no_activity])
+        for aspect in section.aspects:
+            context = cycle + _defused([read(aspect) for read in layout.readers[_ASPECT]])
+            if not aspect.activities:
+                written = row_cells(annex, aspect, None, first=True)
+                yield layout.arrange([*context, "", *_defused(written), *no_activity])
+            for order, activity in enumerate(aspect.activities, start=1):
+                written = row_cells(annex, aspect, activity, first=True)
+                written += [read(activity) for read in activity_readers]
+                yield layout.arrange([*context, str(order), *_defused(written)])
 
 
 def csv_fields(annex: AnnexFormat) -> list[Field]:
     """The CSV's columns in order: context, then each official column and what was read from it."""
     fields: list[Field] = [
-        (TITLE, lambda r: r.doc.title),
-        (INSTITUTION, lambda r: r.doc.institution),
-        (PROGRAM, lambda r: r.doc.program),
-        (ANNEX, lambda r: r.doc.annex),
-        (PREPARED, lambda r: _prepared_text(r.doc.prepared)),
-        ("Fecha de Elaboración (normalizada)", lambda r: _iso(r.doc.prepared)),
-        (CYCLE, lambda r: r.section.heading),
-        ("Clasificación (normalizada)", lambda r: r.section.classification),
-        ("Periodo de evaluación (normalizado)", lambda r: r.section.evaluation_period),
-        ("Año del mecanismo (normalizado)", lambda r: str(r.section.mechanism_year)),
+        (TITLE, _DOCUMENT, attrgetter("title")),
+        (INSTITUTION, _DOCUMENT, attrgetter("institution")),
+        (PROGRAM, _DOCUMENT, attrgetter("program")),
+        (ANNEX, _DOCUMENT, attrgetter("annex")),
+        (PREPARED, _DOCUMENT, lambda d: _prepared_text(d.prepared)),
+        ("Fecha de Elaboración (normalizada)", _DOCUMENT, lambda d: _iso(d.prepared)),
+        (CYCLE, _CYCLE, attrgetter("heading")),
+        ("Clasificación (normalizada)", _CYCLE, attrgetter("classification")),
+        ("Periodo de evaluación (normalizado)", _CYCLE, attrgetter("evaluation_period")),
+        ("Año del mecanismo (normalizado)", _CYCLE, lambda s: str(s.mechanism_year)),
     ]
-    for column in annex.columns:
+    for index, column in enumerate(annex.columns):
         if column.key == "activity":
-            fields.append((ORDER, lambda r: "" if r.order is None else str(r.order)))
-        fields.append((column.heading, lambda r, key=column.key: r.cells.get(key, "")))
+            fields.append((ORDER, _ORDER, None))
+        fields.append((column.heading, _WRITTEN, index))
         fields.extend(_DERIVED.get(column.key, ()))
-    fields.append((FOOTNOTE, lambda r: r.doc.footnote))
+    fields.append((FOOTNOTE, _DOCUMENT, attrgetter("footnote")))
     return fields
 
 
-def _rows(annex: AnnexFormat, doc: AnnexDocument):
-    for section in doc.sections:
-        if not section.aspects:  # keep the cycle, or reading the CSV back would lose it
-            yield _Row(doc, section, None, None, None, {})
-        for aspect in section.aspects:
-            if not aspect.activities:
-                cells = dict(zip(_keys(annex), row_cells(annex, aspect, None, True), strict=True))
-                yield _Row(doc, section, aspect, None, None, cells)
-            for order, activity in enumerate(aspect.activities, start=1):
-                texts = row_cells(annex, aspect, activity, first=True)
-                cells = dict(zip(_keys(annex), texts, strict=True))
-                yield _Row(doc, section, aspect, activity, order, cells)
+class _Layout:
+    """The columns' names, the readers of each level, and how a row assembled level after
+    level (document, cycle, ASM, order, written cells, activity) is put in column order."""
+
+    def __init__(self, fields: list[Field]) -> None:
+        self.names = [name for name, _, _ in fields]
+        self.readers: dict[str, list[Callable[[Any], str]]] = {
+            level: [read for _, at, read in fields if at == level and callable(read)]
+            for level in (_DOCUMENT, _CYCLE, _ASPECT, _ACTIVITY)
+        }
+        # Where each column's value sits in the assembled row.
+        sizes = {level: len(readers) for level, readers in self.readers.items()}
+        sizes |= {_ORDER: 1, _WRITTEN: sum(1 for _, at, _ in fields if at == _WRITTEN)}
+        starts, offset = {}, 0
+        for level in _LEVELS:
+            starts[level], offset = offset, offset + sizes[level]
+        seen = dict.fromkeys(_LEVELS, 0)
+        positions = []
+        for _, at, read in fields:
+            if at == _WRITTEN:
+                positions.append(starts[at] + read)
+            else:
+                positions.append(starts[at] + seen[at])
+                seen[at] += 1
+        self._pick = itemgetter(*positions)
+
+    def arrange(self, values: list[str]) -> list[str]:
+        return list(self._pick(values))
 
 
-def _keys(annex: AnnexFormat) -> list[str]:
-    return [column.key for column in annex.columns]
-
-
-def _defuse(text: str) -> str:
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+def _defused(texts: list[str]) -> list[str]:
+    return [f"'{text}" if text[:1] in _FORMULA_FIRST else text for text in texts]
 
 
 def _prepared_text(date: PartialDate | None) -> str:
@@ -147,42 +176,33 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("Sí" if value else "No")
 
 
-def _of_activity(read: Callable[[ActivityEntry], str]) -> Callable[[_Row], str]:
-    return lambda row: read(row.activity) if row.activity is not None else ""
-
-
-def _of_aspect(read: Callable[[AspectEntry], str]) -> Callable[[_Row], str]:
-    return lambda row: read(row.aspect) if row.aspect is not None else ""
-
-
 _DERIVED: dict[str, tuple[Field, ...]] = {
     "aspect": (
-        ("Tema (normalizado)", _of_aspect(lambda a: a.theme or "")),
-        ("Aspecto sin el tema (normalizado)", _of_aspect(lambda a: a.statement)),
+        ("Tema (normalizado)", _ASPECT, lambda a: a.theme or ""),
+        ("Aspecto sin el tema (normalizado)", _ASPECT, attrgetter("statement")),
     ),
     "coordinating": (
-        ("Área Coordinadora (normalizada)", _of_activity(lambda a: _areas(a.coordinating))),
+        ("Área Coordinadora (normalizada)", _ACTIVITY, lambda a: _areas(a.coordinating)),
     ),
     "responsible": (
-        ("Área Responsable (normalizada)", _of_activity(lambda a: _areas(a.responsible))),
+        ("Área Responsable (normalizada)", _ACTIVITY, lambda a: _areas(a.responsible)),
     ),
     "due": (
-        ("Fecha de Término (normalizada)", _of_activity(lambda a: _iso(a.due.due))),
+        ("Fecha de Término (normalizada)", _ACTIVITY, lambda a: _iso(a.due.due)),
         (
             "Precisión de la fecha de término (normalizada)",
-            _of_activity(lambda a: _precision(a.due.due)),
+            _ACTIVITY,
+            lambda a: _precision(a.due.due),
         ),
-        ("Fecha de término real (normalizada)", _of_activity(lambda a: _iso(a.due.actual_end))),
+        ("Fecha de término real (normalizada)", _ACTIVITY, lambda a: _iso(a.due.actual_end)),
     ),
     "progress": (
         (
             "Porcentaje (normalizado)",
-            _of_activity(lambda a: "" if a.percent is None else str(a.percent)),
+            _ACTIVITY,
+            lambda a: "" if a.percent is None else str(a.percent),
         ),
-        (
-            "Fecha de conclusión (normalizada)",
-            _of_activity(lambda a: _iso(a.progress.concluded)),
-        ),
-        ("Replanteamiento (normalizado)", _of_activity(lambda a: _yes_no(a.progress.replanning))),
+        ("Fecha de conclusión (normalizada)", _ACTIVITY, lambda a: _iso(a.progress.concluded)),
+        ("Replanteamiento (normalizado)", _ACTIVITY, lambda a: _yes_no(a.progress.replanning)),
     ),
 }
