@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
 import zipfile
-from collections.abc import Iterator
-from copy import copy
+from typing import IO
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.xml.functions import tostring
+from openpyxl.writer.excel import ExcelWriter
 
 from mejora.annex.dates import spanish_month_year
 from mejora.annex.document import AnnexDocument, AspectEntry
@@ -29,7 +30,7 @@ from mejora.annex.formats import FORMATS, AnnexFormat, row_cells
 # A fixed moment for the workbook's dates when the annex has no usable preparation date; ZIP
 # timestamps cannot go before 1980.
 _FALLBACK_MOMENT = dt.datetime(2000, 1, 1)
-_CORE_PROPERTIES = "docProps/core.xml"
+_CHUNK = 1 << 20
 
 _WIDTHS = {
     "number": 6,
@@ -98,14 +99,12 @@ def render_xlsx(doc: AnnexDocument) -> bytes:
     properties = workbook.properties
     properties.creator = "Mejora"
     properties.title = doc.title
-    properties.created = moment
+    properties.created = properties.modified = moment
 
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    # Saving stamps the current time as 'modified'; write the properties again with ours.
-    properties.modified = moment
-    core = tostring(properties.to_tree())
-    return _with_fixed_timestamps(buffer.getvalue(), moment, {_CORE_PROPERTIES: core})
+    with _DatedZip(buffer, moment) as archive:
+        ExcelWriter(workbook, archive).save()
+    return buffer.getvalue()
 
 
 class _SheetWriter:
@@ -181,15 +180,16 @@ class _SheetWriter:
                 self._merge(first_row, index, self.row, index)
 
     def _style(self, cell: Cell, name: str) -> None:
-        """Give the cell a named style; copying the first cell's style array is the fast way,
+        """Give the cell a named style; sharing the first cell's style array is the fast way,
         since openpyxl looks the name up again for every cell (half the time of a large annex).
+        The array is only read, when the sheet is saved, so the cells can share it.
         """
         array = self.style_arrays.get(name)
         if array is None:
             cell.style = name
-            self.style_arrays[name] = copy(cell._style)
+            self.style_arrays[name] = cell._style
         else:
-            cell._style = copy(array)
+            cell._style = array
 
     def _merge(self, first_row: int, first_column: int, last_row: int, last_column: int) -> None:
         self.merges.append(
@@ -217,7 +217,10 @@ class _SheetWriter:
 
 def _set_text(cell: Cell, text: str) -> None:
     # Control characters are not allowed in XLSX; a text starting with '=' is not a formula.
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text) or None
+    try:
+        cell.value = text or None
+    except IllegalCharacterError:
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", text) or None
     if cell.value is not None:
         cell.data_type = "s"
 
@@ -228,22 +231,26 @@ def _fixed_moment(doc: AnnexDocument) -> dt.datetime:
     return _FALLBACK_MOMENT
 
 
-def _with_fixed_timestamps(data: bytes, moment: dt.datetime, replace: dict[str, bytes]) -> bytes:
-    """The same archive, entries in the same order, each dated `moment` instead of now."""
-    date_time = moment.timetuple()[:6]
-    output = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for name, content in _entries(source, replace):
-            info = zipfile.ZipInfo(name, date_time=date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            target.writestr(info, content)
-    return output.getvalue()
+class _DatedZip(zipfile.ZipFile):
+    """A zip whose entries all carry one date and mode, so that the same annex gives the same
+    bytes; openpyxl would date them at the time of saving."""
 
+    def __init__(self, file: IO[bytes], moment: dt.datetime) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED)
+        self.date_time = moment.timetuple()[:6]
 
-def _entries(source: zipfile.ZipFile, replace: dict[str, bytes]) -> Iterator[tuple[str, bytes]]:
-    for info in source.infolist():
-        yield info.filename, replace.get(info.filename) or source.read(info.filename)
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=self.date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        return info
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None) -> None:
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo_or_arcname = self._info(zinfo_or_arcname)
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None) -> None:
+        """The sheet, which openpyxl writes to a file of its own, streamed in as it is."""
+        with open(filename, "rb") as source, self.open(self._info(arcname), "w") as target:
+            shutil.copyfileobj(source, target, _CHUNK)
