@@ -67,7 +67,7 @@ class AreaCatalogue:
 
 def read_areas(text: str, reading: Reading, catalogue: AreaCatalogue) -> AreaCell:
     """Every area a cell names, as written; unknown ones are learnt and reported once."""
-    text = squash(text)
+    text = squash(_lines_as_list(text, catalogue))
     rest, note = text, ""
     if (role := _ROLE_NOTE.match(text)) is not None:
         note, rest = role.group(1).capitalize(), text[role.end() :]
@@ -76,6 +76,35 @@ def read_areas(text: str, reading: Reading, catalogue: AreaCatalogue) -> AreaCel
         if piece:
             names.extend(_split_conjunctions(piece, catalogue, reading))
     return AreaCell(text, tuple(AreaRef(name, note) for name in names))
+
+
+def _lines_as_list(text: str, catalogue: AreaCatalogue) -> str:
+    """A cell that lists its areas one per line ('DGEMPS⏎UPRI'), as a list with commas.
+
+    A line break separates two areas when the line before ends with a whole area (a known
+    name or an acronym) and the next line starts like one; anywhere else it is where a long
+    name wrapped ('Dirección General de⏎Opciones Productivas').
+    """
+    lines = [squash(line) for line in text.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return text
+    joined = lines[0]
+    for line in lines[1:]:
+        before = _LIST_SEPARATOR.split(_ROLE_NOTE.sub("", joined))[-1]
+        after = _LIST_SEPARATOR.split(line)[0]
+        apart = (
+            _is_whole_area(before, catalogue)
+            and _starts_an_area([after], 0, catalogue)
+            and catalogue.find(f"{before} {after}") is None
+        )
+        joined += (", " if apart else " ") + line
+    return joined
+
+
+def _is_whole_area(item: str, catalogue: AreaCatalogue) -> bool:
+    last = _AND.split(item)[-1]  # 'UPRI y DGS' ends with an area of its own
+    known = catalogue.find(item) or catalogue.find(last)
+    return known is not None or bool(_ACRONYM.match(_ARTICLE.sub("", last)))
 
 
 def _split_conjunctions(piece: str, catalogue: AreaCatalogue, reading: Reading) -> list[str]:

@@ -257,3 +257,38 @@ def test_an_unknown_acronym_is_learnt_as_its_own_acronym():
     read_areas("UAROP", Reading(), catalogue)
 
     assert catalogue.find("uarop.") == AreaName("UAROP", "UAROP")
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES)
+def test_acronyms_listed_one_per_line_are_each_an_area(catalogue):
+    cell = read_areas("DGEMPS\nUPRI\nUAROP", Reading(), catalogue())
+
+    assert [a.name for a in cell.areas] == ["DGEMPS", "UPRI", "UAROP"]
+    assert cell.text == "DGEMPS, UPRI, UAROP"
+
+
+def test_known_names_listed_one_per_line_are_each_an_area_with_the_role_note():
+    cell = read_areas(f"Realiza: {UPRI_NAME}\nla {DGOP}\nDGS.", Reading(), sedesol_catalogue())
+
+    assert [(a.name, a.note) for a in cell.areas] == [
+        (UPRI_NAME, "Realiza"),
+        (DGOP, "Realiza"),
+        ("DGS", "Realiza"),
+    ]
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES)
+@pytest.mark.parametrize(
+    ("written", "names"),
+    [
+        pytest.param("Dirección General de\nOpciones Productivas", [DGOP], id="a-wrapped-name"),
+        pytest.param("DGEMPS, UPRI y\nDGS", ["DGEMPS", "UPRI", "DGS"], id="a-wrapped-list"),
+        pytest.param(
+            "Delegaciones\nde la SEDESOL en las entidades federativas",
+            ["Delegaciones de la SEDESOL en las entidades federativas"],
+            id="a-known-alias-that-goes-on",
+        ),
+    ],
+)
+def test_a_line_break_inside_one_name_or_list_item_is_a_space(catalogue, written, names):
+    assert [a.name for a in read_areas(written, Reading(), catalogue()).areas] == names

@@ -195,8 +195,9 @@ class AnnexBuilder:
         try:
             return ActivityEntry(
                 text=cells.get("activity", ""),
-                coordinating=self._read(self._read_areas, cells, "coordinating", where, ref),
-                responsible=self._read(self._read_areas, cells, "responsible", where, ref),
+                # Unsquashed: a line break may separate two areas listed one per line.
+                coordinating=self._read(self._read_areas, row.cells, "coordinating", where, ref),
+                responsible=self._read(self._read_areas, row.cells, "responsible", where, ref),
                 due=self._read(read_due, cells, "due", where, ref),
                 expected_results=cells.get("expected_results", ""),
                 deliverable=cells.get("deliverable", ""),
