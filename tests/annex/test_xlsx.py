@@ -442,3 +442,27 @@ def test_a_workbook_with_its_own_column_order_and_names_reads_the_same():
     doc = parse_xlsx(out.getvalue())
     assert doc == SEED
     assert any(f.kind == "column_mapping" and "otro orden" in f.text for f in doc.findings)
+
+
+@pytest.mark.parametrize(
+    ("number_format", "reads_as"),
+    [
+        pytest.param("mmm-yy", ("2009-06", "month"), id="jun-09"),
+        pytest.param("mmmm yyyy", ("2009-06", "month"), id="junio-2009"),
+        pytest.param('[$-80A]mmmm" de "yyyy', ("2009-06", "month"), id="junio-de-2009-localised"),
+        pytest.param("mm/yyyy", ("2009-06", "month"), id="06-2009"),
+        pytest.param("yyyy", ("2009", "year"), id="only-the-year"),
+        pytest.param("dd/mm/yyyy", ("2009-06-01", "day"), id="the-day"),
+        pytest.param('[$-80A]d" de "mmmm" de "yyyy', ("2009-06-01", "day"), id="the-day-in-words"),
+    ],
+)
+def test_a_date_cell_is_read_as_precisely_as_its_format_shows_it(number_format, reads_as):
+    """Typing 'jun 2009' makes Excel store the 1st of June shown as 'jun-09': a month."""
+    workbook = agency_workbook()
+    workbook.active["G10"] = dt.datetime(2009, 6, 1)
+    workbook.active["G10"].number_format = number_format
+
+    doc = parse_xlsx(saved(workbook))
+
+    due = doc.sections[0].aspects[0].activities[1].due.due
+    assert due is not None and (due.iso(), due.precision) == reads_as

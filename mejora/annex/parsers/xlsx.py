@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 
@@ -17,6 +18,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from mejora.annex.areas import AreaCatalogue
+from mejora.annex.dates import MONTH_NAMES
 from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
@@ -97,10 +99,26 @@ def _cell_text(cell) -> str:
         return str(value)
     if isinstance(value, dt.datetime) and value.time() == dt.time():
         value = value.date()
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return _shown_date(value, cell.number_format)
     if isinstance(value, dt.date | dt.time):
-        # ISO dates read back without the day/month ambiguity of '05/03/2009'.
         return value.isoformat()
     return str(value)
+
+
+# Quoted text, escaped characters and bracketed locale or colour codes of a number format.
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def _shown_date(value: dt.date, number_format: str | None) -> str:
+    """A date as precise as the cell shows it: 'jun-12' is June 2012, not its first day."""
+    shown = _FORMAT_LITERALS.sub("", number_format or "").lower()
+    if "d" not in shown and "m" in shown:
+        return f"{MONTH_NAMES[value.month - 1]} de {value.year}"
+    if "d" not in shown and "m" not in shown and "y" in shown:
+        return str(value.year)
+    # ISO dates read back without the day/month ambiguity of '05/03/2009'.
+    return value.isoformat()
 
 
 def _table_span(cells: list[str]) -> tuple[int, list[str]]:
