@@ -418,3 +418,34 @@ def test_a_table_with_the_agencys_own_column_order_reads_as_the_seed():
     doc = parse_docx(out.getvalue())
     assert doc == SEED
     assert any(f.kind == "column_mapping" and "Productos" in f.text for f in doc.findings)
+
+
+def seed_with_prepared_in_a_table(*cells: str) -> bytes:
+    """The seed with its preparation date laid out in a one-row table instead of a line."""
+    document = Document(io.BytesIO(SEED_DOCX))
+    line = next(p for p in document.paragraphs if p.text.startswith("Fecha de Elaboración"))
+    line._element.getparent().remove(line._element)
+    table = document.add_table(rows=1, cols=len(cells))
+    for cell, text in zip(table.rows[0].cells, cells, strict=True):
+        cell.text = text
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_preparation_date_in_the_cell_beside_its_label_is_read():
+    doc = parse_docx(seed_with_prepared_in_a_table("Fecha de Elaboración:", "marzo de 2012"))
+
+    assert doc.prepared == SEED.prepared
+    assert not [f for f in doc.findings if f.kind in ("date_not_understood", "ignored_line")]
+
+
+def test_a_preparation_date_beside_a_signature_is_read_and_the_signature_shown():
+    doc = parse_docx(
+        seed_with_prepared_in_a_table("Fecha de Elaboración: marzo de 2012", "Elaboró: DGOP")
+    )
+
+    assert doc.prepared == SEED.prepared
+    assert [f.text for f in doc.findings if f.kind == "ignored_line"] == [
+        "Texto fuera de la tabla, no se leyó: «Elaboró: DGOP»."
+    ]

@@ -313,6 +313,12 @@ class _DocxReader(AnnexReader):
         """A row of no annex table: its text is read as paragraphs would be."""
         if fold(row.texts[0]).rstrip(".") == "no":
             raise AnnexRejected(wrong_columns_message(row.trimmed(), where))
+        filled = row.filled()
+        label = PREPARED_LINE.match(squash(filled[0])) if len(filled) == 2 else None
+        if label is not None and not label["date"]:
+            # 'Fecha de Elaboración:' in one cell and the date in the next, as in a workbook.
+            self._text(squash(" ".join(filled)), where)
+            return
         for text in row.filled():
             for line in text.splitlines():
                 self._text(squash(line), where)
