@@ -87,6 +87,51 @@ def test_texts_a_spreadsheet_would_take_for_numbers_or_formulas_read_back_as_wri
     assert parse_xlsx(render_xlsx(doc)) == doc
 
 
+def with_first_activity(doc: AnnexDocument, **changes: str) -> AnnexDocument:
+    aspect = doc.sections[0].aspects[0]
+    activity = dataclasses.replace(aspect.activities[0], **changes)
+    aspect = dataclasses.replace(aspect, activities=(activity, *aspect.activities[1:]))
+    section = dataclasses.replace(doc.sections[0], aspects=(aspect, *doc.sections[0].aspects[1:]))
+    return dataclasses.replace(doc, sections=(section, *doc.sections[1:]))
+
+
+def test_texts_with_markup_quotes_and_emoji_read_back_as_written():
+    doc = with_first_activity(
+        SEED, text="<b>I&D</b> \"comillas\" 'apóstrofo' ]]> 😀", deliverable="&amp; A < B > C"
+    )
+
+    assert parse_xlsx(render_xlsx(doc)) == doc
+
+
+def test_control_characters_are_left_out_and_the_rest_of_the_cell_kept():
+    doc = with_first_activity(SEED, text="Elaborar\x01 el\x1f diagnóstico\ufffe")
+
+    sheet = load_workbook(io.BytesIO(render_xlsx(doc))).active
+
+    assert "Elaborar el diagnóstico" in [cell.value for cell in sheet["C"]]
+
+
+def test_a_cell_holds_at_most_what_excel_allows():
+    doc = with_first_activity(SEED, observations="x" * 40_000)
+
+    sheet = load_workbook(io.BytesIO(render_xlsx(doc))).active
+
+    assert max(len(cell.value or "") for cell in sheet["K"]) == 32_767
+
+
+def test_a_large_annex_writes_every_row_once_in_order():
+    sections = tuple(dataclasses.replace(s, aspects=s.aspects * 150) for s in SEED.sections)
+    doc = dataclasses.replace(SEED, sections=sections)
+
+    sheet = load_workbook(io.BytesIO(render_xlsx(doc)), read_only=True).active
+    numbers = [row[0] for row in sheet.iter_rows(values_only=True) if isinstance(row[0], int)]
+
+    assert len(numbers) == 150 * SEED.aspect_count()
+    assert sum(1 for row in sheet.iter_rows(values_only=True) if row[2]) == (
+        150 * SEED.activity_count() + len(SEED.sections)  # and each cycle's header
+    )
+
+
 # Any text a cell can hold as the builder leaves it: no control characters, spaces squashed.
 CELL_TEXT = st.text(
     st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
