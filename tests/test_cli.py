@@ -140,3 +140,37 @@ def test_status_rejects_a_malformed_date(capsys):
         main(["status", "--as-of", "31/03/2012"])
     assert exit_info.value.code == 2
     assert "no es una fecha AAAA-MM-DD" in capsys.readouterr().err
+
+
+def test_progress_draws_a_bar_on_stderr_and_leaves_stdout_alone(seed_file, capsys):
+    assert main(["import", str(seed_file), "--dry-run"]) == EXIT_OK
+    plain = capsys.readouterr()
+    assert plain.err == ""  # not a terminal: no bar unless asked for
+    assert main(["import", str(seed_file), "--dry-run", "--progress"]) == EXIT_OK
+    shown = capsys.readouterr()
+    assert shown.out == plain.out
+    lines = shown.err.split("\n")
+    assert lines[-1] == ""  # the bar ends its line
+    finals = [line.split("\r")[-1] for line in lines[:-1]]
+    assert [line.split("[")[0].strip() for line in finals] == [
+        "Leyendo", "Interpretando", "Importando",
+    ]  # fmt: skip
+    lines_read = len(seed_file.read_bytes().splitlines())
+    assert finals[0].endswith(f"] 100 % ({lines_read}/{lines_read} líneas)")
+    assert finals[2].endswith("] 100 % (9/9 ASM)")
+    assert "\r" in shown.err  # redrawn in place
+
+
+def test_progress_keeps_the_json_on_stdout_clean(seed_file, capsys):
+    assert main(["import", str(seed_file), "--json", "--progress"]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["aspects"] == 9
+    assert "Importando" in captured.err
+
+
+def test_a_rejected_file_ends_the_bar_before_saying_why(tmp_path, capsys):
+    path = tmp_path / "vacio.txt"
+    path.write_bytes(b"No.\tOtra cosa\n")
+    assert main(["import", str(path), "--progress"]) == EXIT_REJECTED
+    err = capsys.readouterr().err
+    assert "\nArchivo rechazado." in err

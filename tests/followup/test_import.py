@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import connection
 
+from mejora.annex.areas import AreaCatalogue, AreaName
 from mejora.annex.document import AnnexRejected
+from mejora.annex.parsers import parse
+from mejora.annex.progress import IMPORTING
+from mejora.annex.synth import synth_document
 from mejora.followup.models import (
     Activity,
     ActivityArea,
@@ -190,3 +196,78 @@ def test_the_import_does_not_query_per_activity(seed_bytes, django_assert_max_nu
     with django_assert_max_num_queries(45):
         annex_import(document=document, file_name="a.txt", sha256="0" * 64, file_format="txt")
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def load_sample_catalogue() -> AreaCatalogue:
+    """The SEDESOL catalogue of the demo, in the record and as the parser's catalogue."""
+    from mejora.demo import SAMPLE_AREAS, sample_bytes
+    from mejora.followup.services.catalogue import areas_load
+
+    sample = json.loads(sample_bytes(SAMPLE_AREAS))
+    areas = [
+        AreaName(a["name"], a.get("acronym", ""), tuple(a.get("aliases", ())))
+        for a in sample["areas"]
+    ]
+    areas_load(
+        institution_name=sample["institution"], acronym=sample["acronym"], areas=areas, source="t"
+    )
+    return AreaCatalogue(areas)
+
+
+def test_one_reading_splits_the_areas_as_a_reading_with_the_catalogue(seed_bytes, monkeypatch):
+    from mejora.followup.services import imports
+
+    with_catalogue = parse(seed_bytes, "txt", catalogue=load_sample_catalogue())
+    without = parse(seed_bytes, "txt")
+    readings = []
+    monkeypatch.setattr(imports, "parse", lambda *a, **k: readings.append(a) or parse(*a, **k))
+    document = annex_read(seed_bytes)
+    assert len(readings) == 1
+    assert document == with_catalogue
+    assert document.findings == with_catalogue.findings
+    # The catalogue made a difference: fewer areas are unknown with it.
+    unknown = [f for f in document.findings if f.kind == "unknown_area"]
+    assert 0 < len(unknown) < sum(f.kind == "unknown_area" for f in without.findings)
+
+
+def test_an_institution_without_a_catalogue_reads_as_without_one(seed_bytes):
+    assert annex_read(seed_bytes).findings == parse(seed_bytes, "txt").findings
+
+
+def test_importing_tells_the_asm_written_up_to_all_of_them():
+    document = synth_document(aspects=250)
+    calls = []
+    annex_import(
+        document=document,
+        file_name="s.txt",
+        sha256="0" * 64,
+        file_format="txt",
+        progress=lambda *call: calls.append(call),
+    )
+    assert {stage for stage, _, _ in calls} == {IMPORTING}
+    dones = [done for _, done, _ in calls]
+    assert dones == sorted(set(dones))
+    assert calls[-1] == (IMPORTING, 250, 250)
+    assert len(calls) > 2  # told along the way, not only at the ends
+
+
+def test_a_dry_run_tells_its_progress_and_keeps_no_history(seed_bytes):
+    calls = []
+    annex_import(
+        document=annex_read(seed_bytes),
+        file_name="a.txt",
+        sha256="0" * 64,
+        file_format="txt",
+        dry_run=True,
+        progress=lambda *call: calls.append(call),
+    )
+    assert calls[-1] == (IMPORTING, 9, 9)
+    assert all(n == 0 for n in counts().values())
+
+
+def test_a_large_import_keeps_a_history_row_per_record_it_creates():
+    summary = annex_import(
+        document=synth_document(aspects=250), file_name="s.txt", sha256="0" * 64, file_format="txt"
+    )
+    created = ChangeRecord.objects.filter(action=ChangeRecord.Action.CREATE).count()
+    assert created == summary.created == summary.record.changes

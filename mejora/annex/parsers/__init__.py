@@ -6,6 +6,8 @@ from pathlib import PurePath
 
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexDocument, AnnexRejected
+from mejora.annex.parsers.rows import CatalogueFor
+from mejora.annex.progress import Progress
 
 READABLE_FORMATS = ("txt", "csv", "xlsx", "docx", "pdf")
 _SUFFIXES = {
@@ -32,30 +34,38 @@ def format_of(file_name: str) -> str:
 
 
 def parse(
-    data: bytes, file_format: str, *, catalogue: AreaCatalogue | None = None
+    data: bytes,
+    file_format: str,
+    *,
+    catalogue: AreaCatalogue | CatalogueFor | None = None,
+    progress: Progress | None = None,
 ) -> AnnexDocument:
-    """Read a file of the given format; bad input raises AnnexRejected, in Spanish."""
+    """Read a file of the given format; bad input raises AnnexRejected, in Spanish.
+
+    `catalogue` splits the area cells: an institution's, or a function giving the catalogue
+    of the institution the file names. `progress` is told how far the reading has come.
+    """
     match file_format:
         case "txt":
             from mejora.annex.parsers.text import parse_text
 
-            return parse_text(data, catalogue=catalogue)
+            return parse_text(data, catalogue=catalogue, progress=progress)
         case "csv":
             from mejora.annex.parsers.csv import parse_csv
 
-            return parse_csv(data, catalogue=catalogue)
+            return parse_csv(data, catalogue=catalogue, progress=progress)
         case "xlsx":
             from mejora.annex.parsers.xlsx import parse_xlsx
 
-            return parse_xlsx(data, catalogue=catalogue)
+            return parse_xlsx(data, catalogue=catalogue, progress=progress)
         case "docx":
             from mejora.annex.parsers.docx import parse_docx
 
-            return parse_docx(data, catalogue=catalogue)
+            return parse_docx(data, catalogue=catalogue, progress=progress)
         case "pdf":
             from mejora.annex.parsers.pdf import parse_pdf
 
-            return parse_pdf(data, catalogue=catalogue)
+            return parse_pdf(data, catalogue=catalogue, progress=progress)
     raise AnnexRejected(
         f"No se leen archivos «{file_format}»; los formatos son: {', '.join(READABLE_FORMATS)}."
     )

@@ -19,7 +19,8 @@ from mejora.annex.dates import read_date
 from mejora.annex.document import AnnexDocument, AnnexRejected, PartialDate
 from mejora.annex.formats import FOOTNOTE_MARKER, FORMATS, AnnexFormat, heading_key
 from mejora.annex.parsers.encoding import decode
-from mejora.annex.parsers.rows import AnnexBuilder, RawRow
+from mejora.annex.parsers.rows import AnnexBuilder, CatalogueFor, RawRow
+from mejora.annex.progress import READING, Progress, Stage
 from mejora.annex.renderers.csv import CYCLE, DOCUMENT_COLUMNS
 from mejora.annex.words import squash
 
@@ -27,7 +28,12 @@ _DELIMITERS = (",", ";", "\t")
 _ASPECT_KEYS = ("number", "aspect")
 
 
-def parse_csv(data: bytes | str, *, catalogue: AreaCatalogue | None = None) -> AnnexDocument:
+def parse_csv(
+    data: bytes | str,
+    *,
+    catalogue: AreaCatalogue | CatalogueFor | None = None,
+    progress: Progress | None = None,
+) -> AnnexDocument:
     """Read an annex from the CSV render_csv writes, using only the cells as written."""
     text, findings = decode(data) if isinstance(data, bytes) else (data, [])
     text = text.removeprefix("\ufeff")
@@ -36,9 +42,10 @@ def parse_csv(data: bytes | str, *, catalogue: AreaCatalogue | None = None) -> A
     records = _records(text)
     header = next(records)
     annex, columns = _columns(header)
-    builder = AnnexBuilder(annex, catalogue)
+    builder = AnnexBuilder(annex, catalogue, progress=progress)
     builder.findings.extend(findings)
-    return _CsvReader(builder, columns, len(header)).read(records)
+    rows = Stage(progress, READING).each(records, text.count("\n"))  # a row is mostly a line
+    return _CsvReader(builder, columns, len(header)).read(rows)
 
 
 def _records(text: str) -> Iterator[list[str]]:

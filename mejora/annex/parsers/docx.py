@@ -36,9 +36,11 @@ from mejora.annex.formats import (
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexReader,
+    CatalogueFor,
     RawRow,
     wrong_columns_message,
 )
+from mejora.annex.progress import Progress
 from mejora.annex.words import fold, squash
 
 NOT_DOCX = "El archivo no es un documento de Word (DOCX) válido."
@@ -56,12 +58,17 @@ _FIRST_HEADINGS = {heading_key(f.columns[0].heading) for f in FORMATS.values()}
 _RAISED = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def parse_docx(data: bytes, *, catalogue: AreaCatalogue | None = None) -> AnnexDocument:
+def parse_docx(
+    data: bytes,
+    *,
+    catalogue: AreaCatalogue | CatalogueFor | None = None,
+    progress: Progress | None = None,
+) -> AnnexDocument:
     """Read an annex from a Word document, ours or an agency's, into the neutral document."""
     if not data.strip():
         raise AnnexRejected("El archivo está vacío.")
     body = _open(data).element.body
-    return _DocxReader(catalogue).read(body)
+    return _DocxReader(catalogue, progress=progress).read(body)
 
 
 def _open(data: bytes):
@@ -239,12 +246,16 @@ def _header_format(row: _TableRow) -> HeaderMatch | None:
 
 
 class _DocxReader(AnnexReader):
-    def __init__(self, catalogue: AreaCatalogue | None) -> None:
-        super().__init__(catalogue)
+    def __init__(
+        self, catalogue: AreaCatalogue | CatalogueFor | None, *, progress: Progress | None
+    ) -> None:
+        super().__init__(catalogue, progress=progress)
         self.paragraphs = 0
         self.tables = 0
+        self.rows = self.row_count = 0  # table rows read, and in the body (for the progress)
 
     def read(self, body) -> AnnexDocument:
+        self.row_count = sum(1 for _ in body.iter(_TR))
         for block in _children(body, (_P, _TBL)):
             if block.tag == _P:
                 self.paragraphs += 1
@@ -252,6 +263,7 @@ class _DocxReader(AnnexReader):
             else:
                 self.tables += 1
                 self._table(block, self.tables)
+        self.advance(self.row_count, self.row_count)  # rows of nested tables are not walked
         return self.finish(container=" en el documento")
 
     # --- paragraphs ------------------------------------------------------------------------
@@ -277,6 +289,8 @@ class _DocxReader(AnnexReader):
         rows = []
         above: _TableRow | None = None
         for index, raw in enumerate(_table_rows(tbl), start=1):
+            self.rows += 1
+            self.advance(self.rows, self.row_count)
             above = _TableRow(raw, above)
             if above.filled():
                 rows.append((f"tabla {number}, fila {index}", above))

@@ -37,9 +37,11 @@ from mejora.annex.formats import (
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexReader,
+    CatalogueFor,
     RawRow,
     wrong_columns_message,
 )
+from mejora.annex.progress import Progress
 from mejora.annex.words import fold, squash
 
 NOT_A_PDF = "El archivo no es un PDF válido."
@@ -60,7 +62,12 @@ _SPACED_MARKS = ",:;"
 _SAME_LINE = 1.5  # points between the tops of characters on one printed line
 
 
-def parse_pdf(data: bytes, *, catalogue: AreaCatalogue | None = None) -> AnnexDocument:
+def parse_pdf(
+    data: bytes,
+    *,
+    catalogue: AreaCatalogue | CatalogueFor | None = None,
+    progress: Progress | None = None,
+) -> AnnexDocument:
     """Read an annex from a PDF with ruled tables, such as the one render_pdf prints."""
     if not data.strip():
         raise AnnexRejected("El archivo está vacío.")
@@ -89,7 +96,7 @@ def parse_pdf(data: bytes, *, catalogue: AreaCatalogue | None = None) -> AnnexDo
             raise AnnexRejected(NOT_A_PDF) from None
         if not pages:
             raise AnnexRejected("El PDF no tiene páginas.")
-        return _PdfReader(catalogue).read(pages)
+        return _PdfReader(catalogue, progress=progress).read(pages)
 
 
 @dataclass
@@ -351,8 +358,10 @@ def _header_format(texts: list[str]) -> AnnexFormat | None:
 
 
 class _PdfReader(AnnexReader):
-    def __init__(self, catalogue: AreaCatalogue | None) -> None:
-        super().__init__(catalogue)
+    def __init__(
+        self, catalogue: AreaCatalogue | CatalogueFor | None, *, progress: Progress | None
+    ) -> None:
+        super().__init__(catalogue, progress=progress)
         self.in_footnote = False
         self.has_text = False
         self.words: set[str] = set()
@@ -360,7 +369,7 @@ class _PdfReader(AnnexReader):
         self.aspect_cell: _Cell | None = None
 
     def read(self, pages) -> AnnexDocument:
-        layout = [self._layout(page) for page in pages]
+        layout = [self._layout(page) for page in self.reading.each(pages, len(pages))]
         words = self.words
         for blocks in layout:
             for block in blocks:

@@ -35,9 +35,14 @@ from mejora.annex.formats import (
     heading_key,
     read_cycle_heading,
 )
+from mejora.annex.progress import INTERPRETING, READING, Progress, Stage
 from mejora.annex.words import fold, squash
 
 T = TypeVar("T")
+# The catalogue of the institution a file names, looked up once its title block is read: a
+# caller that keeps the catalogues of many institutions needs one parse, not a first one to
+# learn whose annex it is.
+CatalogueFor = Callable[[str], AreaCatalogue]
 
 # Cells that every new activity fills in; a row after a page break that leaves them all
 # empty is the rest of the previous row, not an activity of its own.
@@ -84,13 +89,20 @@ def heading_key_label(heading: str) -> str:
 class AnnexBuilder:
     """Collects what a parser reads and builds the document at the end."""
 
-    def __init__(self, annex: AnnexFormat, catalogue: AreaCatalogue | None = None) -> None:
+    def __init__(
+        self,
+        annex: AnnexFormat,
+        catalogue: AreaCatalogue | CatalogueFor | None = None,
+        *,
+        progress: Progress | None = None,
+    ) -> None:
         self.annex = annex
-        self.catalogue = catalogue if catalogue is not None else AreaCatalogue()
+        self.catalogue = catalogue
         self.findings: list[Finding] = []
         self.sections: list[_OpenSection] = []
         self.column_names = {c.key: heading_key_label(c.heading) for c in annex.columns}
-        self._read_areas = partial(read_areas, catalogue=self.catalogue)
+        self.interpreting = Stage(progress, INTERPRETING)
+        self._aspects_read = self._aspects_total = 0
 
     def note(self, kind: str, where: str, text: str) -> None:
         self.findings.append(Finding(kind, where, text))
@@ -123,6 +135,13 @@ class AnnexBuilder:
         prepared: PartialDate | None,
         footnote: str,
     ) -> AnnexDocument:
+        catalogue = self.catalogue
+        if callable(catalogue):
+            catalogue = catalogue(squash(institution))
+        self._read_areas = partial(
+            read_areas, catalogue=catalogue if catalogue is not None else AreaCatalogue()
+        )
+        self._aspects_total = sum(1 for s in self.sections for r in s.rows if r.cells.get("number"))
         sections = tuple(self._section(index, s) for index, s in enumerate(self.sections))
         return AnnexDocument(
             title=squash(title),
@@ -184,6 +203,8 @@ class AnnexBuilder:
             activity = self._activity(row, where, CellRef(section, number, len(activities), ""))
             if activity is not None:
                 activities.append(activity)
+        self._aspects_read += 1
+        self.interpreting.advance(self._aspects_read, self._aspects_total)
         return AspectEntry(number, text, theme, statement, tuple(activities))
 
     def _activity(self, row: RawRow, where: str, ref: CellRef) -> ActivityEntry | None:
@@ -236,8 +257,16 @@ class AnnexReader:
     waiting for their table, the footnote, the preparation date — with any finding seen
     before the header."""
 
-    def __init__(self, catalogue: AreaCatalogue | None, findings: Iterable[Finding] = ()) -> None:
+    def __init__(
+        self,
+        catalogue: AreaCatalogue | CatalogueFor | None,
+        findings: Iterable[Finding] = (),
+        *,
+        progress: Progress | None = None,
+    ) -> None:
         self.catalogue = catalogue
+        self.progress = progress
+        self.reading = Stage(progress, READING)
         self.builder: AnnexBuilder | None = None
         self.header: HeaderMatch | None = None
         self.early_findings: list[Finding] = list(findings)
@@ -247,8 +276,12 @@ class AnnexReader:
         self.prepared: PartialDate | None = None
         self.prepared_seen = False
 
+    def advance(self, done: int, total: int) -> None:
+        """Tell how far the walk over the file has come, in the parser's own units."""
+        self.reading.advance(done, total)
+
     def start(self, annex: AnnexFormat) -> AnnexBuilder:
-        self.builder = AnnexBuilder(annex, self.catalogue)
+        self.builder = AnnexBuilder(annex, self.catalogue, progress=self.progress)
         self.builder.findings.extend(self.early_findings)
         return self.builder
 

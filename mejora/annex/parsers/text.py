@@ -9,7 +9,7 @@ previous row. The footnote may appear mid-table; 'Fecha de Elaboración' closes 
 from __future__ import annotations
 
 from mejora.annex.areas import AreaCatalogue
-from mejora.annex.document import AnnexDocument, AnnexRejected, Finding
+from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
     FORMATS,
@@ -22,27 +22,32 @@ from mejora.annex.parsers.encoding import decode
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexReader,
+    CatalogueFor,
     RawRow,
     wrong_columns_message,
 )
+from mejora.annex.progress import Progress
 from mejora.annex.words import squash
 
 
-def parse_text(data: bytes | str, *, catalogue: AreaCatalogue | None = None) -> AnnexDocument:
+def parse_text(
+    data: bytes | str,
+    *,
+    catalogue: AreaCatalogue | CatalogueFor | None = None,
+    progress: Progress | None = None,
+) -> AnnexDocument:
     """Read an annex in the seed's tab-separated layout."""
     text, findings = decode(data) if isinstance(data, bytes) else (data, [])
     if not text.strip():
         raise AnnexRejected("El archivo está vacío.")
-    return _TextReader(catalogue, findings).read(text.splitlines())
+    return _TextReader(catalogue, findings, progress=progress).read(text.splitlines())
 
 
 class _TextReader(AnnexReader):
-    def __init__(self, catalogue: AreaCatalogue | None, findings: list[Finding]) -> None:
-        super().__init__(catalogue, findings)
-
     def read(self, lines: list[str]) -> AnnexDocument:
         after_break = False
         for number, line in enumerate(lines, start=1):
+            self.advance(number, len(lines))
             where = f"línea {number}"
             if not line.strip():
                 after_break = True

@@ -32,9 +32,11 @@ from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexBuilder,
     AnnexReader,
+    CatalogueFor,
     RawRow,
     wrong_columns_message,
 )
+from mejora.annex.progress import READING, Progress, Stage
 from mejora.annex.words import squash
 
 NOT_A_WORKBOOK = "El archivo no es un libro de Excel (XLSX) válido."
@@ -46,16 +48,22 @@ _LONGEST_FIRST_HEADING = max(len(annex.columns[0].heading) for annex in FORMATS.
 _Sheet = tuple[str, list[list[str]]]
 
 
-def parse_xlsx(data: bytes, *, catalogue: AreaCatalogue | None = None) -> AnnexDocument:
+def parse_xlsx(
+    data: bytes,
+    *,
+    catalogue: AreaCatalogue | CatalogueFor | None = None,
+    progress: Progress | None = None,
+) -> AnnexDocument:
     """Read an annex from an XLSX workbook, finding its table by the headings of its columns."""
-    sheets = _read_workbook(data)
+    sheets = _read_workbook(data, Stage(progress, READING))
     with_table = [sheet for sheet in sheets if any(map(_is_header, sheet[1]))]
     # Without any table, reading the first sheet says best what is wrong with it.
     _, rows = with_table[0] if with_table else sheets[0]
-    return _SheetReader(catalogue).read(rows, ignored_sheets=[n for n, _ in with_table[1:]])
+    reader = _SheetReader(catalogue, progress=progress)
+    return reader.read(rows, ignored_sheets=[n for n, _ in with_table[1:]])
 
 
-def _read_workbook(data: bytes) -> list[_Sheet]:
+def _read_workbook(data: bytes, reading: Stage) -> list[_Sheet]:
     """Every sheet's rows as stripped texts; anything openpyxl cannot open is rejected."""
     if not data.strip():
         raise AnnexRejected("El archivo está vacío.")
@@ -69,7 +77,7 @@ def _read_workbook(data: bytes) -> list[_Sheet]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            return [(sheet.title, _sheet_rows(sheet)) for sheet in workbook.worksheets]
+            return [(sheet.title, _sheet_rows(sheet, reading)) for sheet in workbook.worksheets]
         finally:
             workbook.close()
     # A zip that is not a workbook fails in openpyxl or the XML parser in many different ways.
@@ -77,10 +85,12 @@ def _read_workbook(data: bytes) -> list[_Sheet]:
         raise AnnexRejected(NOT_A_WORKBOOK) from None
 
 
-def _sheet_rows(sheet) -> list[list[str]]:
-    # The stored dimension may be missing or wrong in files from other programs.
+def _sheet_rows(sheet, reading: Stage) -> list[list[str]]:
+    # The stored dimension may be missing or wrong in files from other programs: it only
+    # estimates the rows for the progress.
+    estimate = sheet.max_row or 0
     sheet.reset_dimensions()
-    return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows()]
+    return [[_cell_text(cell) for cell in row] for row in reading.each(sheet.iter_rows(), estimate)]
 
 
 def _cell_text(cell) -> str:
@@ -147,8 +157,10 @@ def _is_header(cells: list[str]) -> bool:
 
 
 class _SheetReader(AnnexReader):
-    def __init__(self, catalogue: AreaCatalogue | None) -> None:
-        super().__init__(catalogue)
+    def __init__(
+        self, catalogue: AreaCatalogue | CatalogueFor | None, *, progress: Progress | None
+    ) -> None:
+        super().__init__(catalogue, progress=progress)
         self.offset = 0  # the column index of the table's first column
 
     def read(self, rows: Iterable[list[str]], ignored_sheets: list[str]) -> AnnexDocument:

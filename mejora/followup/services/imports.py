@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from mejora.annex.areas import area_key
+from mejora.annex.areas import AreaCatalogue, area_key
 from mejora.annex.compose import same_date
 from mejora.annex.dates import MONTH_NAMES
 from mejora.annex.document import (
@@ -24,10 +26,13 @@ from mejora.annex.document import (
     AnnexDocument,
     AnnexRejected,
     AreaCell,
+    AspectEntry,
     Finding,
     PartialDate,
+    Section,
 )
 from mejora.annex.parsers import parse
+from mejora.annex.progress import IMPORTING, Progress, Stage
 from mejora.followup.history import change_record, snapshot
 from mejora.followup.models import (
     Activity,
@@ -45,16 +50,19 @@ from mejora.followup.models import (
 )
 from mejora.followup.services.catalogue import catalogue_for
 
+T = TypeVar("T")
 
-def annex_read(data: bytes, *, file_format: str = "txt") -> AnnexDocument:
+
+def annex_read(
+    data: bytes, *, file_format: str = "txt", progress: Progress | None = None
+) -> AnnexDocument:
     """Parse a file, splitting area cells against its institution's catalogue when known."""
-    document = parse(data, file_format)
-    institution = Institution.objects.filter(name=document.institution).first()
-    catalogue = catalogue_for(institution)
-    if len(catalogue):
-        # The first reading only told us whose annex it is.
-        document = parse(data, file_format, catalogue=catalogue)
-    return document
+    # The parser asks for the catalogue once the title block has named the institution.
+    return parse(data, file_format, catalogue=_catalogue_of, progress=progress)
+
+
+def _catalogue_of(institution_name: str) -> AreaCatalogue:
+    return catalogue_for(Institution.objects.filter(name=institution_name).first())
 
 
 @dataclass
@@ -103,15 +111,25 @@ def annex_import(
     actor: Any = None,
     source: str = "",
     dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportSummary:
-    """Write the document into the record; with dry_run, report what would change and undo."""
-    loader = _Loader(document, actor=actor, source=source or f"importación de {file_name}")
+    """Write the document into the record; with dry_run, report what would change and undo.
+
+    `progress` is told the ASM written so far (stage 'Importando').
+    """
+    loader = _Loader(
+        document,
+        actor=actor,
+        source=source or f"importación de {file_name}",
+        progress=progress,
+        keep_changes=not dry_run,
+    )
     summary = loader.load()
     if dry_run:
         transaction.set_rollback(True)
         return summary
     summary.already_imported = (
-        not loader.changes
+        not loader.changed
         and AnnexImport.objects.filter(program=summary.program, sha256=sha256).exists()
     )
     if not summary.already_imported:
@@ -124,14 +142,13 @@ def annex_import(
             annex_kind=document.kind,
             aspects=document.aspect_count(),
             activities=document.activity_count(),
-            changes=len(loader.changes),
+            changes=loader.changed,
             findings=[f.as_dict() for f in document.findings],
             imported_by=actor if getattr(actor, "pk", None) else None,
         )
         record.full_clean()
         record.save()
         summary.record = record
-    ChangeRecord.objects.bulk_create(loader.changes)
     return summary
 
 
@@ -140,12 +157,28 @@ def cut_name(date: PartialDate) -> str:
     return f"{MONTH_NAMES[date.end.month - 1]} {date.end.year}"
 
 
+# ASM written together: few enough to keep memory flat and tell the progress often, many
+# enough that every insert still carries a full batch of rows.
+_ASPECTS_PER_STEP = 100
+
+
 class _Loader:
-    def __init__(self, document: AnnexDocument, *, actor: Any, source: str) -> None:
+    def __init__(
+        self,
+        document: AnnexDocument,
+        *,
+        actor: Any,
+        source: str,
+        progress: Progress | None = None,
+        keep_changes: bool = True,
+    ) -> None:
         self.document = document
         self.actor = actor
         self.source = source
-        self.changes: list[ChangeRecord] = []
+        self.importing = Stage(progress, IMPORTING)
+        self.keep_changes = keep_changes
+        self.changes: list[ChangeRecord] = []  # written after each step
+        self.changed = 0  # history rows of this import
         self.created = 0
         self.updated = 0
         self.cut: Cut | None = None
@@ -160,10 +193,22 @@ class _Loader:
         Program.objects.select_for_update().filter(pk=program.pk).first()
         self.cut = self._cut()
         self.areas = _AreaIndex(institution, self)
-        aspects = self._aspects(program)
-        activities, fresh = self._activities(aspects)
-        self._area_roles(activities, fresh)
-        self._reports(activities)
+        existing = {
+            (a.cycle_id, a.number): a
+            for a in Aspect.objects.filter(program=program).select_related("cycle")
+        }
+        total = doc.aspect_count()
+        done = 0
+        self.importing.advance(done, total)
+        for step in _steps(self._entries(), _ASPECTS_PER_STEP):
+            aspects = self._aspects(program, step, existing)
+            activities, fresh = self._activities(aspects)
+            self._area_roles(activities, fresh)
+            self._reports(activities)
+            self._write_changes()
+            done += len(step)
+            self.importing.advance(done, total)
+        self._write_changes()  # of a document without ASM
         return ImportSummary(
             doc,
             program,
@@ -183,13 +228,8 @@ class _Loader:
             Cut, date=date, defaults={"name": cut_name(self.document.prepared)}
         )
 
-    def _aspects(self, program: Program) -> list[tuple[Aspect, tuple[ActivityEntry, ...]]]:
-        existing = {
-            (a.cycle_id, a.number): a
-            for a in Aspect.objects.filter(program=program).select_related("cycle")
-        }
-        result = []
-        new: list[Aspect] = []
+    def _entries(self) -> Iterator[tuple[Section, Cycle, AspectEntry]]:
+        """Every ASM of the document with its section and cycle, in the document's order."""
         for section in self.document.sections:
             cycle = self._get_or_create(
                 Cycle,
@@ -198,19 +238,30 @@ class _Loader:
                 defaults={"heading": section.heading},
             )
             for entry in section.aspects:
-                values = {
-                    "text": entry.text,
-                    "theme": entry.theme or "",
-                    "statement": entry.statement,
-                    "classification": section.classification,
-                }
-                aspect = existing.get((cycle.pk, entry.number))
-                if aspect is None:
-                    aspect = Aspect(program=program, cycle=cycle, number=entry.number, **values)
-                    new.append(aspect)
-                else:
-                    self._update(aspect, values)
-                result.append((aspect, entry.activities))
+                yield section, cycle, entry
+
+    def _aspects(
+        self,
+        program: Program,
+        entries: list[tuple[Section, Cycle, AspectEntry]],
+        existing: dict[tuple[int, str], Aspect],
+    ) -> list[tuple[Aspect, tuple[ActivityEntry, ...]]]:
+        result = []
+        new: list[Aspect] = []
+        for section, cycle, entry in entries:
+            values = {
+                "text": entry.text,
+                "theme": entry.theme or "",
+                "statement": entry.statement,
+                "classification": section.classification,
+            }
+            aspect = existing.get((cycle.pk, entry.number))
+            if aspect is None:
+                aspect = Aspect(program=program, cycle=cycle, number=entry.number, **values)
+                new.append(aspect)
+            else:
+                self._update(aspect, values)
+            result.append((aspect, entry.activities))
         self._create(Aspect, new)
         return result
 
@@ -307,7 +358,7 @@ class _Loader:
                     source=self.source,
                 )
                 record.after = {"areas": [_role_key(r) for r in wanted]}
-                self.changes.append(record)
+                self._note_change(record)
             new.extend(wanted)
         ActivityArea.objects.bulk_create(new)
 
@@ -360,6 +411,15 @@ class _Loader:
 
     # Generic writes, each with its history row.
 
+    def _note_change(self, record: ChangeRecord) -> None:
+        self.changed += 1
+        if self.keep_changes:
+            self.changes.append(record)
+
+    def _write_changes(self) -> None:
+        ChangeRecord.objects.bulk_create(self.changes)
+        self.changes.clear()
+
     def _get_or_create(self, model: type[models.Model], defaults: dict | None = None, **lookup):
         obj = model.objects.filter(**lookup).first()
         if obj is None:
@@ -372,12 +432,12 @@ class _Loader:
             _validate(obj)
         model.objects.bulk_create(objects)
         self.created += len(objects)
-        self.changes.extend(
-            change_record(
-                action=ChangeRecord.Action.CREATE, obj=o, actor=self.actor, source=self.source
+        for obj in objects:
+            self._note_change(
+                change_record(
+                    action=ChangeRecord.Action.CREATE, obj=obj, actor=self.actor, source=self.source
+                )
             )
-            for o in objects
-        )
 
     def _update(self, obj: models.Model, values: dict[str, Any]) -> None:
         if all(getattr(obj, name) == value for name, value in values.items()):
@@ -390,7 +450,7 @@ class _Loader:
         _validate(obj)
         obj.save()
         self.updated += 1
-        self.changes.append(
+        self._note_change(
             change_record(
                 action=ChangeRecord.Action.UPDATE,
                 obj=obj,
@@ -497,3 +557,9 @@ def _partial_date_columns(name: str, value: PartialDate | None, text: str | None
         f"{name}_precision": value.precision.value if value else "",
         f"{name}_text": (text if text is not None else value.text) if value or text else "",
     }
+
+
+def _steps(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    """The items in lists of `size`, the last one shorter."""
+    while step := list(islice(items, size)):
+        yield step
