@@ -114,3 +114,6 @@ X_FRAME_OPTIONS = "DENY"
 # The import review sends one tick and one correction box per finding; a large legacy annex
 # has thousands of findings. Only people who may import reach that form.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100_000
+# Reading and importing from the pages runs in a background thread that reports progress;
+# True runs it inside the request instead (tests that check a page's answer, not the wait).
+MEJORA_JOBS_INLINE = False

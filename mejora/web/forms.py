@@ -5,6 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mejora.annex.document import AnnexRejected
+from mejora.annex.parsers import format_of
+
 MAX_UPLOAD_MB = 25
 
 
@@ -20,6 +23,10 @@ class AnnexUploadForm(forms.Form):
             raise forms.ValidationError(
                 _("El archivo pesa más de %(mb)s MB."), params={"mb": MAX_UPLOAD_MB}
             )
+        try:
+            format_of(upload.name)
+        except AnnexRejected as rejection:
+            raise forms.ValidationError(str(rejection)) from None
         return upload
 
 

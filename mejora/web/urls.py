@@ -14,6 +14,8 @@ urlpatterns = [
     ),
     path("importar/", views.import_upload, name="import-upload"),
     path("importar/<str:token>/", views.import_review, name="import-review"),
+    path("importar/<str:token>/progreso/", views.import_progress, name="import-progress"),
+    path("importar/<str:token>/lectura.csv", views.import_reading, name="import-reading"),
     path("entrar/", auth_views.LoginView.as_view(), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from functools import partial
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from mejora.accounts.access import (
     get_program_for_user,
@@ -18,9 +21,10 @@ from mejora.accounts.access import (
     user_can_import,
 )
 from mejora.annex.corrections import ReviewIncomplete, correction_input, current_value
-from mejora.annex.document import AnnexDocument, AnnexRejected
+from mejora.annex.document import AnnexDocument, Section
 from mejora.annex.formats import FORMATS
 from mejora.annex.parsers import format_of
+from mejora.annex.progress import Progress
 from mejora.annex.renderers import FILE_FORMATS, MEDIA_TYPES
 from mejora.annex.renderers import render as render_annex
 from mejora.annex.renderers.html import column_style, render_html
@@ -30,16 +34,21 @@ from mejora.followup.selectors import (
     area_names_for,
     program_as_of_date,
     program_overview,
-    program_record_stamp,
 )
-from mejora.followup.services.imports import annex_import, annex_read
+from mejora.followup.services.jobs import JobState, job_forget, job_start, job_state
 from mejora.followup.services.pending import pending_discard, pending_load, pending_save
 from mejora.followup.services.review import (
     ReviewOutdated,
     annex_import_reviewed,
-    reviewed_program,
+    annex_review_check,
+    annex_review_read,
+    review_reading,
+    review_reading_forget,
 )
 from mejora.web.forms import AnnexUploadForm, ImportReviewForm
+
+# The review page shows this many activities cell by cell; the whole reading is a CSV download.
+REVIEW_TABLE_ACTIVITIES = 300
 
 # WeasyPrint lays out about three pages a second and holds them all in memory: a larger
 # annex is issued from the command line, not inside a web request.
@@ -102,80 +111,178 @@ def annex_download(request: HttpRequest, pk: int, kind: str, file_format: str) -
 
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
-    """Step one of an import: the file is read, nothing is written, the person reviews it."""
+    """Step one of an import: the file is kept and read in the background; nothing is written."""
     if not user_can_import(request.user):
         raise PermissionDenied("Su papel no permite importar anexos.")
     form = AnnexUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            annex_read(data, file_format=format_of(upload.name))
-        except AnnexRejected as rejection:
-            form.add_error("file", str(rejection))
-        else:
-            token = pending_save(data=data, file_name=upload.name)
-            return redirect("import-review", token=token)
+        token = pending_save(data=upload.read(), file_name=upload.name)
+        return redirect("import-review", token=token)
     return render(request, "web/import_upload.html", {"form": form})
 
 
 @login_required
 def import_review(request: HttpRequest, token: str) -> HttpResponse:
     """Step two: what was read, cell by cell, and every finding, each to confirm or correct;
-    the import is written only when every finding is decided, all in the person's name."""
+    the import is written only when every finding is decided, all in the person's name.
+
+    Reading and importing run as jobs; until one ends the page shows its progress."""
     if not user_can_import(request.user):
         raise PermissionDenied("Su papel no permite importar anexos.")
     pending = pending_load(token)
     if pending is None:
         raise Http404("Ese archivo ya no está pendiente de revisión.")
     data, file_name = pending
-    try:
-        document = annex_read(data, file_format=format_of(file_name))
-    except AnnexRejected as rejection:  # e.g. the catalogue changed since the upload
-        return render(request, "web/refused.html", {"message": str(rejection)}, status=422)
+    importing = job_state(f"{token}-importacion")
+    if importing is not None and not importing.finished and not importing.lost:
+        return _job_page(request, token, importing, _("Importando el anexo"))
+    if importing is not None and importing.finished and "program" in importing.result:
+        _review_forget(token)
+        return redirect("program-detail", pk=importing.result["program"])
+    failed = importing if importing is not None and importing.finished else None
+    reading_job = job_state(f"{token}-lectura")
+    if reading_job is None or reading_job.lost or _read_before(reading_job, failed):
+        # Not read yet, or read against a record that changed before the import could run.
+        job_forget(f"{token}-lectura")
+        reading_job = job_start(
+            f"{token}-lectura",
+            partial(
+                annex_review_read,
+                token=token,
+                data=data,
+                file_name=file_name,
+                file_format=format_of(file_name),
+                actor=request.user,
+            ),
+        )
+    if not reading_job.finished:
+        return _job_page(request, token, reading_job, _("Leyendo el anexo"))
+    reading = review_reading(token)
+    if reading_job.error or reading is None:
+        message = reading_job.error or _("La lectura se perdió; suba el archivo otra vez.")
+        context = {"message": message, "again": True}
+        return render(request, "web/refused.html", context, status=422)
+    document = reading.document
     if not may_import_into(request.user, document.institution, document.program):
         raise PermissionDenied("No tiene acceso al programa de este anexo.")
-    options = {"document": document, "file_name": file_name, "sha256": token}
-    options |= {"file_format": format_of(file_name), "actor": request.user}
     form = ImportReviewForm(request.POST or None)
     corrections: dict[int, str] = {}
     confirmed: set[int] = set()
     problems: dict[int, str] = {}
+    notices: list[str] = []
     status = 200
+    if failed is not None and request.method != "POST":
+        notices.append(failed.error or failed.result["outdated"])
+        status = 409 if "outdated" in failed.result else 422
     if request.method == "POST" and form.is_valid():
         corrections, confirmed = form.decisions(len(document.findings))
         try:
-            summary = annex_import_reviewed(
-                **options,
-                corrections=corrections,
-                confirmed=confirmed,
-                stamp=form.cleaned_data["stamp"],
-                source=f"importación de {file_name} (página web)",
-            )
+            annex_review_check(document=document, corrections=corrections, confirmed=confirmed)
         except ReviewIncomplete as incomplete:
             problems, status = incomplete.problems, 422
-            form.add_error(None, str(incomplete))
-        except ReviewOutdated as outdated:
-            # What was confirmed was confirmed against another record: confirm again.
-            confirmed, status = set(), 409
-            form.add_error(None, str(outdated))
-        except AnnexRejected as rejection:  # a rule of the record the file breaks
-            form.add_error(None, str(rejection))
-            status = 422
+            notices.append(str(incomplete))
         else:
-            pending_discard(token)
-            return redirect("program-detail", pk=summary.program.pk)
-    stamp = program_record_stamp(reviewed_program(document))
-    preview = annex_import(**options, dry_run=True)
+            job_forget(f"{token}-importacion")  # a finished attempt that failed
+            job_start(
+                f"{token}-importacion",
+                partial(
+                    _import_reviewed,
+                    document=document,
+                    corrections=corrections,
+                    confirmed=confirmed,
+                    stamp=form.cleaned_data["stamp"],
+                    file_name=file_name,
+                    sha256=token,
+                    file_format=format_of(file_name),
+                    actor=request.user,
+                    source=f"importación de {file_name} (página web)",
+                ),
+            )
+            return redirect("import-review", token=token)
     context = {
         "doc": document,
-        "preview": preview,
+        "preview": reading,
         "form": form,
-        "stamp": stamp,
+        "notices": notices,
+        "stamp": reading.stamp,
         "findings": _review_rows(document, corrections, confirmed, problems),
+        "sections": _review_sections(document),
+        "sections_limit": REVIEW_TABLE_ACTIVITIES,
+        "token": token,
         "areas": area_names_for(document.institution),
     }
     return render(request, "web/import_review.html", context, status=status)
+
+
+@login_required
+def import_progress(request: HttpRequest, token: str) -> JsonResponse:
+    """How far the reading or the import of an upload has come, for the page's bar."""
+    if not user_can_import(request.user):
+        raise PermissionDenied("Su papel no permite importar anexos.")
+    importing = job_state(f"{token}-importacion")
+    state = importing if importing is not None else job_state(f"{token}-lectura")
+    if state is None:
+        raise Http404("No hay trabajo en curso para ese archivo.")
+    return JsonResponse(state.as_dict() | {"result": {}})
+
+
+def _import_reviewed(progress: Progress, **options) -> dict:
+    """The import job: the program imported into, or why the record changed meanwhile."""
+    try:
+        summary = annex_import_reviewed(**options, progress=progress)
+    except ReviewOutdated as outdated:
+        return {"outdated": str(outdated)}
+    return {"program": summary.program.pk}
+
+
+def _read_before(reading: JobState, failed: JobState | None) -> bool:
+    """The reading predates an import that found the record changed: read it again."""
+    return failed is not None and "outdated" in failed.result and reading.updated < failed.updated
+
+
+def _review_sections(document: AnnexDocument) -> list[Section]:
+    """The cycles with their first REVIEW_TABLE_ACTIVITIES activities, for the on-screen table."""
+    shown: list[Section] = []
+    room = REVIEW_TABLE_ACTIVITIES
+    for section in document.sections:
+        aspects = []
+        for aspect in section.aspects:
+            if room <= 0:
+                break
+            aspects.append(replace(aspect, activities=aspect.activities[:room]))
+            room -= len(aspect.activities)
+        if aspects:
+            shown.append(replace(section, aspects=tuple(aspects)))
+    return shown
+
+
+@login_required
+def import_reading(request: HttpRequest, token: str) -> HttpResponse:
+    """The whole reading as CSV: every cell as written beside the value read from it."""
+    if not user_can_import(request.user):
+        raise PermissionDenied("Su papel no permite importar anexos.")
+    reading = review_reading(token)
+    if reading is None:
+        raise Http404("Esa lectura ya no existe.")
+    document = reading.document
+    if not may_import_into(request.user, document.institution, document.program):
+        raise PermissionDenied("No tiene acceso al programa de este anexo.")
+    response = HttpResponse(render_annex(document, "csv"), content_type=MEDIA_TYPES["csv"])
+    response["Content-Disposition"] = f'attachment; filename="lectura-{token[:12]}.csv"'
+    return response
+
+
+def _review_forget(token: str) -> None:
+    pending_discard(token)
+    review_reading_forget(token)
+    job_forget(f"{token}-lectura")
+    job_forget(f"{token}-importacion")
+
+
+def _job_page(request: HttpRequest, token: str, state: JobState, title: str) -> HttpResponse:
+    context = {"token": token, "state": state, "title": title}
+    return render(request, "web/import_progress.html", context, status=202)
 
 
 def _review_rows(

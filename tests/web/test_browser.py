@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from mejora.accounts.models import Role
 from mejora.demo import demo_prepare
+from mejora.followup.models import Activity, Aspect, ChangeRecord
+from tests.factories import InstitutionFactory, member
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -115,3 +119,41 @@ def test_an_outsider_gets_404_for_the_program(page, live_server, django_user_mod
     assert response is not None
     assert response.status == 404
     assert FIRST_CYCLE not in page.content()
+
+
+def test_an_evaluator_uploads_an_annex_corrects_a_date_and_imports_it(
+    page, live_server, settings, tmp_path, seed_bytes
+):
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    institution = InstitutionFactory(name="Secretaría de Desarrollo Social")
+    evaluator = member(Role.EVALUATOR, institution=institution)
+    evaluator.set_password("una-clave-larga-2012")
+    evaluator.save()
+    annex = tmp_path / "anexo-e-2012-03.txt"
+    annex.write_bytes(seed_bytes)
+
+    log_in(page, live_server, evaluator.username, "una-clave-larga-2012")
+    page.goto(f"{live_server.url}/importar/")
+    page.set_input_files("input[type=file]", str(annex))
+    page.click("form.upload button[type=submit]")
+    # The reading runs in the background; its page reloads itself into the review.
+    page.wait_for_selector("table.findings-table", timeout=30_000)
+    assert Aspect.objects.count() == 0
+    ambiguous = page.locator("tr:has-text('«01/06/2010» puede leerse')")
+    assert ambiguous.locator("td").nth(2).inner_text().strip() == "2010-06-01"
+    ambiguous.locator("input[name^=correccion_]").fill("6 de enero de 2010")
+
+    page.click("button:has-text('Importar con estas decisiones')")
+    problem = page.locator("tr.problem")
+    assert problem.count() > 0, "the findings not confirmed are pointed out"
+    assert page.locator("div.errors").inner_text().startswith("Hay ")
+    assert Aspect.objects.count() == 0
+    assert page.locator("input[name^=correccion_][value='6 de enero de 2010']").count() == 1
+
+    page.check("input[name=confirmo_todo]")
+    page.click("button:has-text('Importar con estas decisiones')")
+    page.wait_for_url(re.compile(r"/programas/\d+/$"), timeout=30_000)
+    assert page.locator("tr.aspect-row").count() == 9
+    activity = Activity.objects.get(aspect__cycle__mechanism_year=2010, aspect__number="3", order=1)
+    assert activity.due.iso() == "2010-01-06"
+    assert ChangeRecord.objects.filter(actor=evaluator).exists()

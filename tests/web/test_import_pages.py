@@ -1,16 +1,26 @@
-"""Importing from the page: read, review cell by cell with the findings, then confirm."""
+"""Importing from the page: read, review cell by cell with the findings, then confirm.
+
+Reading and importing run as jobs; these tests run them inside the request (the page's
+answers are the subject here) except the last, which waits for a real background thread.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from mejora.accounts.models import Role
+from mejora.annex.renderers import render
+from mejora.annex.synth import synth_document
 from mejora.followup.models import Activity, AnnexImport, Aspect, ChangeRecord, Program
 from mejora.followup.services.imports import annex_import, annex_read
+from mejora.web.views import REVIEW_TABLE_ACTIVITIES
 from tests.factories import InstitutionFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +29,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def uploads_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    settings.MEJORA_JOBS_INLINE = True
 
 
 def upload(client, data: bytes, name: str = "anexo-e.txt"):
@@ -42,9 +53,9 @@ def stamp_of(review_page: str) -> str:
 
 
 def decide(client, review_url, **fields):
-    """Post the review page back with the person's decisions."""
+    """Post the review page back with the person's decisions; the page it ends on."""
     page = client.get(review_url).content.decode()
-    return client.post(review_url, {"stamp": stamp_of(page), **fields})
+    return client.post(review_url, {"stamp": stamp_of(page), **fields}, follow=True)
 
 
 def finding_index(page: str, text: str) -> int:
@@ -59,7 +70,7 @@ def test_confirming_imports_everything_in_the_name_of_the_person(client, seed_by
     review_url = upload(client, seed_bytes).url
     response = decide(client, review_url, confirmo_todo="on")
     program = Program.objects.get()
-    assert response.url == reverse("program-detail", args=[program.pk])
+    assert response.redirect_chain[-1][0] == reverse("program-detail", args=[program.pk])
     assert Aspect.objects.count() == 9
     assert ChangeRecord.objects.filter(actor=person, model="followup.Aspect").count() == 9
     record = AnnexImport.objects.get()
@@ -94,7 +105,9 @@ def test_a_corrected_date_is_what_gets_imported_and_the_record_says_who_decided(
     response = decide(
         client, review_url, confirmo_todo="on", **{f"correccion_{index}": "6 de enero de 2010"}
     )
-    assert response.status_code == 302
+    assert response.redirect_chain[-1][0] == reverse(
+        "program-detail", args=[Program.objects.get().pk]
+    )
     activity = Activity.objects.get(aspect__cycle__mechanism_year=2010, aspect__number="3", order=1)
     assert activity.due.iso() == "2010-01-06"
     decided = AnnexImport.objects.get().findings[index]
@@ -124,7 +137,9 @@ def test_a_record_changed_during_the_review_is_not_overwritten(client, seed_byte
     # Meanwhile someone else imports the same annex.
     annex_import(document=document, file_name="otro.txt", sha256="0" * 64, file_format="txt")
     changes = ChangeRecord.objects.count()
-    response = client.post(review_url, {"stamp": stamp_of(page), "confirmo_todo": "on"})
+    response = client.post(
+        review_url, {"stamp": stamp_of(page), "confirmo_todo": "on"}, follow=True
+    )
     assert response.status_code == 409
     body = response.content.decode()
     assert "Mientras revisaba, el registro de este programa cambió" in body
@@ -137,14 +152,32 @@ def test_a_record_changed_during_the_review_is_not_overwritten(client, seed_byte
     [
         (b"", "vacio.txt", "está vacío"),
         (b"hola", "anexo.odt", "No se reconoce el formato"),
-        (b"PK\x03\x04 basura", "anexo.xlsx", "no es un libro de Excel"),
     ],
 )
-def test_a_bad_upload_says_why_in_spanish_and_writes_nothing(client, data, name, message):
+def test_an_upload_that_is_no_annex_file_says_why_at_once(client, data, name, message):
     client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
     response = upload(client, data, name)
     assert response.status_code == 200
     assert message in response.content.decode()
+    assert Aspect.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"PK\x03\x04 basura", "anexo.xlsx", "no es un libro de Excel"),
+        (b"Un texto cualquiera", "anexo.txt", "No se encontró la tabla del anexo"),
+    ],
+)
+def test_a_file_that_cannot_be_read_says_why_in_spanish_and_writes_nothing(
+    client, data, name, message
+):
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    response = client.get(upload(client, data, name).url)
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert message in body
+    assert reverse("import-upload") in body, "a way to try another file"
     assert Aspect.objects.count() == 0
 
 
@@ -167,3 +200,47 @@ def test_a_liaison_cannot_import_into_someone_elses_program(client, seed_bytes):
     review_url = upload(client, seed_bytes).url
     assert client.post(review_url, {"stamp": "x"}).status_code == 403
     assert Aspect.objects.count() == 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reading_in_the_background_shows_its_progress_then_the_review(
+    client, settings, seed_bytes
+):
+    settings.MEJORA_JOBS_INLINE = False
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    review_url = upload(client, seed_bytes).url
+    first = client.get(review_url)
+    progress_url = reverse("import-progress", args=[review_url.strip("/").split("/")[-1]])
+    if first.status_code == 202:  # still reading: the page shows the bar
+        assert 'class="job-bar"' in first.content.decode()
+        assert progress_url in first.content.decode()
+    states = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        states.append(client.get(progress_url).json())
+        if states[-1]["finished"]:
+            break
+        time.sleep(0.1)
+    assert states[-1]["finished"] and not states[-1]["error"]
+    assert states[-1]["percent"] == 100
+    for stage in {state["stage"] for state in states}:
+        percents = [state["percent"] for state in states if state["stage"] == stage]
+        assert percents == sorted(percents), f"{stage} went back"
+    review = client.get(review_url)
+    assert review.status_code == 200
+    assert "Se leyeron 9 ASM y 20 actividades" in review.content.decode()
+
+
+def test_a_large_reading_shows_its_first_activities_and_offers_the_whole_as_csv(client):
+    document = synth_document(aspects=150)
+    assert document.activity_count() > REVIEW_TABLE_ACTIVITIES
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    review_url = upload(client, render(document, "txt"), "grande.txt").url
+    page = client.get(review_url).content.decode()
+    assert page.count('<tr class="activity-row">') == REVIEW_TABLE_ACTIVITIES
+    assert f"Se muestran las primeras {REVIEW_TABLE_ACTIVITIES} de" in page
+    token = review_url.strip("/").split("/")[-1]
+    reading = client.get(reverse("import-reading", args=[token]))
+    assert reading["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(reading.content.decode("utf-8-sig"))))
+    assert len(rows) - 1 == document.activity_count()  # a header, then one row per activity

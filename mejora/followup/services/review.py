@@ -1,18 +1,27 @@
-"""Importing an annex as a person reviewed it: their corrections in, their decisions kept."""
+"""Importing an annex as a person reviewed it: their corrections in, their decisions kept.
+
+From a page both steps run as background jobs (services/jobs.py) that report progress: the
+reading, which also previews what the import would change, and the import itself.
+"""
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from mejora.annex.corrections import review_document
 from mejora.annex.document import AnnexDocument, AnnexRejected
+from mejora.annex.progress import Progress
 from mejora.followup.models import Institution, Program
 from mejora.followup.selectors import program_record_stamp
 from mejora.followup.services.catalogue import catalogue_for
-from mejora.followup.services.imports import ImportSummary, annex_import
+from mejora.followup.services.imports import ImportSummary, annex_import, annex_read
 
 
 class ReviewOutdated(AnnexRejected):
@@ -24,6 +33,16 @@ def reviewed_program(document: AnnexDocument) -> Program | None:
     return Program.objects.filter(
         institution__name=document.institution, name=document.program
     ).first()
+
+
+def annex_review_check(
+    *, document: AnnexDocument, corrections: Mapping[int, str], confirmed: Collection[int]
+) -> AnnexDocument:
+    """The document as reviewed, or ReviewIncomplete naming each finding left undecided."""
+    institution = Institution.objects.filter(name=document.institution).first()
+    return review_document(
+        document, corrections=corrections, confirmed=confirmed, catalogue=catalogue_for(institution)
+    )
 
 
 @transaction.atomic
@@ -38,19 +57,14 @@ def annex_import_reviewed(
     file_format: str,
     actor: Any,
     source: str,
+    progress: Progress | None = None,
 ) -> ImportSummary:
     """Import the document with the person's corrections, all or nothing.
 
     Raises ReviewIncomplete when a finding is left undecided or a correction cannot be read,
     and ReviewOutdated when the program's record is no longer the one reviewed (`stamp`).
     """
-    institution = Institution.objects.filter(name=document.institution).first()
-    reviewed = review_document(
-        document,
-        corrections=corrections,
-        confirmed=confirmed,
-        catalogue=catalogue_for(institution),
-    )
+    reviewed = annex_review_check(document=document, corrections=corrections, confirmed=confirmed)
     program = reviewed_program(document)
     if program is not None:
         # Held until the import commits: nobody changes the program between check and write.
@@ -67,4 +81,69 @@ def annex_import_reviewed(
         file_format=file_format,
         actor=actor,
         source=source,
+        progress=progress,
     )
+
+
+@dataclass(frozen=True)
+class ReviewReading:
+    """What the review page shows: the document read, and what importing it would change."""
+
+    document: AnnexDocument
+    created: int
+    updated: int
+    since_previous: list[dict[str, Any]]
+    stamp: str
+
+
+def annex_review_read(
+    progress: Progress,
+    *,
+    token: str,
+    data: bytes,
+    file_name: str,
+    file_format: str,
+    actor: Any,
+) -> dict[str, Any]:
+    """Read an uploaded file and preview its import; kept for the review page under `token`."""
+    document = annex_read(data, file_format=file_format, progress=progress)
+    with transaction.atomic():
+        # Taken with the preview, in one transaction: the stamp is of the record previewed.
+        stamp = program_record_stamp(reviewed_program(document))
+        preview = annex_import(
+            document=document,
+            file_name=file_name,
+            sha256=token,
+            file_format=file_format,
+            actor=actor,
+            dry_run=True,
+            progress=lambda _stage, done, total: progress(
+                "Comparando con el registro", done, total
+            ),
+        )
+    reading = ReviewReading(
+        document, preview.created, preview.updated, preview.since_previous, stamp
+    )
+    path = _reading_path(token)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(reading, protocol=pickle.HIGHEST_PROTOCOL))
+    return {"aspects": document.aspect_count(), "activities": document.activity_count()}
+
+
+def review_reading(token: str) -> ReviewReading | None:
+    """The reading annex_review_read kept, or None."""
+    try:
+        # Our own file, written by annex_review_read above, never an upload.
+        return pickle.loads(_reading_path(token).read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def review_reading_forget(token: str) -> None:
+    _reading_path(token).unlink(missing_ok=True)
+
+
+def _reading_path(token: str) -> Path:
+    if not token.isalnum():
+        raise ValueError(f"bad token {token!r}")
+    return Path(settings.MEDIA_ROOT) / "trabajos" / f"{token}-lectura.pickle"
