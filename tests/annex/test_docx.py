@@ -26,6 +26,7 @@ from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import FOOTNOTE_MARKER, FORMATS, row_cells
 from mejora.annex.parsers.docx import NOT_DOCX, parse_docx
 from mejora.annex.parsers.text import parse_text
+from mejora.annex.renderers import docx as docx_renderer
 from mejora.annex.renderers.docx import render_docx
 
 ROOT = Path(__file__).parents[2]
@@ -100,6 +101,38 @@ def test_an_aspect_without_activities_a_cycle_without_aspects_and_no_date_read_b
 
     assert again == doc
     assert [f.kind for f in again.findings if f.kind == "prepared_missing"] == ["prepared_missing"]
+
+
+def test_a_large_annex_reads_back_with_every_row_in_its_table(monkeypatch):
+    # Each table is written in several pieces.
+    monkeypatch.setattr(docx_renderer, "_PARTS_PER_WRITE", 500)
+    sections = tuple(
+        dataclasses.replace(
+            section,
+            aspects=tuple(
+                dataclasses.replace(aspect, number=str(copy * 10 + index))
+                for copy in range(60)
+                for index, aspect in enumerate(section.aspects, 1)
+            ),
+        )
+        for section in SEED.sections
+    )
+    doc = dataclasses.replace(SEED, sections=sections)
+
+    data = render_docx(doc)
+
+    assert parse_docx(data) == doc
+    tables = Document(io.BytesIO(data)).tables
+    assert [len(table.rows) for table in tables] == [
+        1 + 60 * sum(len(a.activities) for a in section.aspects) for section in SEED.sections
+    ]
+    assert b"<!--" not in zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+
+
+def test_a_text_that_looks_like_where_the_rows_go_is_only_text():
+    doc = dataclasses.replace(SEED, program="<!--mejora-rows-0--> Programa")
+
+    assert parse_docx(render_docx(doc)) == doc
 
 
 # --- What Word sees ---------------------------------------------------------------------------

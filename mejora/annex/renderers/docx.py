@@ -2,7 +2,9 @@
 
 The table carries the same texts as the text renderer, cell for cell, so `parse_docx` reads it
 back to the same document. The file is byte for byte the same for the same annex: the core
-properties and the zip entries carry fixed dates instead of the time of rendering.
+properties and the zip entries carry fixed dates instead of the time of rendering. python-docx
+writes everything but the tables' rows, which go into the file as text a few hundred at a
+time, so that a large annex takes little memory.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Callable, Iterator
 from xml.sax.saxutils import escape
 
 from docx import Document
@@ -53,6 +56,10 @@ _WEIGHTS = {
 _DEFAULT_WEIGHT = 9.0
 _FALLBACK_MOMENT = dt.datetime(2000, 1, 1)
 _ASPECT_KEYS = ("number", "aspect")
+_DOCUMENT_PART = "word/document.xml"
+_ROWS_MARK = "mejora-rows-{}"
+_MARK = re.compile(rb"<!--mejora-rows-(\d+)-->")
+_PARTS_PER_WRITE = 20_000  # XML parts held before they are written to the file
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -69,12 +76,15 @@ def render_docx(doc: AnnexDocument) -> bytes:
         (doc.annex, True),
     ):
         _centred(document, text, bold=bold)
-    for section in doc.sections:
+    widths: list[int] = []
+    for index, section in enumerate(doc.sections):
         heading = document.add_paragraph()
         heading.paragraph_format.space_before = Pt(12)
         heading.paragraph_format.keep_with_next = True
         heading.add_run(_xml_text(section.heading)).bold = True
-        _append_rows(_new_table(document, annex), annex, section)
+        table = _new_table(document, annex)
+        widths = widths or [Emu(gridCol.w).twips for gridCol in table._tbl.tblGrid.gridCol_lst]
+        table._tbl.append(_rows_mark(index))
     if doc.footnote:
         document.add_paragraph().add_run(_xml_text(doc.footnote)).font.size = Pt(8)
     if doc.prepared is not None:
@@ -85,7 +95,11 @@ def render_docx(doc: AnnexDocument) -> bytes:
     _drop_thumbnail(document)
     raw = io.BytesIO()
     document.save(raw)
-    return _fixed_zip(raw.getvalue(), moment)
+
+    def rows(index: int) -> Iterator[str]:
+        return _table_rows(annex, doc.sections[index], widths)
+
+    return _fixed_zip(raw.getvalue(), moment, rows)
 
 
 def _set_up_page(document) -> None:
@@ -139,18 +153,26 @@ def _new_table(document, annex: AnnexFormat) -> Table:
     return table
 
 
-def _append_rows(table: Table, annex: AnnexFormat, section: Section) -> None:
-    """Append one row per activity, the ASM's number and text merged down its rows.
+def _rows_mark(index: int):
+    """A comment where a table's rows go in when the file is written (see _fixed_zip); text
+    in the document cannot look like it, since its '<' is written as '&lt;'."""
+    (mark,) = parse_xml(f"<w:tbl {nsdecls('w')}><!--{_ROWS_MARK.format(index)}--></w:tbl>")
+    return mark
 
-    The rows are written as XML and parsed once: python-docx's `table.add_row()` builds each
-    cell element by element and sets text a character at a time (about 6 ms a row here, 90 s
-    for 15,000 activities), and `_Cell.merge` finds each row by scanning the whole table, which
-    is quadratic. The merge is marked as `_Cell.merge` marks it: `w:vMerge` "restart" on the top
-    cell, a bare `w:vMerge` (continue) on the cells below, which hold an empty paragraph.
+
+def _table_rows(annex: AnnexFormat, section: Section, widths: list[int]) -> Iterator[str]:
+    """The cycle's rows as XML, one per activity, the ASM's number and text merged down its
+    rows, a few hundred ASM at a time.
+
+    python-docx's `table.add_row()` builds each cell element by element and sets text a
+    character at a time (about 6 ms a row here, 90 s for 15,000 activities), `_Cell.merge`
+    finds each row by scanning the whole table, which is quadratic, and a tree of all the rows
+    takes hundreds of megabytes; the rows are written as text instead, straight into the file.
+    The merge is marked as `_Cell.merge` marks it: `w:vMerge` "restart" on the top cell, a
+    bare `w:vMerge` (continue) on the cells below, which hold an empty paragraph.
     """
-    widths = [Emu(gridCol.w).twips for gridCol in table._tbl.tblGrid.gridCol_lst]
     merged = {i for i, column in enumerate(annex.columns) if column.key in _ASPECT_KEYS}
-    parts = [f"<w:tbl {nsdecls('w')}>"]
+    parts: list[str] = []
     for aspect in section.aspects:
         activities = aspect.activities or (None,)
         for position, activity in enumerate(activities):
@@ -166,8 +188,10 @@ def _append_rows(table: Table, annex: AnnexFormat, section: Section) -> None:
                     f'<w:p><w:pPr><w:pStyle w:val="{_CELL_STYLE_ID}"/></w:pPr>{run}</w:p></w:tc>'
                 )
             parts.append("</w:tr>")
-    parts.append("</w:tbl>")
-    table._tbl.extend(list(parse_xml("".join(parts))))
+        if len(parts) > _PARTS_PER_WRITE:
+            yield "".join(parts)
+            parts.clear()
+    yield "".join(parts)
 
 
 def _xml_text(text: str) -> str:
@@ -207,8 +231,9 @@ def _drop_thumbnail(document) -> None:
         del rels[key]
 
 
-def _fixed_zip(data: bytes, moment: dt.datetime) -> bytes:
-    """The same parts in the same order, dated `moment` instead of the time of saving."""
+def _fixed_zip(data: bytes, moment: dt.datetime, rows: Callable[[int], Iterator[str]]) -> bytes:
+    """The same parts in the same order, dated `moment` instead of the time of saving, with
+    each table's rows written into the document where its mark is."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
@@ -219,5 +244,16 @@ def _fixed_zip(data: bytes, moment: dt.datetime) -> bytes:
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.create_system = 3  # Unix, so that the mode below reads as rw-r--r--
             entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename))
+            if info.filename != _DOCUMENT_PART:
+                target.writestr(entry, source.read(info.filename))
+                continue
+            # Between the marks, the document is what python-docx wrote; at each mark, the
+            # rows go in as they are made, so that only a few hundred are held at a time.
+            pieces = _MARK.split(source.read(info.filename))
+            with target.open(entry, "w") as part:
+                part.write(pieces[0])
+                for index, after in zip(pieces[1::2], pieces[2::2], strict=True):
+                    for chunk in rows(int(index)):
+                        part.write(chunk.encode("utf-8"))
+                    part.write(after)
     return out.getvalue()
