@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,8 +15,9 @@ import pytest
 from mejora.annex.document import AnnexDocument
 from mejora.annex.formats import FORMATS
 from mejora.annex.parsers.text import parse_text
-from mejora.annex.renderers.html import render_html
+from mejora.annex.renderers.html import HEADING, render_html, render_html_part, table_rows
 from mejora.annex.renderers.pdf import render_pdf, render_pdf_from_html
+from mejora.annex.synth import synth_document
 
 ROOT = Path(__file__).parents[2]
 SAMPLE = ROOT / "mejora" / "sample" / "anexo-e-opciones-productivas-2012-03.txt"
@@ -276,3 +278,166 @@ def test_bare_weasyprint_prints_prebuilt_html():
     with pdfplumber.open(io.BytesIO(render_pdf_from_html(html))) as document:
         assert document.metadata["Title"] == "Prueba"
         assert "Hola, año" in document.pages[0].extract_text()
+
+
+def test_the_seed_prints_as_one_document(seed, pdf_bytes):
+    assert table_rows(seed) == 20
+    assert pdf_bytes == render_pdf_from_html(render_html(seed))
+
+
+# --- A long annex, printed in parts --------------------------------------------------------------
+
+PART_ROWS = 10
+
+
+def numbered(doc: AnnexDocument) -> AnnexDocument:
+    """The annex with every activity's text opened by its place in the annex: 'Actividad 007.'"""
+    places = itertools.count(1)
+    sections = tuple(
+        dataclasses.replace(
+            section,
+            aspects=tuple(
+                dataclasses.replace(
+                    aspect,
+                    activities=tuple(
+                        dataclasses.replace(a, text=f"Actividad {next(places):03d}. {a.text}")
+                        for a in aspect.activities
+                    ),
+                )
+                for aspect in section.aspects
+            ),
+        )
+        for section in doc.sections
+    )
+    return dataclasses.replace(doc, sections=sections)
+
+
+def read(pdf_bytes: bytes) -> tuple[list[str], dict, list[list[list[list[str]]]]]:
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as document:
+        texts = [page.extract_text() for page in document.pages]
+        tables = [
+            [[[words(c or "") for c in row] for row in found] for found in page.extract_tables()]
+            for page in document.pages
+        ]
+        return texts, document.metadata, tables
+
+
+def places(texts: list[str]) -> list[int]:
+    return [int(n) for n in re.findall(r"Actividad (\d{3})\.", words(" ".join(texts)))]
+
+
+@pytest.fixture(scope="module")
+def long_annex() -> AnnexDocument:
+    return numbered(synth_document(aspects=10))
+
+
+@pytest.fixture(scope="module")
+def in_parts(long_annex) -> bytes:
+    return render_pdf(long_annex, part_rows=PART_ROWS)
+
+
+@pytest.fixture(scope="module")
+def in_parts_read(in_parts):
+    return read(in_parts)
+
+
+def test_a_long_annex_is_printed_in_several_parts(long_annex):
+    starts = [(0, HEADING)]
+    while (stop := render_html_part(long_annex, start=starts[-1], rows=PART_ROWS).stop) is not None:
+        starts.append(stop)
+
+    assert table_rows(long_annex) > 3 * PART_ROWS
+    assert len(starts) > 3
+
+
+def test_pages_of_parts_are_numbered_through_the_whole_annex(in_parts_read):
+    texts, _, _ = in_parts_read
+
+    assert len(texts) > 4
+    for number, text in enumerate(texts, start=1):
+        assert f"Página {number} de {len(texts)}" in text
+        assert text.count("Página ") == 1
+
+
+def test_parts_print_every_activity_once_and_in_order(long_annex, in_parts_read):
+    texts, _, _ = in_parts_read
+
+    assert places(texts) == list(range(1, table_rows(long_annex) + 1))
+
+
+def test_parts_repeat_the_column_headings_atop_every_page(in_parts_read):
+    _, _, tables = in_parts_read
+
+    for found in tables:
+        assert found[0][0] == HEADINGS
+
+
+def test_parts_turn_the_pages_where_one_document_would(long_annex, in_parts_read):
+    texts, metadata, _ = in_parts_read
+    whole_texts, whole_metadata, _ = read(render_pdf(long_annex))
+
+    assert texts == whole_texts
+    assert metadata == whole_metadata
+
+
+def test_parts_keep_the_title_the_cycles_and_the_closing_lines(long_annex, in_parts_read):
+    texts, metadata, _ = in_parts_read
+    everything = words(" ".join(texts))
+
+    assert long_annex.title in words(texts[0])
+    for section in long_annex.sections:
+        assert everything.count(section.heading) == 1
+    assert everything.count("¹ En caso de un replanteamiento") == 1
+    assert "Fecha de Elaboración: marzo de 2012" in words(texts[-1])
+    assert metadata["Title"] == long_annex.title
+    assert metadata["Author"] == long_annex.institution
+    assert metadata["Subject"] == f"{long_annex.program}. {long_annex.annex}"
+    assert "CreationDate" not in metadata
+
+
+def test_parts_keep_the_language_and_the_bookmarks(long_annex, in_parts):
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(in_parts))
+    title, cycles = reader.outline
+
+    assert reader.root_object["/Lang"] == "es"
+    assert title.title == long_annex.title
+    assert [item.title for item in cycles] == [s.heading for s in long_annex.sections]
+
+
+def test_parts_print_the_same_pdf_run_after_run(long_annex, in_parts):
+    assert render_pdf(long_annex, part_rows=PART_ROWS) == in_parts
+
+
+def test_a_part_too_short_to_cut_is_kept_whole():
+    doc = numbered(synth_document(aspects=2))
+
+    texts, _, tables = read(render_pdf(doc, part_rows=1))
+
+    assert places(texts) == list(range(1, table_rows(doc) + 1))
+    for number, (text, found) in enumerate(zip(texts, tables, strict=True), start=1):
+        assert f"Página {number} de {len(texts)}" in text
+        assert found[0][0] == HEADINGS
+
+
+def test_a_part_starting_inside_an_asm_repeats_its_cells_empty(long_annex):
+    row = 0  # the table row where the first ASM of three activities or more starts
+    for aspect in long_annex.sections[0].aspects:
+        if len(aspect.activities) > 2:
+            break
+        row += max(1, len(aspect.activities))
+
+    part = render_html_part(long_annex, start=(0, row + 1), rows=1)
+    (table,) = Tables(part.html).tables
+
+    assert "<h1>" not in part.html
+    assert "<h2" not in part.html
+    assert "annex-footnote" not in part.html.split("<body>")[1]
+    assert [cell_text(cell) for cell in table["head"]] == HEADINGS
+    (cells,) = table["rows"]
+    assert [cell_text(cell) for cell in cells[:2]] == ["", ""]
+    assert cells[0][0].get("rowspan") is None
+    assert cell_text(cells[2]) == aspect.activities[1].text
+    assert part.stop == (0, row + 2)
+    assert part.anchors == {f"r0-{row + 1}": (0, row + 1)}
