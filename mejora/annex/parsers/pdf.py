@@ -1,37 +1,46 @@
-"""Reading an annex from a PDF: the one `render_pdf` prints, or one printed alike with ruled tables.
+"""Reading an annex from a PDF with ruled tables: the one `render_pdf` prints, or a Word or
+LibreOffice document an agency typed and printed.
 
 Each page is read with pdfplumber from top to bottom: the text lines above the first table are
 the title block, lines matching a cycle heading open a cycle, and every table is found by its
-drawn borders. A header row (repeated atop every page) names the annex kind; the other rows go
-to `AnnexBuilder`, so every cell is read exactly as the other parsers read it. The page footer
-'Página X de Y' is skipped; the footnote and 'Fecha de Elaboración' follow the last table.
+drawn borders. A header row names the annex and its columns by name, in any order and close
+spelling, as in the other formats (`match_header`); a header row that a page break cut is put
+back together first. The other rows go to `AnnexBuilder`, so every cell is read exactly as the
+other parsers read it. The page footer 'Página X de Y' is skipped; the footnote and 'Fecha de
+Elaboración' follow the last table.
 
-A printed cell wraps its text over lines, and the PDF keeps no trace of the space a line broke
-at: the width of the lines tells. A line ends at a space only when the next word did not fit
-after it; a long word broken anywhere (the renderer's `overflow-wrap: anywhere`) or a break after
-'/' or '-' leaves a line that the next word or character would not have fitted either. Where
-both readings fit the widths, a line that is one unbroken word, or ends in '/' or '-', is read
-as continued without a space, as URLs, file names and compound words are written.
+A printed cell wraps its text over lines, and the PDF keeps little trace of the space a line
+broke at. LibreOffice prints it where it fits before the edge; otherwise the width of the lines
+tells. A line ends at a space only when the next word did not fit after it; a long word broken
+anywhere (WeasyPrint's `overflow-wrap: anywhere`, LibreOffice's emergency break) or a break
+after '/' or '-' leaves a line that the next word or character would not have fitted either.
+Where both readings fit the widths, the marks decide ('/' and '-' are continued, ':' before a
+number is spaced), then the words the document prints whole elsewhere, then the case of the
+letters; a line exactly full of one word before a word never seen whole stays a guess.
 
-A cell spanning rows (the ASM number and text) that a page break cuts has no bottom border on
-that page; a line is drawn in where the column borders end, so pdfplumber still finds it.
+A row that a page break cuts goes on atop the next page: its rest is joined to it cell by cell.
+A cell spanning rows (the ASM number and text) that a page break cuts may have no bottom border
+on that page; a line is drawn in where the column borders end, so pdfplumber still finds it.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import statistics
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
     FORMATS,
-    AnnexFormat,
-    format_for_header,
+    HeaderMatch,
     heading_key,
+    match_header,
     read_cycle_heading,
 )
 from mejora.annex.parsers.rows import (
@@ -57,6 +66,16 @@ _PAGE_FOOTER = re.compile(r"^pagina\s+\d+\s+de\s+\d+$")
 # The footnote marker, or a '1' where the superscript was extracted as a plain digit.
 _FOOTNOTE = re.compile(rf"^(?:{FOOTNOTE_MARKER}|1)\s*(?P<text>[^\W\d].*)$")
 _SPACE_EM = 0.278  # the width of a space in Liberation Sans and Arial, in ems
+# A long Spanish word ends in a vowel (a stressed 'í', 'bisturí', not a plain one), or in one
+# of a few consonants after a vowel: not 'establecimient', 'privilegiand' nor 'complementari'.
+_FINAL_VOWELS = frozenset("aeouáéíóúy")
+_FINAL_CONSONANTS = frozenset("lnrsdzjx")
+_VOWELS = frozenset("aeiouáéíóúü")
+# LibreOffice prints the space a line broke at unless it passes the edge; a little slack
+# for the edge, which the reader only estimates.
+_KEPT_SPACE_SLACK = 0.5
+_OPENING = frozenset("([{¿¡«“")
+_CLOSING = frozenset(")]}»”")
 _TOLERANCE = 0.05  # points: glyph positions are rounded in the PDF
 _SPACED_MARKS = ",:;"
 _SAME_LINE = 1.5  # points between the tops of characters on one printed line
@@ -101,14 +120,25 @@ def parse_pdf(
 
 @dataclass
 class _Line:
-    """One printed line of text: its characters, left to right."""
+    """One printed line of text: its characters, left to right.
+
+    LibreOffice prints the space a line broke at when it fits before the edge; `ink` is the
+    line without it, and `spaced_end` says it was there: the break was surely at a space.
+    """
 
     chars: list[dict]
     top: float = field(init=False)
+    ink: list[dict] = field(init=False)
+    spaced_end: bool = field(init=False)
 
     def __post_init__(self) -> None:
         self.chars.sort(key=lambda c: c["x0"])
         self.top = min(c["top"] for c in self.chars)
+        end = len(self.chars)
+        while end and self.chars[end - 1]["text"].isspace():
+            end -= 1
+        self.ink = self.chars[:end]
+        self.spaced_end = end < len(self.chars)
 
     @property
     def text(self) -> str:
@@ -120,7 +150,7 @@ class _Line:
 
     @property
     def x1(self) -> float:
-        return self.chars[-1]["x1"]
+        return self.ink[-1]["x1"]
 
 
 def _lines(chars: list[dict]) -> list[_Line]:
@@ -142,11 +172,12 @@ def _width(chars: list[dict]) -> float:
 def _may_break_after(before: str, char: str, after: str) -> bool:
     """Whether a line may break between `char` and `after` without a space (UAX #14, roughly).
 
-    After a hyphen unless a digit follows; after a slash but not inside a number; after '.',
-    ',', ':' or ';' only before a digit and not inside a number.
+    After a hyphen unless a space is before it or a digit after it ('2.-Incorporar' breaks
+    after the hyphen); after a slash but not inside a number; after '.', ',', ':' or ';' only
+    before a digit and not inside a number.
     """
     if char == "-":
-        return before.isalnum() and not after.isdigit()
+        return not before.isspace() and not after.isdigit()
     if char == "/":
         return not (before.isdigit() and after.isdigit())
     if char in ".,:;":
@@ -168,12 +199,42 @@ def _first_piece(line: _Line, before: str) -> list[dict]:
 
 
 def _one_word(line: _Line) -> bool:
-    """A line with no place to break: a word the renderer had to break anywhere."""
-    texts = [c["text"] for c in line.chars]
-    return not any(
-        text.isspace() or _may_break_after(texts[i - 1] if i else " ", text, texts[i + 1])
-        for i, text in enumerate(texts[:-1])
-    )
+    """A line without a space: a word, URL or file name too long for a line of its own, which
+    a renderer breaks anywhere (WeasyPrint's `overflow-wrap: anywhere`, LibreOffice even where
+    a '/' would have allowed a break)."""
+    return not any(c["text"].isspace() for c in line.ink)
+
+
+def _may_end_word(text: str) -> bool:
+    """Whether a long Spanish word may end as `text` does."""
+    end = text.casefold()[-2:]
+    if end[-1:] in _FINAL_VOWELS:
+        return True
+    return len(end) == 2 and end[1] in _FINAL_CONSONANTS and end[0] in _VOWELS
+
+
+@dataclass
+class _Evidence:
+    """What the whole document shows of how its lines broke: the width of a space in each of
+    its fonts, measured (the renderer may have used any font), the words printed whole, and
+    whether lines keep the space they broke at (LibreOffice does where it fits)."""
+
+    space_em: dict[str, float] = field(default_factory=dict)
+    words: set[str] = field(default_factory=set)
+    spaces_kept: bool = False
+
+    def space(self, char: dict) -> float:
+        return char["size"] * self.space_em.get(char["fontname"], _SPACE_EM)
+
+
+def _space_ems(chars) -> dict[str, float]:
+    """The width of a space in ems, per font, as the document's own printed spaces measure it."""
+    widths: dict[str, list[float]] = {}
+    for char in chars:
+        if char["text"] == " " and char["size"] and char["x1"] > char["x0"]:
+            em = (char["x1"] - char["x0"]) / char["size"]
+            widths.setdefault(char["fontname"], []).append(em)
+    return {font: statistics.median(found) for font, found in widths.items()}
 
 
 @dataclass
@@ -184,12 +245,12 @@ class _Cell:
     right: float
     box: tuple[float, float, float, float] | None = None
 
-    def text(self, words: set[str]) -> str:
+    def text(self, evidence: _Evidence) -> str:
         if not self.lines:
             return ""
         parts = [self.lines[0].text.strip()]
         for before, after in zip(self.lines, self.lines[1:], strict=False):
-            parts.append(_joiner(before, after, self.right, words))
+            parts.append(_joiner(before, after, self.right, evidence))
             parts.append(after.text.strip())
         return squash("".join(parts))
 
@@ -198,17 +259,23 @@ def _word_key(text: str) -> str:
     return text.strip(".,:;()\"'«»¿?¡!").casefold()
 
 
-def _readings(before: _Line, after: _Line, right: float) -> tuple[bool, bool, bool]:
+def _readings(
+    before: _Line, after: _Line, right: float, evidence: _Evidence
+) -> tuple[bool, bool, bool]:
     """Which breaks the widths allow: at a space, after a mark, or anywhere inside a word."""
     used = before.x1
-    last = before.chars[-1]
+    last = before.ink[-1]
     piece = _first_piece(after, last["text"])
     if not piece:
         return True, False, False
-    # The line could have ended at a space only if the next word did not fit after it.
-    at_space = used + last["size"] * _SPACE_EM + _width(piece) > right - _TOLERANCE
+    # The line could have ended at a space only if the next word did not fit after it, and,
+    # where lines keep that space, only if the space did not fit either.
+    space = evidence.space(last)
+    at_space = used + space + _width(piece) > right - _TOLERANCE
+    if evidence.spaces_kept:
+        at_space = at_space and used + space > right - _KEPT_SPACE_SLACK
     # After a mark ('-', '/', ':' before a digit…) when the next piece did not fit.
-    previous = before.chars[-2]["text"] if len(before.chars) > 1 else " "
+    previous = before.ink[-2]["text"] if len(before.ink) > 1 else " "
     at_mark = (
         _may_break_after(previous, last["text"], after.chars[0]["text"])
         and used + _width(piece) > right - _TOLERANCE
@@ -218,30 +285,54 @@ def _readings(before: _Line, after: _Line, right: float) -> tuple[bool, bool, bo
     return at_space, at_mark, anywhere
 
 
-def _surely_spaced(before: _Line, after: _Line, right: float) -> bool:
-    at_space, at_mark, anywhere = _readings(before, after, right)
+def _surely_spaced(before: _Line, after: _Line, right: float, evidence: _Evidence) -> bool:
+    if before.spaced_end:
+        return True
+    at_space, at_mark, anywhere = _readings(before, after, right, evidence)
     return at_space and not (at_mark or anywhere)
 
 
-def _joiner(before: _Line, after: _Line, right: float, words: set[str]) -> str:
+def _joiner(before: _Line, after: _Line, right: float, evidence: _Evidence) -> str:
     """' ' if the break between two lines of a cell was at a space, '' if inside a word."""
-    at_space, at_mark, anywhere = _readings(before, after, right)
+    if before.spaced_end:
+        return " "
+    at_space, at_mark, anywhere = _readings(before, after, right, evidence)
     if not at_space:
         return "" if at_mark or anywhere else " "
     if not (at_mark or anywhere):
         return " "
-    mark = before.chars[-1]["text"]
+    mark = before.ink[-1]["text"]
     if at_mark:
         # Either reading fits the widths: no space after '-', '/' (compound words, URLs) or
         # '.' (numbers of documents), a space after ':', ',' and ';' before a number.
         return " " if mark in _SPACED_MARKS else ""
-    # A word seen whole elsewhere in the document decides, then the case of the letters.
     head = before.text.split(" ")[-1]
     tail = "".join(c["text"] for c in after.chars).split(" ")[0]
+    # No line breaks there but at a space (UAX #14): before an opening bracket or quote, after
+    # a closing one, or after a comma or semicolon before a letter; nor at a space next to an
+    # underscore.
+    if tail[:1] in _OPENING or (head[-1:] in _CLOSING and tail[:1].isalnum()):
+        return " "
+    if head[-1:] in ",;" and tail[:1].isalpha():
+        return " "
+    if head.endswith("_") or tail.startswith("_"):
+        return ""
+    # A word seen whole elsewhere in the document decides.
+    words = evidence.words
     if _word_key(head + tail) in words:
         return ""
-    if _word_key(head) in words:
+    tail_key = _word_key(tail)
+    # 'correspondiente' | 's': a lone letter other than 'a', 'e', 'o', 'u' or 'y' is no word.
+    lone_letter = len(tail_key) == 1 and tail_key not in "aeouy"
+    if _word_key(head) in words and not lone_letter:
         return " "
+    # A word that just filled the line and the next one, too long for the rest of it
+    # ('retroalimentar' | 'el'): what is left of a word broken anywhere is seldom a word seen
+    # whole, nor a lone letter ('metodologí' | 'a'), and 'funcionamient' | 'o' is no word that
+    # could end there.
+    if not lone_letter and tail_key.isalpha() and tail_key in words and _may_end_word(head):
+        return " "
+    # Then the case of the letters.
     return " " if tail[:1].isupper() and not head[-1:].isupper() else ""
 
 
@@ -254,21 +345,47 @@ def _cell_lines(chars: list[dict], left: float, right: float) -> _Cell:
     return _Cell(lines, right - inset)
 
 
-def _whole_words(cells: list[_Cell], words: set[str]) -> None:
-    """Add the words printed whole: between spaces, or where the lines surely broke at one."""
-    for cell in cells:
-        spaced = [
-            _surely_spaced(before, after, cell.right)
-            for before, after in zip(cell.lines, cell.lines[1:], strict=False)
-        ]
-        spaced = [True, *spaced, True]
-        for number, line in enumerate(cell.lines):
-            tokens = line.text.split()
-            for index, token in enumerate(tokens):
-                starts = index > 0 or spaced[number]
-                ends = index < len(tokens) - 1 or spaced[number + 1]
-                if starts and ends:
-                    words.add(_word_key(token))
+_Spaced = Callable[[_Line, _Line, float], bool]
+
+
+def _whole_words(layout: list[list[_Block]], evidence: _Evidence, spaced: _Spaced) -> None:
+    """Add the words printed whole: between spaces, or where `spaced` says the lines broke at one.
+
+    A cell at the bottom of a page's last table may go on atop the next page, and one atop a
+    page's first table may be the rest of one: their text there is no word's end or start.
+    """
+    last_page = len(layout) - 1
+    for number, blocks in enumerate(layout):
+        tables = [block for block in blocks if not isinstance(block, _Line)]
+        for index, rows in enumerate(tables):
+            cells = [cell for row in rows for cell in row if cell.box is not None]
+            if not cells:
+                continue
+            top = min(cell.box[1] for cell in cells)
+            bottom = max(cell.box[3] for cell in cells)
+            for cell in cells:
+                cut_above = number > 0 and index == 0 and abs(cell.box[1] - top) < 1
+                cut_below = number < last_page and index == len(tables) - 1
+                cut_below = cut_below and abs(cell.box[3] - bottom) < 1
+                edges = (not cut_above, not cut_below)
+                _cell_words(cell, evidence, spaced, edges)
+
+
+def _cell_words(
+    cell: _Cell, evidence: _Evidence, spaced: _Spaced, edges: tuple[bool, bool]
+) -> None:
+    breaks = [
+        spaced(before, after, cell.right)
+        for before, after in zip(cell.lines, cell.lines[1:], strict=False)
+    ]
+    breaks = [edges[0], *breaks, edges[1]]
+    for number, line in enumerate(cell.lines):
+        tokens = line.text.split()
+        for index, token in enumerate(tokens):
+            starts = index > 0 or breaks[number]
+            ends = index < len(tokens) - 1 or breaks[number + 1]
+            if starts and ends:
+                evidence.words.add(_word_key(token))
 
 
 def _inside(char: dict, bbox: tuple[float, float, float, float]) -> bool:
@@ -329,8 +446,69 @@ def _overflow(line: _Line, tables, rows: list[list[list[_Cell]]]) -> bool:
     return False
 
 
-def _column_index(columns, key: str) -> int:
-    return next(i for i, column in enumerate(columns) if column.key == key)
+_Block = _Line | list[list[_Cell]]
+
+
+def _rough_text(cell: _Cell) -> str:
+    return squash(" ".join(line.text for line in cell.lines))
+
+
+def _join_cut_headers(layout: list[list[_Block]]) -> None:
+    """A header row cut by a page break (Word and LibreOffice let any row break) ends one page
+    and its rest starts the next page's first table: the rest goes back into the header's cells,
+    line after line, so the headings read whole."""
+    for blocks, following in pairwise(layout):
+        ending = [b for b in blocks if not isinstance(b, _Line) or not _is_page_footer(b)]
+        starting = [b for b in following if not isinstance(b, _Line) or not _is_page_footer(b)]
+        if not (ending and starting and isinstance(ending[-1], list) and ending[-1]):
+            continue
+        if not (isinstance(starting[0], list) and starting[0]):
+            continue
+        header, rest = ending[-1][-1], starting[0][0]
+        header_texts = [_rough_text(cell) for cell in header]
+        if len(header) != len(rest) or not _names_a_column(header_texts):
+            continue
+        rest_texts = [_rough_text(cell) for cell in rest]
+        whole = [
+            squash(f"{top} {bottom}") for top, bottom in zip(header_texts, rest_texts, strict=True)
+        ]
+        if _header_format(whole) is None or _header_format(rest_texts) is not None:
+            continue  # not a header, or a whole header repeated atop the page
+        for top, bottom in zip(header, rest, strict=True):
+            if bottom.lines and not top.lines:
+                top.right = bottom.right
+            top.lines.extend(bottom.lines)
+        del starting[0][0]
+
+
+def _measured(layout: list[list[_Block]]) -> _Evidence:
+    """How the document prints: the width of its spaces, and whether wrapped lines keep theirs."""
+    cells = [
+        cell
+        for blocks in layout
+        for block in blocks
+        if not isinstance(block, _Line)
+        for row in block
+        for cell in row
+    ]
+    lines = [block for blocks in layout for block in blocks if isinstance(block, _Line)]
+    lines += [line for cell in cells for line in cell.lines]
+    return _Evidence(
+        space_em=_space_ems(char for line in lines for char in line.chars),
+        spaces_kept=any(line.spaced_end for cell in cells for line in cell.lines[:-1]),
+    )
+
+
+def _runs_to_bottom(cell: _Cell | None) -> bool:
+    """Whether a cell's text reaches the bottom of its box, as where a page break cut it."""
+    if cell is None or cell.box is None or not cell.lines:
+        return False
+    last = cell.lines[-1]
+    return cell.box[3] - max(c["bottom"] for c in last.chars) < last.ink[-1]["size"]
+
+
+def _is_page_footer(line: _Line) -> bool:
+    return _PAGE_FOOTER.match(fold(squash(line.text))) is not None
 
 
 def _closing_lines(page) -> list[float]:
@@ -348,13 +526,19 @@ def _closing_lines(page) -> list[float]:
     )
 
 
-def _header_format(texts: list[str]) -> AnnexFormat | None:
-    if not texts or heading_key(texts[0]) not in _FIRST_HEADINGS:
+def _names_a_column(texts: list[str]) -> bool:
+    """Whether a row holds a short 'No.' cell, as every annex header does, in any position."""
+    return any(len(text) < 20 and heading_key(text) in _FIRST_HEADINGS for text in texts)
+
+
+def _header_format(texts: list[str]) -> HeaderMatch | None:
+    """The annex whose columns the row names, in the file's own order and close spelling."""
+    if not _names_a_column(texts):
         return None
     end = len(texts)
     while end and not texts[end - 1]:
         end -= 1
-    return format_for_header(texts[:end])
+    return match_header(texts[:end])
 
 
 class _PdfReader(AnnexReader):
@@ -364,24 +548,29 @@ class _PdfReader(AnnexReader):
         super().__init__(catalogue, progress=progress)
         self.in_footnote = False
         self.has_text = False
-        self.words: set[str] = set()
+        self.evidence = _Evidence()
         self.aspect_row: RawRow | None = None
         self.aspect_cell: _Cell | None = None
+        # The last activity row read, and its cells, for the rest of it a page break cut.
+        self.last_row: RawRow | None = None
+        self.last_cells: dict[str, _Cell] = {}
 
     def read(self, pages) -> AnnexDocument:
         layout = [self._layout(page) for page in self.reading.each(pages, len(pages))]
-        words = self.words
-        for blocks in layout:
-            for block in blocks:
-                if not isinstance(block, _Line):
-                    _whole_words([cell for row in block for cell in row], words)
+        _join_cut_headers(layout)
+        evidence = self.evidence = _measured(layout)
+        _whole_words(layout, evidence, lambda a, b, right: _surely_spaced(a, b, right, evidence))
+        # A second look, with the breaks the words seen so far settle: 'modificaciones' | 'a las'
+        # makes 'modificaciones' a word, which settles 'modificaciones' | 'necesarias'.
+        first = _Evidence(evidence.space_em, set(evidence.words), evidence.spaces_kept)
+        _whole_words(layout, evidence, lambda a, b, right: _joiner(a, b, right, first) == " ")
         for number, blocks in enumerate(layout, start=1):
-            self._page(blocks, number, words)
+            self._page(blocks, number)
         return self._finish()
 
     # --- a page ----------------------------------------------------------------------------
 
-    def _layout(self, page) -> list[_Line | list[list[_Cell]]]:
+    def _layout(self, page) -> list[_Block]:
         """The page's lines outside tables and its tables' rows, top to bottom."""
         settings = dict(_TABLE_SETTINGS, explicit_horizontal_lines=_closing_lines(page))
         tables = sorted(page.find_tables(settings), key=lambda t: t.bbox[1])
@@ -403,7 +592,7 @@ class _PdfReader(AnnexReader):
         blocks.sort(key=lambda block: block[0])
         return [block for _, block in blocks]
 
-    def _page(self, blocks, number: int, words: set[str]) -> None:
+    def _page(self, blocks, number: int) -> None:
         first_row = True
         table_number = 0
         for block in blocks:
@@ -413,7 +602,7 @@ class _PdfReader(AnnexReader):
             table_number += 1
             for row_number, cells in enumerate(block, start=1):
                 where = f"página {number}, tabla {table_number}, fila {row_number}"
-                texts = [cell.text(words) for cell in cells]
+                texts = [cell.text(self.evidence) for cell in cells]
                 if self._row(texts, cells, where, after_page_break=first_row and number > 1):
                     first_row = False
 
@@ -448,35 +637,76 @@ class _PdfReader(AnnexReader):
         if not filled:
             return False
         self.in_footnote = False
-        if (annex := _header_format(texts)) is not None:
-            self._header(annex, where)
+        if (header := _header_format(texts)) is not None:
+            self._header(header, where)
             return False
         if len(filled) == 1 and read_cycle_heading(filled[0]) is not None:
             self.pending_headings.append((filled[0], where))
             return False
         if self.builder is None:
-            if fold(texts[0]).rstrip(".") == "no":
+            if _names_a_column(texts) and len(filled) > 1:
                 raise AnnexRejected(wrong_columns_message(texts, where))
             # A table before the annex's: the title block laid out in a table.
             for text in filled:
                 self._text(text, where)
             return False
+        if self.pending_headings:
+            self.last_row = None  # a new cycle: no row of the last one goes on in it
         self.open_pending_sections()
-        columns = self.builder.annex.columns
+        assert self.header is not None
+        columns = self.header.columns
         if len(texts) != len(columns):
             raise AnnexRejected(
                 f"{where}: la fila tiene {len(texts)} columnas y el "
                 f"{self.builder.annex.annex_line.split('.')[0]} tiene {len(columns)}."
             )
-        by_key = {column.key: text for column, text in zip(columns, texts, strict=True)}
+        # A column of no annex is left unread; the header's findings say so.
+        by_key = self.header.cells(texts)
+        by_cell = {c.key: cell for c, cell in zip(columns, cells, strict=True) if c is not None}
         if after_page_break and not by_key.get("number") and by_key.get("aspect"):
-            self._continue_aspect(by_key, cells[_column_index(columns, "aspect")], where)
+            self._continue_aspect(by_key, by_cell["aspect"], where)
+        if after_page_break and self._rest_of_row(by_key):
+            self._join_rest(by_key, by_cell, where)
+            return True
         row = RawRow(by_key, where)
-        self.builder.add_row(row, after_page_break=after_page_break)
+        self.builder.add_row(row, after_page_break=False)
+        self.last_row, self.last_cells = row, by_cell
         if by_key.get("number"):
             self.aspect_row = row
-            self.aspect_cell = cells[_column_index(columns, "aspect")]
+            self.aspect_cell = by_cell["aspect"]
         return True
+
+    def _rest_of_row(self, by_key: dict[str, str]) -> bool:
+        """Whether a page's first row is the rest of the last row before the break: no ASM
+        number, no date, and no area but the end of one the page cut (its cell on the page
+        before runs down to the bottom: 'Dirección General de Análisis y Prospectiva y
+        Dirección' | 'General de Opciones Productivas')."""
+        if self.last_row is None or by_key.get("number") or by_key.get("due"):
+            return False
+        return all(
+            not by_key.get(key) or _runs_to_bottom(self.last_cells.get(key))
+            for key in ("coordinating", "responsible")
+        )
+
+    def _join_rest(self, by_key: dict[str, str], by_cell: dict[str, _Cell], where: str) -> None:
+        """Each cell of a row's rest joined to its start, at a space or not as the lines tell."""
+        row = self.last_row
+        assert row is not None and self.builder is not None
+        for key, text in by_key.items():
+            if not text:
+                continue
+            before, cell = self.last_cells.get(key), by_cell[key]
+            if row.cells.get(key) and before is not None and before.lines and cell.lines:
+                joiner = _joiner(before.lines[-1], cell.lines[0], before.right, self.evidence)
+                row.cells[key] += joiner + text
+            else:
+                row.cells[key] = squash(f"{row.cells.get(key, '')} {text}")
+            self.last_cells[key] = cell
+        self.builder.note(
+            "joined_fragment",
+            where,
+            f"Fila partida por un salto de página: su texto se unió a la fila de la {row.where}.",
+        )
 
     def _continue_aspect(self, by_key: dict[str, str], cell: _Cell, where: str) -> None:
         """The ASM text spanning its activities went on past the page: join it to its start."""
@@ -484,7 +714,7 @@ class _PdfReader(AnnexReader):
             return
         rest = by_key.pop("aspect")
         before = self.aspect_cell.lines[-1]
-        joiner = _joiner(before, cell.lines[0], self.aspect_cell.right, self.words)
+        joiner = _joiner(before, cell.lines[0], self.aspect_cell.right, self.evidence)
         self.aspect_row.cells["aspect"] += joiner + rest
         by_key["aspect"] = ""
         assert self.builder is not None
@@ -495,10 +725,10 @@ class _PdfReader(AnnexReader):
             f"{self.aspect_row.where}.",
         )
 
-    def _header(self, annex: AnnexFormat, where: str) -> None:
+    def _header(self, header: HeaderMatch, where: str) -> None:
         if self.builder is None:
-            self.start(annex)
-        elif self.builder.annex is not annex:
+            self.start_with(header, where)
+        elif header.columns != self.header.columns:
             raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad del archivo.")
         self.open_pending_sections()
 
