@@ -16,7 +16,7 @@ from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import FORMATS
 from mejora.annex.parsers.csv import parse_csv
 from mejora.annex.parsers.text import parse_text
-from mejora.annex.renderers.csv import render_csv
+from mejora.annex.renderers.csv import csv_rows, render_csv
 
 ROOT = Path(__file__).parents[2]
 SAMPLE = ROOT / "mejora" / "sample" / "anexo-e-opciones-productivas-2012-03.txt"
@@ -257,6 +257,25 @@ def test_every_annex_kind_puts_each_value_under_its_own_column(seed, kind):
     assert (row["Orden de la actividad"], row["Actividades"]) == ("2", activity.text)
     assert row["Fecha de Término (normalizada)"] == activity.due.due.iso()
     assert row["Nota al pie"] == seed.footnote
+
+
+@pytest.mark.parametrize("kind", list(FORMATS))
+def test_the_file_holds_exactly_the_rows_csv_rows_gives(seed, kind):
+    first, second = seed.sections
+    doc = dataclasses.replace(
+        seed,
+        kind=kind,
+        program='=Programa, con coma y "comillas"',
+        sections=(
+            dataclasses.replace(
+                first, aspects=(dataclasses.replace(first.aspects[0], activities=()),)
+            ),
+            dataclasses.replace(second, aspects=()),
+            second,
+        ),
+    )
+
+    assert render_csv(doc) == to_bytes(list(csv_rows(doc)))
 
 
 def test_an_asm_text_a_spreadsheet_would_run_is_inert_in_its_normalised_columns_too(seed):

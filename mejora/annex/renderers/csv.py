@@ -45,53 +45,46 @@ _FORMULA_FIRST = frozenset(FORMULA_STARTS)
 PRECISIONS = {Precision.DAY: "día", Precision.MONTH: "mes", Precision.YEAR: "año"}
 
 
-# What a column's value is read from; a value is computed once at its own level.
+# What a column's value is read from. Each value is read once at its own level: the
+# document's and the cycle's once, the ASM's once per ASM, the activity's once per row.
 _DOCUMENT = "document"
 _CYCLE = "cycle"
 _ASPECT = "aspect"
 _ORDER = "order"
-_WRITTEN = "written"  # the annex's own cell, by its index in the annex's columns
 _ACTIVITY = "activity"
-_LEVELS = (_DOCUMENT, _CYCLE, _ASPECT, _ORDER, _WRITTEN, _ACTIVITY)
+_LEVELS = (_DOCUMENT, _CYCLE, _ASPECT, _ORDER, _ACTIVITY)
+_CONTEXT_LEVELS = (_DOCUMENT, _CYCLE, _ASPECT)
+# The annex's cells that are the ASM's, the same on all its rows.
+_ASPECT_KEYS = ("number", "aspect")
 
+# A column: its name, its level, and how its value is read: a function of the document, the
+# cycle, the ASM or the activity, or an index into the row's cells as written (row_cells).
 Field = tuple[str, str, Callable[[Any], str] | int | None]
 
 
 def render_csv(doc: AnnexDocument) -> bytes:
     """The annex as one CSV row per activity, with each cell as written and as read, for Excel."""
     out = io.StringIO()
-    csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerows(csv_rows(doc))
+    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    layout = _Layout(FORMATS[doc.kind])
+    writer.writerow(layout.names)
+    # The context of a row (the document, the cycle, the ASM) is the same on all the rows of
+    # an ASM: it is quoted once per ASM and only the rest of each row goes through the writer.
+    context_text, last = "", None
+    for context, rest in _split_rows(doc, layout):
+        if context is not last:
+            context_text, last = _csv_text(context), context
+        out.write(context_text)
+        writer.writerow(rest)
     return out.getvalue().encode("utf-8-sig")
 
 
 def csv_rows(doc: AnnexDocument) -> Iterator[list[str]]:
-    """The header and then the values of every row, as the CSV holds them.
-
-    Each value is read once where it belongs (the document's and the cycle's once, the ASM's
-    once per ASM) and every row is put together from those parts and its activity's: reading
-    half a million cells one field at a time cost more than writing the file.
-    """
-    annex = FORMATS[doc.kind]
-    layout = _Layout(csv_fields(annex))
+    """The header and then the values of every row, as the CSV holds them."""
+    layout = _Layout(FORMATS[doc.kind])
     yield list(layout.names)
-    document = _defused([read(doc) for read in layout.readers[_DOCUMENT]])
-    no_aspect = [""] * len(layout.readers[_ASPECT])
-    no_activity = [""] * len(layout.readers[_ACTIVITY])
-    no_cells = [""] * len(annex.columns)
-    activity_readers = layout.readers[_ACTIVITY]
-    for section in doc.sections:
-        cycle = document + _defused([read(section) for read in layout.readers[_CYCLE]])
-        if not section.aspects:  # keep the cycle, or reading the CSV back would lose it
-            yield layout.arrange([*cycle, *no_aspect, "", *no_cells, *no_activity])
-        for aspect in section.aspects:
-            context = cycle + _defused([read(aspect) for read in layout.readers[_ASPECT]])
-            if not aspect.activities:
-                written = row_cells(annex, aspect, None, first=True)
-                yield layout.arrange([*context, "", *_defused(written), *no_activity])
-            for order, activity in enumerate(aspect.activities, start=1):
-                written = row_cells(annex, aspect, activity, first=True)
-                written += [read(activity) for read in activity_readers]
-                yield layout.arrange([*context, str(order), *_defused(written)])
+    for context, rest in _split_rows(doc, layout):
+        yield [*context, *rest]
 
 
 def csv_fields(annex: AnnexFormat) -> list[Field]:
@@ -111,40 +104,93 @@ def csv_fields(annex: AnnexFormat) -> list[Field]:
     for index, column in enumerate(annex.columns):
         if column.key == "activity":
             fields.append((ORDER, _ORDER, None))
-        fields.append((column.heading, _WRITTEN, index))
+        level = _ASPECT if column.key in _ASPECT_KEYS else _ACTIVITY
+        fields.append((column.heading, level, index))
         fields.extend(_DERIVED.get(column.key, ()))
     fields.append((FOOTNOTE, _DOCUMENT, attrgetter("footnote")))
     return fields
 
 
 class _Layout:
-    """The columns' names, the readers of each level, and how a row assembled level after
-    level (document, cycle, ASM, order, written cells, activity) is put in column order."""
+    """How the values read at each level become a row.
 
-    def __init__(self, fields: list[Field]) -> None:
+    A row's values are assembled level after level (document, cycle, ASM, order, activity;
+    at each level the cells as written, then what was read from them) and put in column order.
+    The columns before the first one read from the activity are the row's context, the same
+    on every row of an ASM: for the annexes, the document's, the cycle's and the ASM's own.
+    """
+
+    def __init__(self, annex: AnnexFormat) -> None:
+        fields = csv_fields(annex)
+        self.annex = annex
         self.names = [name for name, _, _ in fields]
+        self.written = {
+            level: [read for _, at, read in fields if at == level and isinstance(read, int)]
+            for level in _LEVELS
+        }
         self.readers: dict[str, list[Callable[[Any], str]]] = {
             level: [read for _, at, read in fields if at == level and callable(read)]
-            for level in (_DOCUMENT, _CYCLE, _ASPECT, _ACTIVITY)
+            for level in _LEVELS
         }
-        # Where each column's value sits in the assembled row.
-        sizes = {level: len(readers) for level, readers in self.readers.items()}
-        sizes |= {_ORDER: 1, _WRITTEN: sum(1 for _, at, _ in fields if at == _WRITTEN)}
-        starts, offset = {}, 0
+        # Where each field's value sits among the assembled values.
+        slots: dict[int, int] = {}
         for level in _LEVELS:
-            starts[level], offset = offset, offset + sizes[level]
-        seen = dict.fromkeys(_LEVELS, 0)
-        positions = []
-        for _, at, read in fields:
-            if at == _WRITTEN:
-                positions.append(starts[at] + read)
-            else:
-                positions.append(starts[at] + seen[at])
-                seen[at] += 1
-        self._pick = itemgetter(*positions)
+            at_level = [i for i, (_, at, _) in enumerate(fields) if at == level]
+            at_level.sort(key=lambda i: not isinstance(fields[i][2], int))  # written first
+            for i in at_level:
+                slots[i] = len(slots)
+        positions = [slots[i] for i in range(len(fields))]
+        context = next(
+            (i for i, (_, at, _) in enumerate(fields) if at not in _CONTEXT_LEVELS), len(fields)
+        )
+        self.pick_context = _picker(positions[:context])
+        self.pick_rest = _picker(positions[context:])
 
-    def arrange(self, values: list[str]) -> list[str]:
-        return list(self._pick(values))
+
+def _split_rows(doc: AnnexDocument, layout: _Layout) -> Iterator[tuple[list[str], list[str]]]:
+    """Every row as its context and the rest; all the rows of an ASM share one context list."""
+    annex = layout.annex
+    readers, written = layout.readers, layout.written
+    aspect_written = _picker(written[_ASPECT])
+    activity_written = _picker(written[_ACTIVITY])
+    activity_readers = readers[_ACTIVITY]
+    no_aspect = [""] * (len(written[_ASPECT]) + len(readers[_ASPECT]))
+    no_activity = [""] * (len(written[_ACTIVITY]) + len(activity_readers))
+    document = _defused([read(doc) for read in readers[_DOCUMENT]])
+    for section in doc.sections:
+        cycle = document + _defused([read(section) for read in readers[_CYCLE]])
+        if not section.aspects:  # keep the cycle, or reading the CSV back would lose it
+            values = [*cycle, *no_aspect]
+            yield layout.pick_context(values), layout.pick_rest([*values, "", *no_activity])
+        for aspect in section.aspects:
+            cells = row_cells(annex, aspect, None, first=True)
+            values = [*aspect_written(cells), *(read(aspect) for read in readers[_ASPECT])]
+            context = cycle + _defused(values)
+            shared = layout.pick_context(context)
+            if not aspect.activities:
+                yield shared, layout.pick_rest([*context, "", *no_activity])
+            for order, activity in enumerate(aspect.activities, start=1):
+                cells = row_cells(annex, aspect, activity, first=True)
+                values = [*activity_written(cells), *(read(activity) for read in activity_readers)]
+                yield shared, layout.pick_rest([*context, str(order), *_defused(values)])
+
+
+def _picker(positions: list[int]) -> Callable[[list[str]], list[str]]:
+    """The values at these positions, as a list (itemgetter alone gives one value bare)."""
+    if len(positions) < 2:
+        return lambda values: [values[i] for i in positions]
+    pick = itemgetter(*positions)
+    return lambda values: list(pick(values))
+
+
+def _csv_text(values: list[str]) -> str:
+    """The values as the start of a CSV line, each quoted as the writer quotes it."""
+    if not values:
+        return ""
+    line = io.StringIO()
+    # An empty last field: a line of one empty field would be quoted as '""'.
+    csv.writer(line, quoting=csv.QUOTE_MINIMAL, lineterminator="").writerow([*values, ""])
+    return line.getvalue()
 
 
 def _defused(texts: list[str]) -> list[str]:
