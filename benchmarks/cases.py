@@ -1,7 +1,9 @@
 """One measured case per function; each runs in a fresh process so its peak memory is its own.
 
 A case receives the extracted AnnexDocument (not timed: every case starts from the same
-document) and returns the work to time as a zero-argument callable.
+document) and returns the work to time as a zero-argument callable. The import cases first
+render the file and move this process to an empty database holding only the institution's
+areas, so that what is timed is reading the file and writing a whole program.
 """
 
 from __future__ import annotations
@@ -121,10 +123,63 @@ def bare_pdf(doc: AnnexDocument) -> Work:
     return lambda: render_pdf_from_html(html)
 
 
+def _empty_record(doc: AnnexDocument) -> None:
+    """Point this process at a new, migrated database with only the institution's areas."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from mejora.annex.synth import AREAS
+    from mejora.followup.services.catalogue import areas_load
+
+    path = settings.DATA_DIR / "import-bench.sqlite3"
+    connection.close()
+    path.unlink(missing_ok=True)
+    # As Django's test runner moves to its test database: the next query opens the new file.
+    connection.settings_dict["NAME"] = path
+    call_command("migrate", verbosity=0)
+    areas_load(institution_name=doc.institution, acronym="SEDESOL", areas=AREAS, source="bench")
+
+
+def _import(data: bytes, file_format: str) -> object:
+    from mejora.followup.services.imports import annex_import, annex_read, file_sha256
+
+    return annex_import(
+        document=annex_read(data, file_format=file_format),
+        file_name=f"anexo.{file_format}",
+        sha256=file_sha256(data),
+        file_format=file_format,
+        source="bench",
+    )
+
+
+def _import_case(file_format: str) -> Callable[[AnnexDocument], Work]:
+    def case(doc: AnnexDocument) -> Work:
+        from mejora.annex.renderers import render
+
+        data = render(doc, file_format)
+        _empty_record(doc)
+        return lambda: _import(data, file_format)
+
+    case.__name__ = f"import_{file_format}"
+    return case
+
+
+def load_document(doc: AnnexDocument) -> Work:
+    """The baseline of every import: the same document, already read, written alike."""
+    from mejora.followup.services.imports import annex_import
+
+    _empty_record(doc)
+    return lambda: annex_import(
+        document=doc, file_name="anexo", sha256="0" * 64, file_format="txt", source="bench"
+    )
+
+
 CASES: dict[str, Callable[[AnnexDocument], Work]] = {
     f.__name__: f
     for f in (
         annex_txt, bare_txt, annex_csv, bare_csv, annex_xlsx, bare_xlsx,
-        annex_docx, bare_docx, annex_pdf, bare_pdf,
+        annex_docx, bare_docx, annex_pdf, bare_pdf, load_document,
+        *map(_import_case, ("txt", "csv", "xlsx", "docx", "pdf")),
     )
 }  # fmt: skip

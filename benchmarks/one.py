@@ -28,7 +28,8 @@ def main(case: str) -> None:
     result = work()
     seconds = time.perf_counter() - start
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_kib / 1024, "size": len(result)}))
+    size = len(result) if isinstance(result, bytes | str) else None  # imports write rows
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_kib / 1024, "size": size}))
 
 
 if __name__ == "__main__":
