@@ -18,6 +18,9 @@ class Figure:
     case: str
     baseline: str
     target_ratio: float
+    # Against the baseline's peak. None for imports: reading holds the file and its rows
+    # beside the document the baseline starts from, so only the MEMORY_LIMIT_MB cap applies.
+    memory_target: float | None = 1.5
 
 
 FIGURES = (
@@ -29,10 +32,10 @@ FIGURES = (
     # document already read. PDF is left out: pdfplumber reads about a page a second, and 5,000
     # ASM print on some 2,600 pages (the import_pdf case can still be run alone, at a small
     # scale).
-    Figure("import_txt", "import_txt", "load_document", 2.0),
-    Figure("import_csv", "import_csv", "load_document", 2.0),
-    Figure("import_xlsx", "import_xlsx", "load_document", 2.0),
-    Figure("import_docx", "import_docx", "load_document", 2.0),
+    Figure("import_txt", "import_txt", "load_document", 2.0, memory_target=None),
+    Figure("import_csv", "import_csv", "load_document", 2.0, memory_target=None),
+    Figure("import_xlsx", "import_xlsx", "load_document", 2.0, memory_target=None),
+    Figure("import_docx", "import_docx", "load_document", 2.0, memory_target=None),
 )
 
 
@@ -75,7 +78,7 @@ def run(*, scale: int, only: list[str] | None = None, progress=print) -> list[di
                 ours["peak_mb"],
                 f"{figure.baseline}_peak_memory",
                 bare["peak_mb"],
-                1.5,
+                figure.memory_target,
                 scale,
             )
             memory["limit"] = MEMORY_LIMIT_MB

@@ -323,12 +323,15 @@ def _bench(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"{'cifra':30}{'valor':>12}{'base':>12}{'razón':>8}{'meta':>8}")
     for r in results:
-        mark = "" if r["ratio"] is None or r["ratio"] <= r["target_ratio"] else "  ✗"
+        target = r["target_ratio"]
+        missed = r["ratio"] is not None and target is not None and r["ratio"] > target
+        mark = "  ✗" if missed else ""
         if "limit" in r and r["value"] > r["limit"]:
             mark += f"  ✗ > {r['limit']} MB"
+        target_text = f"{target:>8.2f}" if target is not None else f"{'—':>8}"
         print(
             f"{r['name']:30}{r['value']:>10.2f}{r['unit']:>2}{r['baseline_value']:>10.2f}"
-            f"{r['unit']:>2}{r['ratio']:>8.2f}{r['target_ratio']:>8.2f}{mark}"
+            f"{r['unit']:>2}{r['ratio']:>8.2f}{target_text}{mark}"
         )
     return EXIT_OK
 

@@ -33,8 +33,12 @@ def test_import_json_has_the_documented_shape(seed_file, capsys):
     assert main(["import", str(seed_file), "--json"]) == EXIT_OK
     summary = json.loads(capsys.readouterr().out)
     assert (summary["aspects"], summary["activities"]) == (9, 20)
-    assert {"kind", "where", "text"} == set(summary["findings"][0])
-    assert any(f["kind"] == "ambiguous_date" for f in summary["findings"])
+    # The documented keys, and where the reading points at one value, which value it is.
+    assert all({"kind", "where", "text"} <= set(f) for f in summary["findings"])
+    dates = [f for f in summary["findings"] if f["kind"] == "ambiguous_date"]
+    assert {f["cell"]["field"] for f in dates} == {"due", "concluded"}
+    fragments = [f for f in summary["findings"] if f["kind"] == "joined_fragment"]
+    assert fragments and all(set(f) == {"kind", "where", "text"} for f in fragments)
 
 
 def test_dry_run_reports_and_writes_nothing(seed_file, capsys):
