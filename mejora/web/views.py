@@ -175,6 +175,13 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
     if failed is not None and request.method != "POST":
         notices.append(failed.error or failed.result["outdated"])
         status = 409 if "outdated" in failed.result else 422
+    elif importing is not None and importing.lost and request.method != "POST":
+        notices.append(
+            _(
+                "La importación se interrumpió (el servidor se reinició) y no escribió nada; "
+                "puede confirmarla otra vez."
+            )
+        )
     if request.method == "POST" and form.is_valid():
         corrections, confirmed = form.decisions(len(document.findings))
         try:

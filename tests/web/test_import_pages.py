@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import time
+from dataclasses import asdict
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,6 +23,7 @@ from mejora.annex.renderers import render
 from mejora.annex.synth import synth_document
 from mejora.followup.models import Activity, AnnexImport, Aspect, ChangeRecord, Program
 from mejora.followup.services.imports import annex_import, annex_read
+from mejora.followup.services.jobs import JobState
 from mejora.web.views import REVIEW_TABLE_ACTIVITIES
 from tests.factories import InstitutionFactory, UserFactory, member
 
@@ -244,3 +248,23 @@ def test_a_large_reading_shows_its_first_activities_and_offers_the_whole_as_csv(
     assert reading["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(reading.content.decode("utf-8-sig"))))
     assert len(rows) - 1 == document.activity_count()  # a header, then one row per activity
+
+
+def test_an_import_the_server_lost_is_reported_and_can_be_confirmed_again(
+    client, seed_bytes, settings
+):
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    review_url = upload(client, seed_bytes).url
+    token = review_url.strip("/").split("/")[-1]
+    client.get(review_url)
+    # An import whose thread died with its server: it stopped reporting long ago.
+    stale = JobState(stage="Importando", done=3, total=9, updated=time.time() - 3600)
+    jobs_dir = Path(settings.MEDIA_ROOT) / "trabajos"
+    (jobs_dir / f"{token}-importacion.json").write_text(json.dumps(asdict(stale)))
+    page = client.get(review_url)
+    assert page.status_code == 200
+    assert "La importación se interrumpió" in page.content.decode()
+    assert Aspect.objects.count() == 0
+    done = decide(client, review_url, confirmo_todo="on")
+    assert done.redirect_chain[-1][0] == reverse("program-detail", args=[Program.objects.get().pk])
+    assert Aspect.objects.count() == 9
