@@ -8,6 +8,7 @@ cells carry percents, conclusion dates and replanning notes like the seed's.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from mejora.annex.areas import AreaCatalogue, AreaName, read_areas
 from mejora.annex.cells import Reading, read_due, read_progress, read_theme
@@ -15,11 +16,13 @@ from mejora.annex.dates import MONTH_NAMES
 from mejora.annex.document import (
     ActivityEntry,
     AnnexDocument,
+    AreaCell,
     AspectEntry,
     PartialDate,
+    ProgressCell,
     Section,
 )
-from mejora.annex.formats import FORMATS, cycle_heading
+from mejora.annex.formats import FORMATS, AnnexFormat, cycle_heading
 
 AREAS = (
     AreaName("Dirección General de Evaluación y Monitoreo de los Programas Sociales", "DGEMPS"),
@@ -69,20 +72,24 @@ PRODUCTS = (
 )  # fmt: skip
 
 
-def synth_document(
-    *, aspects: int, seed: int = 2012, classification: str = "institucional"
-) -> AnnexDocument:
-    """An annex of one program with `aspects` ASM over several cycles, 1 to 5 activities each."""
+def synth_document(*, aspects: int, seed: int = 2012, kind: str = "anexo-e") -> AnnexDocument:
+    """An annex of one program with `aspects` ASM over several cycles, 1 to 5 activities each.
+
+    Any annex kind: its title, classification and cycle headings, and only the cells its
+    columns hold (the same draws whatever the kind, so kinds differ only in what they show).
+    """
     rng = random.Random(seed)
-    annex = next(
-        f for f in FORMATS.values() if f.classification == classification and f.has_progress
-    )
+    annex = FORMATS[kind]
+    classification = annex.classification
     catalogue = AreaCatalogue(AREAS)
     cycles = [(2008, "2007-2008"), (2009, "2008-2009"), (2010, "2009-2010"), (2011, "2010-2011")]
     per_cycle = [aspects // len(cycles) + (i < aspects % len(cycles)) for i in range(len(cycles))]
     sections = []
     for (year, period), count in zip(cycles, per_cycle, strict=True):
-        entries = tuple(_aspect(rng, catalogue, year, number) for number in range(1, count + 1))
+        entries = tuple(
+            _only_columns(annex, _aspect(rng, catalogue, year, number))
+            for number in range(1, count + 1)
+        )
         heading = cycle_heading(classification, period, year)
         sections.append(Section(heading, classification, period, year, entries))
     return AnnexDocument(
@@ -95,6 +102,20 @@ def synth_document(
         prepared=PartialDate(2012, 3, text="marzo de 2012"),
         footnote=annex.footnote,
     )
+
+
+def _only_columns(annex: AnnexFormat, aspect: AspectEntry) -> AspectEntry:
+    """The ASM with the cells its annex kind has no column for left empty."""
+    keys = {column.key for column in annex.columns}
+    blank: dict[str, object] = {}
+    if "coordinating" not in keys:
+        blank["coordinating"] = AreaCell("")
+    if "progress" not in keys:
+        blank |= {"progress": ProgressCell(""), "proof": "", "observations": ""}
+    if not blank:
+        return aspect
+    activities = tuple(replace(activity, **blank) for activity in aspect.activities)
+    return replace(aspect, activities=activities)
 
 
 def _sentence(rng: random.Random) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
+
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.cells import Reading, read_due
 from mejora.annex.compose import area_cell, aspect_text, due_cell, progress_cell, same_date
@@ -117,8 +119,10 @@ def _refs(roles: list[ActivityArea], role: str) -> tuple[AreaRef, ...]:
 
 
 def latest_cut(program: Program) -> Cut | None:
-    """The program's most recent cut with any progress reported."""
-    return Cut.objects.filter(reports__activity__aspect__program=program).order_by("-date").first()
+    """The program's most recent cut with progress reported or an annex imported at it (a
+    commitments annex reports no progress, yet it was issued at its cut)."""
+    at = Q(reports__activity__aspect__program=program) | Q(anneximport__program=program)
+    return Cut.objects.filter(at).distinct().order_by("-date").first()
 
 
 def find_cut(text: str) -> Cut | None:

@@ -31,6 +31,7 @@ from mejora.annex.document import (
     PartialDate,
     Section,
 )
+from mejora.annex.formats import FORMATS
 from mejora.annex.parsers import parse
 from mejora.annex.progress import IMPORTING, Progress, Stage
 from mejora.followup.history import change_record, snapshot
@@ -197,6 +198,9 @@ class _Loader:
             (a.cycle_id, a.number): a
             for a in Aspect.objects.filter(program=program).select_related("cycle")
         }
+        # A commitments annex has no progress columns: it says nothing of the progress
+        # recorded, and must neither invent empty reports nor blank the ones there are.
+        reports_progress = FORMATS[doc.kind].has_progress
         total = doc.aspect_count()
         done = 0
         self.importing.advance(done, total)
@@ -204,7 +208,8 @@ class _Loader:
             aspects = self._aspects(program, step, existing)
             activities, fresh = self._activities(aspects)
             self._area_roles(activities, fresh)
-            self._reports(activities)
+            if reports_progress:
+                self._reports(activities)
             self._write_changes()
             done += len(step)
             self.importing.advance(done, total)
