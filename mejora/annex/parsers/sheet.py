@@ -1,0 +1,154 @@
+"""Walking a spreadsheet's rows: the layout an XLSX sheet and a sheet saved as CSV share.
+
+The table is found by its header row, wherever it is; the text rows above the first cycle
+heading give the title, institution, program and annex line. A merged cell holds its text in
+its top-left cell only (and a CSV saved from it, in its first row), so the rows under an ASM
+number left empty read as more activities of the same ASM. Rows are handed to the
+AnnexBuilder, so cells read exactly as in the text parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mejora.annex.areas import AreaCatalogue
+from mejora.annex.document import AnnexRejected, Finding
+from mejora.annex.formats import (
+    FOOTNOTE_MARKER,
+    FORMATS,
+    HeaderMatch,
+    heading_key,
+    match_header,
+    read_cycle_heading,
+)
+from mejora.annex.parsers.rows import (
+    PREPARED_LINE,
+    AnnexBuilder,
+    AnnexReader,
+    CatalogueFor,
+    RawRow,
+    wrong_columns_message,
+)
+from mejora.annex.progress import Progress
+from mejora.annex.words import squash
+
+_FIRST_HEADINGS = {heading_key(annex.columns[0].heading) for annex in FORMATS.values()}
+_LONGEST_FIRST_HEADING = max(len(annex.columns[0].heading) for annex in FORMATS.values()) + 10
+
+
+def column_letter(index: int) -> str:
+    """The name a spreadsheet gives the column at this index: 'A', …, 'Z', 'AA', …"""
+    letters = ""
+    number = index + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def table_span(cells: list[str]) -> tuple[int, list[str]]:
+    """Where the row's filled cells start, and the cells from there to its last filled one."""
+    filled = [index for index, text in enumerate(cells) if text]
+    if not filled:
+        return 0, []
+    return filled[0], cells[filled[0] : filled[-1] + 1]
+
+
+def starts_a_header(span: list[str]) -> bool:
+    # Folding every cell of every row is slow on big sheets; a header row has a short
+    # heading such as 'No.' somewhere (agencies move columns around).
+    return any(
+        len(cell) <= _LONGEST_FIRST_HEADING and heading_key(cell) in _FIRST_HEADINGS
+        for cell in span
+    )
+
+
+def header_format(span: list[str]) -> HeaderMatch | None:
+    return match_header(span) if starts_a_header(span) else None
+
+
+def is_header(cells: list[str]) -> bool:
+    return header_format(table_span(cells)[1]) is not None
+
+
+class SheetReader(AnnexReader):
+    """Reads a sheet's rows, each a list of stripped cell texts, into the reader's state;
+    the caller then finishes with the words for where the table was looked for."""
+
+    def __init__(
+        self,
+        catalogue: AreaCatalogue | CatalogueFor | None,
+        findings: Iterable[Finding] = (),
+        *,
+        progress: Progress | None,
+    ) -> None:
+        super().__init__(catalogue, findings, progress=progress)
+        self.offset = 0  # the column index of the table's first column
+
+    def walk(self, rows: Iterable[list[str]]) -> None:
+        for number, cells in enumerate(rows, start=1):
+            if any(cells):
+                self._row(cells, f"fila {number}")
+
+    def _row(self, cells: list[str], where: str) -> None:
+        start, span = table_span(cells)
+        texts = [text for text in span if text]
+        line = squash(" ".join(texts))
+        single = len(texts) == 1
+        # A heading, the footnote or the date fills one cell, or two when an agency puts the
+        # date in a cell of its own; table rows fill more.
+        text_line = len(texts) <= 2
+        if self.prepared_seen:
+            if not single:
+                raise AnnexRejected(f"{where}: hay filas después de la «Fecha de Elaboración».")
+            self._ignore(line, where)
+        elif text_line and read_cycle_heading(line) is not None:
+            self.pending_headings.append((line, where))
+        elif text_line and line.startswith(FOOTNOTE_MARKER):
+            self.footnote = line
+        elif text_line and (prepared := PREPARED_LINE.match(line)) is not None:
+            self.read_prepared(prepared["date"], where)
+        elif (header := header_format(span)) is not None:
+            self._header(header, start, where)
+        elif starts_a_header(span) and not single:
+            raise AnnexRejected(wrong_columns_message(span, where))
+        elif self.builder is None:
+            self._before_table(line, where)
+        elif single and start <= self.offset:
+            self._ignore(line, where)
+        else:
+            self._table_row(self.builder, cells, where)
+
+    def _before_table(self, line: str, where: str) -> None:
+        if self.pending_headings:
+            raise AnnexRejected(
+                f"{where}: se esperaba el encabezado de columnas y hay «{line[:60]}»."
+            )
+        self.preamble.append(line)
+
+    def _ignore(self, line: str, where: str) -> None:
+        if self.builder is not None:
+            self.builder.note(
+                "ignored_line", where, f"Texto fuera de la tabla, no se leyó: «{line[:60]}»."
+            )
+
+    def _header(self, header: HeaderMatch, start: int, where: str) -> None:
+        if self.builder is None:
+            self.start_with(header, where)
+            self.offset = start
+        elif header.columns != self.header.columns or start != self.offset:
+            raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad de la hoja.")
+        self.open_pending_sections()
+
+    def _table_row(self, builder: AnnexBuilder, cells: list[str], where: str) -> None:
+        end = self.offset + len(self.header.columns)
+        for index, text in enumerate(cells):
+            if text and not self.offset <= index < end:
+                builder.note(
+                    "ignored_cell",
+                    f"{where} · columna {column_letter(index)}",
+                    f"Celda fuera de las columnas del anexo, no se leyó: «{text[:60]}».",
+                )
+        texts = cells[self.offset : end] + [""] * max(0, end - len(cells))
+        row = RawRow(self.header.cells(texts), where)
+        builder.add_row(row, after_page_break=False)
