@@ -581,13 +581,26 @@ def write_csv(agency: _Agency, sections: list[_Section]) -> bytes:
     return _encode(out.getvalue(), agency, newline=rng.choice(("\n", "\r\n")))
 
 
+class _DayFirstAgency(_Agency):
+    """An agency that writes every numeric date day first: its ambiguous dates are flagged
+    but read right, so the records its file gives can be compared whole."""
+
+    def date(self, date: PartialDate, place: Place, column: str, field: str | None) -> str:
+        self.month_first_by_year[place[0]] = False
+        return super().date(date, place, column, field)
+
+
 def write_sheet_csv(doc: AnnexDocument, seed: int, areas: Iterable[AreaName]) -> bytes:
     """An agency's annex sheet saved as CSV by a spreadsheet: the title lines, each cycle's
-    heading and header, the ASM number on its first row only, the footnote and the date."""
+    heading and header, the ASM number on its first row only, the footnote and the date.
+
+    Its records are compared whole, so no date in it may be misread: see _DayFirstAgency.
+    """
     rng = random.Random(f"hoja-{seed}")
-    agency = _Agency(doc, "csv", rng, list(areas))
+    agency = _DayFirstAgency(doc, "csv", rng, list(areas))
+    sections = agency.sections()
     records = [[doc.title], [doc.institution], [doc.program], [doc.annex], []]
-    for section in agency.sections():
+    for section in sections:
         records += [[section.heading], agency.header()]
         records += [agency.in_order(row.cells) for row in section.rows]
         records.append([])

@@ -21,7 +21,7 @@ import pytest
 from django.db import transaction
 
 from mejora.annex.areas import AreaCatalogue, AreaName
-from mejora.annex.document import AnnexDocument, AnnexRejected
+from mejora.annex.document import AnnexDocument
 from mejora.annex.parsers.text import parse_text
 from mejora.annex.synth import AREAS, synth_document
 from mejora.demo import SAMPLE_AREAS, sample_bytes
@@ -217,15 +217,9 @@ def test_the_variants_cover_every_kind_of_variation(seed_bytes):
     assert any(not a.misread for v in variants for a in v.ambiguous)
 
 
-# --- What agencies do that the readers do not read yet ----------------------------------------
+# --- Agencies' CSV files ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AnnexRejected,
-    reason="The CSV reader matches column names only up to accents, case and spacing; it "
-    "does not use the header matcher the other readers share ('Productos / evidencias').",
-)
 def test_a_csv_with_an_abbreviated_column_name_imports(seed_bytes):
     document, areas = original("muestra", 0, seed_bytes)
     load_catalogue(document, areas)
@@ -240,13 +234,6 @@ def test_a_csv_with_an_abbreviated_column_name_imports(seed_bytes):
     assert records(variant.unreliable) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AnnexRejected,
-    reason="The CSV reader reads only the flat layout of our own CSV; an agency's workbook "
-    "saved as CSV (title lines, cycle headings, header row, ASM number on its first row only) "
-    "is rejected. Reading it as the sheet it came from would change what the CSV rejects.",
-)
 def test_an_agencys_sheet_saved_as_csv_imports(seed_bytes):
     document, areas = original("muestra", 0, seed_bytes)
     load_catalogue(document, areas)

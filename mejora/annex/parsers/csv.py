@@ -1,31 +1,76 @@
-"""Reading back the flat CSV of renderers.csv: one row per activity, the cells as written.
+"""Reading an annex from a CSV: our own flat CSV, or an agency's annex sheet saved as CSV.
 
+Our flat CSV (renderers.csv) names its columns in its first row and has one row per activity.
 Only the columns that hold text as written are read (the annex's official columns, the
 document's title, institution, program, annex line, preparation date and footnote, and the
 cycle heading); the '(normalizado)' columns are derived from them and are derived again, so
-editing them in a spreadsheet changes nothing. Consecutive rows with the same cycle and the
-same ASM number are that ASM's activities. Column names are matched without regard to
-accents, case or spacing, and a spreadsheet's ';' or tab separator is accepted too.
+editing them in a spreadsheet changes nothing, and they are never taken for an official
+column. Consecutive rows with the same cycle and the same ASM number are that ASM's
+activities. Official columns are matched by name as in the other readers (close spellings,
+in any order); our own columns without regard to accents, case or spacing. A spreadsheet's
+';' or tab separator is accepted too.
+
+An annex sheet saved as CSV by Excel or LibreOffice keeps the sheet's layout: title lines,
+the annex line, cycle headings, the header row, the ASM number on its first row only, the
+footnote and the date. It is recognised by a header row further down, split by ',' or ';',
+and walked as parsers.sheet walks a workbook's sheet. The same layout split by tabs is the
+text annex, whose blank lines are page breaks only the text reader joins across: it is
+refused with a word to upload it as text, not read as a sheet.
+
+The text is read line by line without a copy of it, so a large file is held once.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import re
 from collections.abc import Iterator
+from itertools import islice
 
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.dates import read_date
-from mejora.annex.document import AnnexDocument, AnnexRejected, PartialDate
-from mejora.annex.formats import FOOTNOTE_MARKER, FORMATS, AnnexFormat, heading_key
+from mejora.annex.document import AnnexDocument, AnnexRejected, Finding, PartialDate
+from mejora.annex.formats import (
+    FOOTNOTE_MARKER,
+    FORMATS,
+    AnnexFormat,
+    HeaderMatch,
+    heading_key,
+    match_header,
+)
 from mejora.annex.parsers.encoding import decode
 from mejora.annex.parsers.rows import AnnexBuilder, CatalogueFor, RawRow
+from mejora.annex.parsers.sheet import SheetReader, is_header
 from mejora.annex.progress import READING, Progress, Stage
-from mejora.annex.renderers.csv import CYCLE, DOCUMENT_COLUMNS
+from mejora.annex.renderers.csv import CYCLE, DOCUMENT_COLUMNS, csv_fields
 from mejora.annex.words import squash
 
-_DELIMITERS = (",", ";", "\t")
+_FLAT_DELIMITERS = (",", ";", "\t")
+_SHEET_DELIMITERS = (",", ";")
+# A sheet's header row comes after a few lines of title; past these, the file has none.
+_SNIFFED_LINES = 200
 _ASPECT_KEYS = ("number", "aspect")
+# A line with its end, split where io.StringIO(newline="") splits: '\r\n', '\r' or '\n'.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+
+_OFFICIAL = {heading_key(h) for annex in FORMATS.values() for h in annex.headings()}
+# Our flat CSV's columns that are no annex's: the context, the activity's order and every
+# value read from a cell.
+_OURS = {heading_key(name) for annex in FORMATS.values() for name, _, _ in csv_fields(annex)}
+_OURS -= _OFFICIAL
+_KNOWN = _OFFICIAL | _OURS
+_CONTEXT = (*DOCUMENT_COLUMNS, CYCLE)
+
+_NOT_A_CSV = (
+    "El archivo no es un CSV de anexo: debe tener los nombres de las columnas, como «No.», "
+    "«Aspecto Susceptible de Mejora» o «Actividades», en su primera fila (el CSV de una fila "
+    f"por actividad, con «{CYCLE}») o en la fila de encabezado de la tabla (la hoja del anexo "
+    "guardada como CSV)."
+)
+_TAB_SEPARATED = (
+    "El archivo no es un CSV de anexo: sus columnas están separadas por tabuladores, como en "
+    "el anexo en texto; súbalo con la extensión .txt."
+)
 
 
 def parse_csv(
@@ -34,29 +79,30 @@ def parse_csv(
     catalogue: AreaCatalogue | CatalogueFor | None = None,
     progress: Progress | None = None,
 ) -> AnnexDocument:
-    """Read an annex from the CSV render_csv writes, using only the cells as written."""
+    """Read an annex from our flat CSV, or from an annex sheet a spreadsheet saved as CSV."""
     text, findings = decode(data) if isinstance(data, bytes) else (data, [])
     text = text.removeprefix("\ufeff")
-    if not text.strip():
+    if not text or text.isspace():
         raise AnnexRejected("El archivo está vacío.")
-    records = _records(text)
-    header = next(records)
-    annex, columns = _columns(header)
-    builder = AnnexBuilder(annex, catalogue, progress=progress)
-    builder.findings.extend(findings)
-    rows = Stage(progress, READING).each(records, text.count("\n"))  # a row is mostly a line
-    return _CsvReader(builder, columns, len(header)).read(rows)
+    rows_estimate = text.count("\n")  # a row is mostly a line
+    delimiter = _flat_delimiter(text)
+    if delimiter is not None:
+        return _read_flat(text, delimiter, catalogue, findings, progress, rows_estimate)
+    reader = SheetReader(catalogue, findings, progress=progress)
+    records = _records(text, _sheet_delimiter(text))
+    rows = ([cell.strip() for cell in record] for record in records)
+    reader.walk(reader.reading.each(rows, rows_estimate))
+    return reader.finish(container=" en el archivo", unfinished=" debajo")
 
 
-def _records(text: str) -> Iterator[list[str]]:
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    delimiter = max(_DELIMITERS, key=lambda d: _known_count(first_line, d))
-    if _known_count(first_line, delimiter) < 2:
-        raise AnnexRejected(
-            "El archivo no es un CSV de anexo: su primera fila debe tener los nombres de las "
-            f"columnas, como «{CYCLE}», «No.» o «Actividades»."
-        )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their ends, one at a time: what csv.reader wants, without the
+    four bytes a character that an io.StringIO copy of the whole text would take."""
+    return (match.group() for match in _LINE.finditer(text))
+
+
+def _records(text: str, delimiter: str) -> Iterator[list[str]]:
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
     try:
         yield from reader
     except csv.Error as error:
@@ -65,49 +111,109 @@ def _records(text: str) -> Iterator[list[str]]:
         ) from None
 
 
-def _known_count(line: str, delimiter: str) -> int:
+def _flat_delimiter(text: str) -> str | None:
+    """The separator of a first row that names our flat CSV's columns, if it does: some of
+    the annex's and some of ours (a sheet's header row names the annex's alone)."""
+    first_line = next(_lines(text), "").rstrip("\r\n")
+    counts = {delimiter: _named(first_line, delimiter) for delimiter in _FLAT_DELIMITERS}
+    delimiter = max(counts, key=lambda d: counts[d][0])
+    known, ours = counts[delimiter]
+    return delimiter if known >= 2 and ours else None
+
+
+def _named(line: str, delimiter: str) -> tuple[int, int]:
+    """How many cells of the line name a column of our flat CSV, and how many of ours."""
     try:
         cells = next(csv.reader([line], delimiter=delimiter))
     except (csv.Error, StopIteration):
-        return 0
-    known = {heading_key(name) for name in (*DOCUMENT_COLUMNS, CYCLE)}
-    for annex in FORMATS.values():
-        known |= {heading_key(h) for h in annex.headings()}
-    return sum(1 for cell in cells if heading_key(cell) in known)
+        return 0, 0
+    keys = [heading_key(cell) for cell in cells]
+    return sum(key in _KNOWN for key in keys), sum(key in _OURS for key in keys)
 
 
-def _columns(header: list[str]) -> tuple[AnnexFormat, dict[str, int]]:
-    """The format whose columns the header has, and the index of every column read."""
-    positions: dict[str, int] = {}
-    for index, name in enumerate(header):
-        positions.setdefault(heading_key(name), index)
-    annex = _format(set(positions))
-    wanted = {name: name for name in (*DOCUMENT_COLUMNS, CYCLE)}
-    wanted |= {column.key: column.heading for column in annex.columns}
-    missing = [name for name in wanted.values() if heading_key(name) not in positions]
-    if missing:
-        raise AnnexRejected(
-            f"Al CSV le faltan columnas del {annex.annex_line}: "
-            + ", ".join(f"«{name.rstrip(f' {FOOTNOTE_MARKER}')}»" for name in missing)
-            + "."
-        )
-    return annex, {key: positions[heading_key(name)] for key, name in wanted.items()}
+def _sheet_delimiter(text: str) -> str:
+    """The separator that splits a header row out of the lines near the top of a sheet."""
+    for delimiter in ("\t", *_SHEET_DELIMITERS):
+        records = csv.reader(islice(_lines(text), _SNIFFED_LINES), delimiter=delimiter)
+        try:
+            found = any(is_header([cell.strip() for cell in record]) for record in records)
+        except csv.Error:
+            found = False
+        if found:
+            if delimiter == "\t":
+                raise AnnexRejected(_TAB_SEPARATED)
+            return delimiter
+    raise AnnexRejected(_NOT_A_CSV)
 
 
-def _format(names: set[str]) -> AnnexFormat:
-    """The format with exactly the official columns the CSV has, else the nearest one.
+def _read_flat(
+    text: str,
+    delimiter: str,
+    catalogue: AreaCatalogue | CatalogueFor | None,
+    findings: list[Finding],
+    progress: Progress | None,
+    rows_estimate: int,
+) -> AnnexDocument:
+    records = _records(text, delimiter)
+    header = next(records)
+    match, columns = _columns(header)
+    builder = AnnexBuilder(match.annex, catalogue, progress=progress)
+    builder.findings.extend(findings)
+    for note in match.differences():
+        builder.note("column_mapping", "fila 1", note)
+    rows = Stage(progress, READING).each(records, rows_estimate)
+    return _CsvReader(builder, columns, len(header)).read(rows)
 
-    The formats share columns (the Anexo B's are all in the Anexo E), so a format is told by
-    the whole set; when none has it, the error names the nearest format's missing columns.
+
+def _is_ours(key: str) -> bool:
+    # Any '(normalizado)' column is a value read from a cell, even one renamed by hand.
+    return key in _OURS or "normalizad" in key
+
+
+def _columns(header: list[str]) -> tuple[HeaderMatch, dict[str, int]]:
+    """The annex the official columns are of, read by name, and the index of every column read.
+
+    Our own columns are set aside first: 'Fecha de Término (normalizada)' would otherwise
+    pass for the official 'Fecha de Término' it was read from.
     """
-    official = {heading_key(h) for annex in FORMATS.values() for h in annex.headings()}
-    present = names & official
+    keys = [heading_key(name) for name in header]
+    official = ["" if _is_ours(key) else name for name, key in zip(header, keys, strict=True)]
+    positions: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        positions.setdefault(key, index)
+    missing = [name for name in _CONTEXT if heading_key(name) not in positions]
+    match = match_header(official)
+    if match is None or missing:
+        raise AnnexRejected(_columns_problem(official, missing))
+    columns = {name: positions[heading_key(name)] for name in _CONTEXT}
+    columns |= {column.key: i for i, column in enumerate(match.columns) if column is not None}
+    return match, columns
+
+
+def _columns_problem(official: list[str], missing_context: list[str]) -> str:
+    """Which columns of the nearest annex are not in the CSV, by their exact names.
+
+    The formats share columns (the Anexo B's are all in the Anexo E), so the nearest format
+    is told by the whole set of official names the CSV has.
+    """
+    present = {heading_key(name) for name in official} & _OFFICIAL
 
     def distance(annex: AnnexFormat) -> tuple[int, int]:
         keys = {heading_key(h) for h in annex.headings()}
         return len(keys - present) + len(present - keys), len(keys - present)
 
-    return min(FORMATS.values(), key=distance)
+    annex = min(FORMATS.values(), key=distance)
+    missing = missing_context + [h for h in annex.headings() if heading_key(h) not in present]
+    if not missing:
+        return (
+            f"Las columnas del CSV no se leen como las del {annex.annex_line}: hay una columna "
+            "repetida, o dos con nombres que se parecen al de la misma columna oficial."
+        )
+    return (
+        f"Al CSV le faltan columnas del {annex.annex_line}: "
+        + ", ".join(f"«{name.rstrip(f' {FOOTNOTE_MARKER}')}»" for name in missing)
+        + "."
+    )
 
 
 class _CsvReader:
