@@ -67,7 +67,8 @@ def _render_in_parts(doc: AnnexDocument, part_rows: int) -> bytes:
     from pypdf.generic import NameObject
     from weasyprint import HTML
 
-    writer = PdfWriter()
+    printed: list[bytes] = []  # the parts as PDFs, joined once every part is laid out
+    pages_before = 0
     bookmarks: list[tuple[int, str, int, float, float]] = []  # level, label, page, left, top
     start: Position | None = (0, HEADING)
     while start is not None:
@@ -75,20 +76,27 @@ def _render_in_parts(doc: AnnexDocument, part_rows: int) -> bytes:
         rendering = HTML(string=part.html).render()
         keep, next_start = _cut(rendering.pages, part, start)
         pages = rendering.pages[:keep]
-        for number, page in enumerate(pages, start=len(writer.pages)):
+        for number, page in enumerate(pages, start=pages_before):
             for level, label, (x, y), _ in page.bookmarks:
                 left, top = x * _POINTS_PER_PIXEL, (page.height - y) * _POINTS_PER_PIXEL
                 bookmarks.append((level, label, number, left, top))
-        pdf = rendering.copy(pages).write_pdf()
+        pages_before += keep
+        printed.append(rendering.copy(pages).write_pdf())
         del rendering, pages  # the part's boxes, before the next part is laid out
-        reader = PdfReader(io.BytesIO(pdf))
-        if start == (0, HEADING):
+        start = next_start
+
+    # Joined only now, so pypdf's objects do not sit among the boxes of the parts being laid
+    # out and the join reuses the memory they leave.
+    writer = PdfWriter()
+    for index in range(len(printed)):
+        reader = PdfReader(io.BytesIO(printed[index]))
+        printed[index] = b""
+        if index == 0:
             writer.add_metadata(reader.metadata)
             writer.root_object[NameObject("/Lang")] = reader.root_object["/Lang"]
         for page in reader.pages:
             writer.add_page(page)
         writer.reset_translation(reader)  # lets go of the part's reader
-        start = next_start
     _stamp_page_numbers(writer)
     _add_outline(writer, bookmarks)
     out = io.BytesIO()
