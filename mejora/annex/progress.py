@@ -17,6 +17,7 @@ Progress = Callable[[str, int, int], None]
 READING = "Leyendo"
 INTERPRETING = "Interpretando"
 IMPORTING = "Importando"
+PRINTING = "Imprimiendo"
 
 # Each call may redraw a bar or save a row a page polls: about this many per stage is enough.
 STEPS = 100

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 
 from mejora.annex.document import PartialDate, Precision
+from mejora.annex.formats import FORMATS
 from mejora.followup.models import (
     Activity,
     ActivityArea,
@@ -269,3 +270,11 @@ def area_names_for(institution_name: str) -> list[str]:
         .order_by("name")
         .values_list("name", flat=True)
     )
+
+
+def annex_activity_count(program: Program, kind: str) -> int:
+    """How many activities the program's annex of that kind holds: how long it is to print."""
+    classification = FORMATS[kind].classification
+    return Activity.objects.filter(
+        aspect__program=program, aspect__classification=classification
+    ).count()

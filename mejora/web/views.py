@@ -8,8 +8,9 @@ from functools import partial
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -29,13 +30,15 @@ from mejora.annex.renderers import FILE_FORMATS, MEDIA_TYPES
 from mejora.annex.renderers import render as render_annex
 from mejora.annex.renderers.html import column_style, render_html
 from mejora.followup.extract import annex_extract, find_cut, latest_cut
-from mejora.followup.models import Program
+from mejora.followup.models import Cut, Program
 from mejora.followup.selectors import (
+    annex_activity_count,
     area_names_for,
     program_as_of_date,
     program_overview,
+    program_record_stamp,
 )
-from mejora.followup.services.jobs import JobState, job_forget, job_start, job_state
+from mejora.followup.services.jobs import JobState, job_file, job_forget, job_start, job_state
 from mejora.followup.services.pending import pending_discard, pending_load, pending_save
 from mejora.followup.services.review import (
     ReviewOutdated,
@@ -50,9 +53,9 @@ from mejora.web.forms import AnnexUploadForm, ImportReviewForm
 # The review page shows this many activities cell by cell; the whole reading is a CSV download.
 REVIEW_TABLE_ACTIVITIES = 300
 
-# WeasyPrint lays out about three pages a second and holds them all in memory: a larger
-# annex is issued from the command line, not inside a web request.
-PDF_MAX_ACTIVITIES = 2000
+# WeasyPrint lays out about three pages a second: a PDF of more activities than this is
+# printed by a background job while the page shows its progress.
+PDF_IN_REQUEST_ACTIVITIES = 200
 
 
 @login_required
@@ -94,19 +97,56 @@ def annex_download(request: HttpRequest, pk: int, kind: str, file_format: str) -
     program = get_program_for_user(request.user, pk)
     if file_format not in FILE_FORMATS:
         raise Http404("No existe ese formato.")
-    doc = _annex_document(request, program, kind)
-    if file_format == "pdf" and doc.activity_count() > PDF_MAX_ACTIVITIES:
-        message = (
-            f"El PDF de un anexo de {doc.activity_count():,} actividades tarda demasiado para "
-            "generarse en la página. Descargue el XLSX o el DOCX, o pida el PDF a quien "
-            "administra el sistema (mejora report)."
-        )
-        return render(request, "web/refused.html", {"message": message}, status=422)
-    data = render_annex(doc, file_format)
-    response = HttpResponse(data, content_type=MEDIA_TYPES[file_format])
-    name = slugify(f"{FORMATS[kind].annex_line.split('.')[0]} {program.name} {doc.prepared.text}")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+    if kind not in FORMATS:
+        raise Http404("No existe ese anexo.")
+    cut = _annex_cut(request, program)
+    if file_format == "pdf" and annex_activity_count(program, kind) > PDF_IN_REQUEST_ACTIVITIES:
+        return _annex_pdf_in_background(request, program, kind, cut)
+    doc = annex_extract(program, cut=cut, kind=kind)
+    response = HttpResponse(render_annex(doc, file_format), content_type=MEDIA_TYPES[file_format])
+    name = annex_file_name(program, kind, doc, file_format)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _annex_pdf_in_background(
+    request: HttpRequest, program: Program, kind: str, cut: Cut
+) -> HttpResponse:
+    """A long PDF is printed by a job; the page shows its progress, then hands the file over.
+
+    The job is named after the record it prints, so a second request waits for the same
+    print and a change to the program's record prints anew."""
+    key = f"pdf-{program.pk}-{kind}-{cut.pk}-{program_record_stamp(program)[:16]}"
+    work = partial(_print_pdf, program_pk=program.pk, kind=kind, cut_pk=cut.pk, key=key)
+    state = job_start(key, work)
+    if request.GET.get("progreso"):
+        return JsonResponse(state.as_dict() | {"result": {}})
+    if not state.finished:
+        separator = "&" if request.GET else "?"
+        progress_url = f"{request.get_full_path()}{separator}progreso=1"
+        return _job_page(request, progress_url, state, _("Imprimiendo el PDF del anexo"))
+    if state.error:
+        return render(request, "web/refused.html", {"message": state.error}, status=422)
+    try:
+        pdf = job_file(key, "pdf").open("rb")
+    except FileNotFoundError:  # removed from the disk since: print it again
+        job_forget(key)
+        return redirect(request.get_full_path())
+    return FileResponse(pdf, as_attachment=True, filename=state.result["name"])
+
+
+def _print_pdf(progress: Progress, *, program_pk: int, kind: str, cut_pk: int, key: str) -> dict:
+    program = Program.objects.get(pk=program_pk)
+    doc = annex_extract(program, cut=Cut.objects.get(pk=cut_pk), kind=kind)
+    job_file(key, "pdf").write_bytes(render_annex(doc, "pdf", progress=progress))
+    return {"name": annex_file_name(program, kind, doc, "pdf")}
+
+
+def annex_file_name(program: Program, kind: str, doc: AnnexDocument, file_format: str) -> str:
+    """'anexo-e-programa-opciones-productivas-marzo-de-2012.pdf'."""
+    prepared = doc.prepared.text if doc.prepared else ""
+    name = slugify(f"{FORMATS[kind].annex_line.split('.')[0]} {program.name} {prepared}")
+    return f"{name}.{file_format}"
 
 
 @login_required
@@ -136,7 +176,8 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
     data, file_name = pending
     importing = job_state(f"{token}-importacion")
     if importing is not None and not importing.finished and not importing.lost:
-        return _job_page(request, token, importing, _("Importando el anexo"))
+        progress_url = reverse("import-progress", args=[token])
+        return _job_page(request, progress_url, importing, _("Importando el anexo"))
     if importing is not None and importing.finished and "program" in importing.result:
         _review_forget(token)
         return redirect("program-detail", pk=importing.result["program"])
@@ -157,7 +198,8 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
             ),
         )
     if not reading_job.finished:
-        return _job_page(request, token, reading_job, _("Leyendo el anexo"))
+        progress_url = reverse("import-progress", args=[token])
+        return _job_page(request, progress_url, reading_job, _("Leyendo el anexo"))
     reading = review_reading(token)
     if reading_job.error or reading is None:
         message = reading_job.error or _("La lectura se perdió; suba el archivo otra vez.")
@@ -287,9 +329,9 @@ def _review_forget(token: str) -> None:
     job_forget(f"{token}-importacion")
 
 
-def _job_page(request: HttpRequest, token: str, state: JobState, title: str) -> HttpResponse:
-    context = {"token": token, "state": state, "title": title}
-    return render(request, "web/import_progress.html", context, status=202)
+def _job_page(request: HttpRequest, progress_url: str, state: JobState, title: str) -> HttpResponse:
+    context = {"progress_url": progress_url, "state": state, "title": title}
+    return render(request, "web/job_progress.html", context, status=202)
 
 
 def _review_rows(
@@ -316,10 +358,15 @@ def _review_rows(
 def _annex_document(request: HttpRequest, program: Program, kind: str) -> AnnexDocument:
     if kind not in FORMATS:
         raise Http404("No existe ese anexo.")
+    return annex_extract(program, cut=_annex_cut(request, program), kind=kind)
+
+
+def _annex_cut(request: HttpRequest, program: Program) -> Cut:
+    """The cut the page asks for (?corte=), or the program's latest."""
     cut = find_cut(request.GET["corte"]) if request.GET.get("corte") else latest_cut(program)
     if cut is None:
         raise Http404("El programa no tiene ese corte.")
-    return annex_extract(program, cut=cut, kind=kind)
+    return cut
 
 
 def _as_of(request: HttpRequest) -> dt.date | None:

@@ -441,3 +441,15 @@ def test_a_part_starting_inside_an_asm_repeats_its_cells_empty(long_annex):
     assert cell_text(cells[2]) == aspect.activities[1].text
     assert part.stop == (0, row + 2)
     assert part.anchors == {f"r0-{row + 1}": (0, row + 1)}
+
+
+def test_printing_in_parts_tells_the_rows_printed_up_to_all_of_them(long_annex, in_parts):
+    told: list[tuple[str, int, int]] = []
+    pdf = render_pdf(long_annex, part_rows=PART_ROWS, progress=lambda *t: told.append(t))
+    total = table_rows(long_annex)
+    assert {stage for stage, _, _ in told} == {"Imprimiendo"}
+    assert {t for _, _, t in told} == {total}
+    done = [d for _, d, _ in told]
+    assert done == sorted(set(done)) and done[-1] == total
+    assert len(done) > 2, "one report per part, not only the end"
+    assert pdf == in_parts, "telling the progress changes nothing printed"

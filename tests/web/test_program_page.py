@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import time
+
 import pytest
 from django.urls import reverse
 
 from mejora.accounts.models import Role
+from mejora.annex.renderers import render
 from mejora.demo import demo_prepare
+from mejora.followup.extract import annex_extract, latest_cut
 from mejora.followup.models import Area, Program
 from tests.factories import ActivityFactory, AreaFactory, UserFactory, member
 
@@ -146,11 +152,50 @@ def test_the_annex_is_shown_on_screen_from_the_same_rendering_as_the_pdf(client,
     assert render_html(doc, standalone=False) in html
 
 
-def test_a_pdf_too_large_for_a_web_request_is_refused_in_spanish(client, program, monkeypatch):
+def test_a_long_pdf_is_printed_in_the_background_then_handed_over(
+    client, program, monkeypatch, settings, tmp_path
+):
     from mejora.web import views
 
-    monkeypatch.setattr(views, "PDF_MAX_ACTIVITIES", 10)
+    settings.MEDIA_ROOT = tmp_path
+    settings.MEJORA_JOBS_INLINE = True
+    monkeypatch.setattr(views, "PDF_IN_REQUEST_ACTIVITIES", 10)
     client.force_login(member(Role.LIAISON, program=program))
-    response = client.get(reverse("annex-download", args=[program.pk, "anexo-e", "pdf"]))
-    assert response.status_code == 422
-    assert "Descargue el XLSX" in response.content.decode()
+    url = reverse("annex-download", args=[program.pk, "anexo-e", "pdf"])
+
+    state = client.get(url, {"progreso": "1"}).json()
+    assert state["finished"] and not state["error"]
+    assert (state["stage"], state["done"]) == ("Imprimiendo", state["total"])
+
+    response = client.get(url)
+    assert response["Content-Type"] == "application/pdf"
+    assert (
+        'filename="anexo-e-programa-opciones-productivas-marzo-de-2012.pdf"'
+        in (response["Content-Disposition"])
+    )
+    pdf = b"".join(response.streaming_content)
+    assert pdf == render(annex_extract(program, cut=latest_cut(program), kind="anexo-e"), "pdf")
+    assert len(list((tmp_path / "trabajos").glob("pdf-*.pdf"))) == 1, "printed once"
+
+
+def test_a_pdf_still_printing_shows_its_progress(client, program, monkeypatch, settings, tmp_path):
+    from mejora.followup.selectors import program_record_stamp
+    from mejora.followup.services.jobs import JobState, job_file
+    from mejora.web import views
+
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(views, "PDF_IN_REQUEST_ACTIVITIES", 10)
+    cut = latest_cut(program)
+    key = f"pdf-{program.pk}-anexo-e-{cut.pk}-{program_record_stamp(program)[:16]}"
+    running = JobState(stage="Imprimiendo", done=5, total=20, updated=time.time())
+    path = job_file(key, "json")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(dataclasses.asdict(running)))
+    client.force_login(member(Role.LIAISON, program=program))
+
+    page = client.get(reverse("annex-download", args=[program.pk, "anexo-e", "pdf"]))
+
+    assert page.status_code == 202
+    body = page.content.decode()
+    assert "Imprimiendo el PDF del anexo" in body
+    assert 'value="25"' in body and "progreso=1" in body

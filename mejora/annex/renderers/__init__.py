@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mejora.annex.document import AnnexDocument
+from mejora.annex.progress import Progress
 
 FILE_FORMATS = ("txt", "csv", "xlsx", "docx", "pdf")
 MEDIA_TYPES = {
@@ -14,8 +15,8 @@ MEDIA_TYPES = {
 }
 
 
-def render(doc: AnnexDocument, file_format: str) -> bytes:
-    """The annex as a file of the given format."""
+def render(doc: AnnexDocument, file_format: str, *, progress: Progress | None = None) -> bytes:
+    """The annex as a file of the given format; `progress` hears of a long PDF's printing."""
     # Imported on demand: WeasyPrint and the Office libraries cost time to load, and most
     # commands need one format at most.
     match file_format:
@@ -38,5 +39,5 @@ def render(doc: AnnexDocument, file_format: str) -> bytes:
         case "pdf":
             from mejora.annex.renderers.pdf import render_pdf
 
-            return render_pdf(doc)
+            return render_pdf(doc, progress=progress)
     raise ValueError(f"unknown annex file format: {file_format}")

@@ -14,10 +14,12 @@ total is known the footers "Página X de Y" are printed alone and stamped on eve
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mejora.annex.document import AnnexDocument
+from mejora.annex.progress import PRINTING, Progress, Stage
 from mejora.annex.renderers.html import (
     HEADING,
     HtmlPart,
@@ -43,14 +45,22 @@ _POINTS_PER_PIXEL = 0.75
 _FOOTER = "/MejoraPageNumber"
 
 
-def render_pdf(doc: AnnexDocument, *, part_rows: int = PART_ROWS) -> bytes:
+def render_pdf(
+    doc: AnnexDocument, *, part_rows: int = PART_ROWS, progress: Progress | None = None
+) -> bytes:
     """Print the annex to a letter-landscape PDF, identical run to run, from its standalone HTML.
 
-    An annex of more than `part_rows` table rows is printed in parts of that many rows.
+    An annex of more than `part_rows` table rows is printed in parts of that many rows;
+    `progress` is told the rows printed so far (stage 'Imprimiendo').
     """
-    if table_rows(doc) <= part_rows:
-        return render_pdf_from_html(render_html(doc, standalone=True))
-    return _render_in_parts(doc, part_rows)
+    printing = Stage(progress, PRINTING)
+    total = table_rows(doc)
+    if total <= part_rows:
+        pdf = render_pdf_from_html(render_html(doc, standalone=True))
+    else:
+        pdf = _render_in_parts(doc, part_rows, lambda done: printing.advance(done, total))
+    printing.advance(total, total)
+    return pdf
 
 
 def render_pdf_from_html(html: str) -> bytes:
@@ -62,7 +72,9 @@ def render_pdf_from_html(html: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def _render_in_parts(doc: AnnexDocument, part_rows: int) -> bytes:
+def _render_in_parts(
+    doc: AnnexDocument, part_rows: int, printed_rows: Callable[[int], None]
+) -> bytes:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
     from weasyprint import HTML
@@ -84,6 +96,8 @@ def _render_in_parts(doc: AnnexDocument, part_rows: int) -> bytes:
         printed.append(rendering.copy(pages).write_pdf())
         del rendering, pages  # the part's boxes, before the next part is laid out
         start = next_start
+        if start is not None:
+            printed_rows(_rows_before(doc, start))
 
     # Joined only now, so pypdf's objects do not sit among the boxes of the parts being laid
     # out and the join reuses the memory they leave.
@@ -102,6 +116,12 @@ def _render_in_parts(doc: AnnexDocument, part_rows: int) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _rows_before(doc: AnnexDocument, position: Position) -> int:
+    """How many table rows come before a position: the rows printed when a part starts there."""
+    section, row = position
+    return table_rows(replace(doc, sections=doc.sections[:section])) + max(row, 0)
 
 
 def _cut(pages: Sequence[Page], part: HtmlPart, start: Position) -> tuple[int, Position | None]:

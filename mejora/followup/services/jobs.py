@@ -90,6 +90,7 @@ def job_start(key: str, work: Work) -> JobState:
 
 
 def job_forget(key: str) -> None:
+    """Forget the job's state (what it made stays until the caller removes it)."""
     if _KEY.match(key):
         _path(key).unlink(missing_ok=True)
 
@@ -131,7 +132,12 @@ def _write(key: str, state: JobState) -> None:
     os.replace(temporary, path)
 
 
+def job_file(key: str, suffix: str) -> Path:
+    """Where a job keeps what it made (a reading, a printed PDF), beside its state."""
+    if not _KEY.match(key) or not suffix.isalnum():
+        raise ValueError(f"bad job file {key!r}.{suffix!r}")
+    return Path(settings.MEDIA_ROOT) / "trabajos" / f"{key}.{suffix}"
+
+
 def _path(key: str) -> Path:
-    if not _KEY.match(key):
-        raise ValueError(f"bad job key {key!r}")
-    return Path(settings.MEDIA_ROOT) / "trabajos" / f"{key}.json"
+    return job_file(key, "json")

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
 from mejora.annex.corrections import review_document
@@ -22,6 +21,7 @@ from mejora.followup.models import Institution, Program
 from mejora.followup.selectors import program_record_stamp
 from mejora.followup.services.catalogue import catalogue_for
 from mejora.followup.services.imports import ImportSummary, annex_import, annex_read
+from mejora.followup.services.jobs import job_file
 
 
 class ReviewOutdated(AnnexRejected):
@@ -144,6 +144,4 @@ def review_reading_forget(token: str) -> None:
 
 
 def _reading_path(token: str) -> Path:
-    if not token.isalnum():
-        raise ValueError(f"bad token {token!r}")
-    return Path(settings.MEDIA_ROOT) / "trabajos" / f"{token}-lectura.pickle"
+    return job_file(f"{token}-lectura", "pickle")
