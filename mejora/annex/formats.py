@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -73,6 +74,8 @@ _COMMITMENT_COLUMNS = (
     Column("expected_results", "Resultados Esperados"),
     Column("deliverable", "Producto y/o evidencia"),
 )
+# The ASM's own columns: written once over all its activities (merged cells, or left empty).
+ASPECT_KEYS = ("number", "aspect")
 _PROGRESS_COLUMNS = (
     Column("progress", f"Porcentaje de avance y justificación {FOOTNOTE_MARKER}"),
     Column(
@@ -185,6 +188,16 @@ def format_named_by(line: str) -> AnnexFormat | None:
     """The annex a line such as 'Anexo E. Avance al documento institucional' names."""
     key = fold(line)
     return next((f for f in FORMATS.values() if key.startswith(f"anexo {f.letter.lower()}.")), None)
+
+
+_FIRST_HEADINGS = frozenset(heading_key(f.columns[0].heading) for f in FORMATS.values())
+
+
+def has_first_heading(cells: Iterable[str]) -> bool:
+    """Whether a row holds a short 'No.'-like cell, as every annex header does in some position:
+    the cheap test before `match_header`, whose close spelling is slow over every data row."""
+    # 'No.' with room for stray spaces and dots; a longer cell is text, not this heading.
+    return any(len(cell) < 20 and heading_key(cell) in _FIRST_HEADINGS for cell in cells)
 
 
 def format_for_header(cells: list[str]) -> AnnexFormat | None:

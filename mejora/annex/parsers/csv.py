@@ -31,6 +31,7 @@ from mejora.annex.areas import AreaCatalogue
 from mejora.annex.dates import read_date
 from mejora.annex.document import AnnexDocument, AnnexRejected, Finding, PartialDate
 from mejora.annex.formats import (
+    ASPECT_KEYS,
     FOOTNOTE_MARKER,
     FORMATS,
     AnnexFormat,
@@ -49,7 +50,6 @@ _FLAT_DELIMITERS = (",", ";", "\t")
 _SHEET_DELIMITERS = (",", ";")
 # A sheet's header row comes after a few lines of title; past these, the file has none.
 _SNIFFED_LINES = 200
-_ASPECT_KEYS = ("number", "aspect")
 # A line with its end, split where io.StringIO(newline="") splits: '\r\n', '\r' or '\n'.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 
@@ -276,7 +276,7 @@ class _CsvReader:
         cells = {key: self._cell(record, key) for key in self.keys}
         number, text = squash(cells.get("number", "")), squash(cells.get("aspect", ""))
         if not number:
-            if any(v.strip() for k, v in cells.items() if k not in _ASPECT_KEYS):
+            if any(v.strip() for k, v in cells.items() if k not in ASPECT_KEYS):
                 raise AnnexRejected(f"{where}: la actividad no tiene número de ASM («No.»).")
             return  # a cycle without ASM
         if self.aspect is not None and self.aspect[0] == number:
@@ -284,7 +284,7 @@ class _CsvReader:
                 raise AnnexRejected(
                     f"{where}: el texto del ASM {number} no es el mismo que en la {self.aspect[2]}."
                 )
-            cells |= dict.fromkeys(_ASPECT_KEYS, "")  # another activity of the same ASM
+            cells |= dict.fromkeys(ASPECT_KEYS, "")  # another activity of the same ASM
         else:
             self.aspect = (number, text, where)
         self.builder.add_row(RawRow(cells, where), after_page_break=False)

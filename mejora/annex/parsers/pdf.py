@@ -37,9 +37,8 @@ from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
-    FORMATS,
     HeaderMatch,
-    heading_key,
+    has_first_heading,
     match_header,
     read_cycle_heading,
 )
@@ -61,7 +60,6 @@ _TABLE_SETTINGS = {
     "join_tolerance": 2,
     "intersection_tolerance": 2,
 }
-_FIRST_HEADINGS = {heading_key(f.columns[0].heading) for f in FORMATS.values()}
 _PAGE_FOOTER = re.compile(r"^pagina\s+\d+\s+de\s+\d+$")
 # The footnote marker, or a '1' where the superscript was extracted as a plain digit.
 _FOOTNOTE = re.compile(rf"^(?:{FOOTNOTE_MARKER}|1)\s*(?P<text>[^\W\d].*)$")
@@ -466,7 +464,7 @@ def _join_cut_headers(layout: list[list[_Block]]) -> None:
             continue
         header, rest = ending[-1][-1], starting[0][0]
         header_texts = [_rough_text(cell) for cell in header]
-        if len(header) != len(rest) or not _names_a_column(header_texts):
+        if len(header) != len(rest) or not has_first_heading(header_texts):
             continue
         rest_texts = [_rough_text(cell) for cell in rest]
         whole = [
@@ -526,14 +524,9 @@ def _closing_lines(page) -> list[float]:
     )
 
 
-def _names_a_column(texts: list[str]) -> bool:
-    """Whether a row holds a short 'No.' cell, as every annex header does, in any position."""
-    return any(len(text) < 20 and heading_key(text) in _FIRST_HEADINGS for text in texts)
-
-
 def _header_format(texts: list[str]) -> HeaderMatch | None:
     """The annex whose columns the row names, in the file's own order and close spelling."""
-    if not _names_a_column(texts):
+    if not has_first_heading(texts):
         return None
     end = len(texts)
     while end and not texts[end - 1]:
@@ -644,7 +637,7 @@ class _PdfReader(AnnexReader):
             self.pending_headings.append((filled[0], where))
             return False
         if self.builder is None:
-            if _names_a_column(texts) and len(filled) > 1:
+            if has_first_heading(texts) and len(filled) > 1:
                 raise AnnexRejected(wrong_columns_message(texts, where))
             # A table before the annex's: the title block laid out in a table.
             for text in filled:

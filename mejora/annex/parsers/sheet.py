@@ -15,9 +15,8 @@ from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexRejected, Finding
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
-    FORMATS,
     HeaderMatch,
-    heading_key,
+    has_first_heading,
     match_header,
     read_cycle_heading,
 )
@@ -31,9 +30,6 @@ from mejora.annex.parsers.rows import (
 )
 from mejora.annex.progress import Progress
 from mejora.annex.words import squash
-
-_FIRST_HEADINGS = {heading_key(annex.columns[0].heading) for annex in FORMATS.values()}
-_LONGEST_FIRST_HEADING = max(len(annex.columns[0].heading) for annex in FORMATS.values()) + 10
 
 
 def column_letter(index: int) -> str:
@@ -54,17 +50,8 @@ def table_span(cells: list[str]) -> tuple[int, list[str]]:
     return filled[0], cells[filled[0] : filled[-1] + 1]
 
 
-def starts_a_header(span: list[str]) -> bool:
-    # Folding every cell of every row is slow on big sheets; a header row has a short
-    # heading such as 'No.' somewhere (agencies move columns around).
-    return any(
-        len(cell) <= _LONGEST_FIRST_HEADING and heading_key(cell) in _FIRST_HEADINGS
-        for cell in span
-    )
-
-
 def header_format(span: list[str]) -> HeaderMatch | None:
-    return match_header(span) if starts_a_header(span) else None
+    return match_header(span) if has_first_heading(span) else None
 
 
 def is_header(cells: list[str]) -> bool:
@@ -110,7 +97,7 @@ class SheetReader(AnnexReader):
             self.read_prepared(prepared["date"], where)
         elif (header := header_format(span)) is not None:
             self._header(header, start, where)
-        elif starts_a_header(span) and not single:
+        elif has_first_heading(span) and not single:
             raise AnnexRejected(wrong_columns_message(span, where))
         elif self.builder is None:
             self._before_table(line, where)

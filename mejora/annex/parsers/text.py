@@ -14,6 +14,7 @@ from mejora.annex.formats import (
     FOOTNOTE_MARKER,
     FORMATS,
     HeaderMatch,
+    has_first_heading,
     heading_key,
     match_header,
     read_cycle_heading,
@@ -61,7 +62,7 @@ class _TextReader(AnnexReader):
         """Handle one row; returns whether the next row still follows a page break."""
         if self.prepared_seen:
             raise AnnexRejected(f"{where}: hay filas después de la «Fecha de Elaboración».")
-        header = match_header(cells) if _names_a_first_column(cells) else None
+        header = match_header(cells) if has_first_heading(cells) else None
         if header is not None:
             self._header(header, where)
             return after_break  # the header repeated atop a page keeps the break open
@@ -114,15 +115,6 @@ class _TextReader(AnnexReader):
                 "parece truncado."
             )
         return self.finish(unfinished="; el archivo parece truncado")
-
-
-_FIRST_HEADINGS = {heading_key(annex.columns[0].heading) for annex in FORMATS.values()}
-
-
-def _names_a_first_column(cells: list[str]) -> bool:
-    # Matching every data row's cells by close spelling is most of the time on a long file;
-    # a header row has a short heading such as 'No.' somewhere, as in the XLSX reader.
-    return any(len(cell) < 20 and heading_key(cell) in _FIRST_HEADINGS for cell in cells)
 
 
 def _looks_like_header(cells: list[str]) -> bool:
