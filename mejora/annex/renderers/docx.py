@@ -29,7 +29,8 @@ from docx.table import Table
 
 from mejora.annex.dates import spanish_month_year
 from mejora.annex.document import AnnexDocument, Section
-from mejora.annex.formats import FORMATS, AnnexFormat, row_cells
+from mejora.annex.formats import ASPECT_KEYS, FORMATS, AnnexFormat, row_cells
+from mejora.annex.renderers.xml_text import strip_non_xml
 from mejora.annex.words import squash
 
 # Letter paper (the size of the mechanism's official forms), turned on its side.
@@ -55,12 +56,10 @@ _WEIGHTS = {
 }
 _DEFAULT_WEIGHT = 9.0
 _FALLBACK_MOMENT = dt.datetime(2000, 1, 1)
-_ASPECT_KEYS = ("number", "aspect")
 _DOCUMENT_PART = "word/document.xml"
 _ROWS_MARK = "mejora-rows-{}"
 _MARK = re.compile(rb"<!--mejora-rows-(\d+)-->")
 _PARTS_PER_WRITE = 20_000  # XML parts held before they are written to the file
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def render_docx(doc: AnnexDocument) -> bytes:
@@ -171,7 +170,7 @@ def _table_rows(annex: AnnexFormat, section: Section, widths: list[int]) -> Iter
     The merge is marked as `_Cell.merge` marks it: `w:vMerge` "restart" on the top cell, a
     bare `w:vMerge` (continue) on the cells below, which hold an empty paragraph.
     """
-    merged = {i for i, column in enumerate(annex.columns) if column.key in _ASPECT_KEYS}
+    merged = {i for i, column in enumerate(annex.columns) if column.key in ASPECT_KEYS}
     parts: list[str] = []
     for aspect in section.aspects:
         activities = aspect.activities or (None,)
@@ -199,7 +198,7 @@ def _xml_text(text: str) -> str:
     and control characters cannot be stored at all."""
     if text.isprintable() and "  " not in text and text == text.strip(" "):
         return text  # the usual cell, already squashed: no whitespace but single spaces
-    return _NOT_XML.sub("", squash(text))
+    return strip_non_xml(squash(text))
 
 
 def _fixed_moment(doc: AnnexDocument) -> dt.datetime:

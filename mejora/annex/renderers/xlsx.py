@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import shutil
 import tempfile
 import zipfile
@@ -28,6 +27,7 @@ from openpyxl.writer.excel import ExcelWriter
 from mejora.annex.dates import spanish_month_year
 from mejora.annex.document import AnnexDocument, AspectEntry
 from mejora.annex.formats import FORMATS, AnnexFormat, row_cells
+from mejora.annex.renderers.xml_text import strip_non_xml
 
 # A fixed moment for the workbook's dates when the annex has no usable preparation date; ZIP
 # timestamps cannot go before 1980.
@@ -36,9 +36,7 @@ _CHUNK = 1 << 20
 _PARTS_PER_WRITE = 20_000  # XML parts held before they go to the rows' file
 _EMPTY_ROWS = b"<sheetData></sheetData>"
 _MAX_TEXT = 32_767  # what a cell holds
-# What XML 1.0 cannot carry at all; a carriage return must be written as a reference, or a
-# reader takes it for a line break.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# A carriage return must be written as a reference, or a reader takes it for a line break.
 _ENTITIES = {"\r": "&#13;"}
 
 _WIDTHS = {
@@ -245,7 +243,7 @@ def _cell(ref: str, style: int, text: str) -> str:
     """A cell of text, as openpyxl writes it; a text that starts with '=' is not a formula."""
     if not text.isprintable():
         # Control characters are not allowed in XLSX; tabs and line breaks are.
-        text = _NOT_XML.sub("", text)
+        text = strip_non_xml(text)
     text = text[:_MAX_TEXT]
     if not text:
         return f'<c r="{ref}" s="{style}"/>'
