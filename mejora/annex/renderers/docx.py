@@ -30,7 +30,7 @@ from docx.table import Table
 from mejora.annex.dates import spanish_month_year
 from mejora.annex.document import AnnexDocument, Section
 from mejora.annex.formats import ASPECT_KEYS, FORMATS, AnnexFormat, row_cells
-from mejora.annex.renderers.xml_text import strip_non_xml
+from mejora.annex.renderers.office import fixed_moment, strip_non_xml
 from mejora.annex.words import squash
 
 # Letter paper (the size of the mechanism's official forms), turned on its side.
@@ -55,7 +55,6 @@ _WEIGHTS = {
     "observations": 11,
 }
 _DEFAULT_WEIGHT = 9.0
-_FALLBACK_MOMENT = dt.datetime(2000, 1, 1)
 _DOCUMENT_PART = "word/document.xml"
 _ROWS_MARK = "mejora-rows-{}"
 _MARK = re.compile(rb"<!--mejora-rows-(\d+)-->")
@@ -89,7 +88,7 @@ def render_docx(doc: AnnexDocument) -> bytes:
     if doc.prepared is not None:
         prepared = doc.prepared.text or spanish_month_year(doc.prepared)
         document.add_paragraph(_xml_text(f"Fecha de Elaboración: {prepared}"))
-    moment = _fixed_moment(doc)
+    moment = fixed_moment(doc)
     _set_properties(document, doc, moment)
     _drop_thumbnail(document)
     raw = io.BytesIO()
@@ -199,14 +198,6 @@ def _xml_text(text: str) -> str:
     if text.isprintable() and "  " not in text and text == text.strip(" "):
         return text  # the usual cell, already squashed: no whitespace but single spaces
     return strip_non_xml(squash(text))
-
-
-def _fixed_moment(doc: AnnexDocument) -> dt.datetime:
-    """The annex's own date stands for the file's: the first day of its 'Fecha de Elaboración'
-    (a zip entry cannot be dated before 1980), so the same annex gives the same bytes."""
-    if doc.prepared is not None and doc.prepared.year >= 1980:
-        return dt.datetime.combine(doc.prepared.start, dt.time())
-    return _FALLBACK_MOMENT
 
 
 def _set_properties(document, doc: AnnexDocument, moment: dt.datetime) -> None:

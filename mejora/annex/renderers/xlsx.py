@@ -27,11 +27,8 @@ from openpyxl.writer.excel import ExcelWriter
 from mejora.annex.dates import spanish_month_year
 from mejora.annex.document import AnnexDocument, AspectEntry
 from mejora.annex.formats import FORMATS, AnnexFormat, row_cells
-from mejora.annex.renderers.xml_text import strip_non_xml
+from mejora.annex.renderers.office import fixed_moment, strip_non_xml
 
-# A fixed moment for the workbook's dates when the annex has no usable preparation date; ZIP
-# timestamps cannot go before 1980.
-_FALLBACK_MOMENT = dt.datetime(2000, 1, 1)
 _CHUNK = 1 << 20
 _PARTS_PER_WRITE = 20_000  # XML parts held before they go to the rows' file
 _EMPTY_ROWS = b"<sheetData></sheetData>"
@@ -94,7 +91,7 @@ def _named_styles() -> list[NamedStyle]:
 def render_xlsx(doc: AnnexDocument) -> bytes:
     """Write the annex as a printable XLSX workbook, byte for byte the same on every run."""
     annex = FORMATS[doc.kind]
-    moment = _fixed_moment(doc)
+    moment = fixed_moment(doc)
     workbook = Workbook(write_only=True)
     for style in _named_styles():
         workbook.add_named_style(style)
@@ -255,12 +252,6 @@ def _cell(ref: str, style: int, text: str) -> str:
 def _is_plain_number(text: str) -> bool:
     """'12' but not '012', '1.5' or '١٢': a number that reads back as the same text."""
     return text.isdigit() and text.isascii() and (text == "0" or not text.startswith("0"))
-
-
-def _fixed_moment(doc: AnnexDocument) -> dt.datetime:
-    if doc.prepared is not None and doc.prepared.year >= 1980:
-        return dt.datetime.combine(doc.prepared.start, dt.time())
-    return _FALLBACK_MOMENT
 
 
 class _DatedZip(zipfile.ZipFile):
