@@ -20,10 +20,12 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt
+from lxml import etree
 
 from mejora.annex.areas import AreaCatalogue, AreaName
 from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import FOOTNOTE_MARKER, FORMATS, row_cells
+from mejora.annex.parsers import docx as docx_parser
 from mejora.annex.parsers.docx import NOT_DOCX, parse_docx
 from mejora.annex.parsers.text import parse_text
 from mejora.annex.renderers import docx as docx_renderer
@@ -127,6 +129,39 @@ def test_a_large_annex_reads_back_with_every_row_in_its_table(monkeypatch):
         1 + 60 * sum(len(a.activities) for a in section.aspects) for section in SEED.sections
     ]
     assert b"<!--" not in zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+
+
+def test_a_long_annex_is_let_go_row_by_row_as_it_is_read(monkeypatch):
+    # Held whole, the XML of a 15,000-activity annex took some 400 MB.
+    held = []
+    read_row = docx_parser._raw_row
+
+    def counting(tr):
+        held.append(sum(1 for _ in tr.getroottree().iter()))
+        return read_row(tr)
+
+    monkeypatch.setattr(docx_parser, "_raw_row", counting)
+    copies = 30
+    sections = tuple(
+        dataclasses.replace(
+            section,
+            aspects=tuple(
+                dataclasses.replace(aspect, number=str(copy * 10 + index))
+                for copy in range(copies)
+                for index, aspect in enumerate(section.aspects, 1)
+            ),
+        )
+        for section in SEED.sections
+    )
+    doc = dataclasses.replace(SEED, sections=sections)
+    data = render_docx(doc)
+
+    assert parse_docx(data) == doc
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
+    elements = sum(1 for _ in etree.fromstring(xml).iter())
+    assert len(held) == len(SEED.sections) + copies * SEED.activity_count()
+    # What is held is the row and what the parser has read ahead, however long the table.
+    assert max(held) < elements / 10
 
 
 def test_a_text_that_looks_like_where_the_rows_go_is_only_text():
@@ -389,6 +424,33 @@ def test_a_pdf_a_workbook_and_an_empty_file_are_named_as_such():
     assert rejection(b"%PDF-1.7\n" + bytes(100)) == f"{NOT_DOCX} Parece un PDF."
     assert rejection(workbook.getvalue()) == f"{NOT_DOCX} Es una hoja de cálculo (XLSX)."
     assert rejection(b"") == "El archivo está vacío."
+
+
+def with_document_xml(data: bytes, edit) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            blob = source.read(name)
+            target.writestr(name, edit(blob) if name == "word/document.xml" else blob)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda xml: xml[: len(xml) - 300], id="cut-short"),
+        pytest.param(
+            lambda xml: xml.replace("Área Coordinadora".encode(), b"Otra", 2)[:-300],
+            id="cut-short-after-a-changed-header",
+        ),
+        pytest.param(
+            lambda xml: xml.replace(b"<w:tcPr>", b'<w:tcPr><w:gridSpan w:val="x"/>', 1),
+            id="a-span-that-is-no-number",
+        ),
+    ],
+)
+def test_a_damaged_document_part_is_refused_as_damaged(edit):
+    assert rejection(with_document_xml(SEED_DOCX, edit)) == NOT_DOCX
 
 
 def test_a_word_document_without_a_table_is_refused():

@@ -5,23 +5,28 @@ cycle heading are the title block; a heading paragraph (or a table row holding o
 opens a cycle; table rows that name a format's columns are header rows, repeated ones skipped;
 the other rows go to `AnnexBuilder`, so every cell is read exactly as the text parser reads it.
 
-Word merges a cell down several rows with `w:vMerge`; python-docx then gives the top cell's text
-for every row. A merged ASM number or text is read as empty below its first row, which makes the
-rows below more activities of the same ASM; a merged activity cell (the same area or date for
-several activities) gives its text to each row it covers. One cycle may be typed as several
-tables: the first row of a later table that fills none of the cells an activity needs is the
-rest of the previous row, cut by a page break, as in the text layout.
+The body is streamed from the package and let go as it is read: each table row once its end
+tag is parsed, the paragraphs around the tables once the next table starts. A long annex's XML
+is many times the size of its text, and is never held whole.
+
+Word merges a cell down several rows with `w:vMerge`; the rows below the first hold an empty
+cell that continues it. A merged ASM number or text is read as empty below its first row, which
+makes the rows below more activities of the same ASM; a merged activity cell (the same area or
+date for several activities) gives its text to each row it covers. One cycle may be typed as
+several tables: the first row of a later table that fills none of the cells an activity needs is
+the rest of the previous row, cut by a page break, as in the text layout.
 """
 
 from __future__ import annotations
 
 import io
+import posixpath
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from docx import Document
-from docx.oxml.ns import qn
+from lxml import etree
 
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexDocument, AnnexRejected
@@ -48,14 +53,47 @@ _HINTS = {
     b"%PDF": " Parece un PDF.",
     b"\xd0\xcf\x11\xe0": " Parece un documento de Office antiguo (DOC o XLS): guárdelo como DOCX.",
 }
-_P, _TBL, _TR, _TC, _R = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:r")
-_V_MERGE, _GRID_SPAN, _GRID_BEFORE = qn("w:vMerge"), qn("w:gridSpan"), qn("w:gridBefore")
-_VERT_ALIGN, _TABS, _VAL, _TYPE = qn("w:vertAlign"), qn("w:tabs"), qn("w:val"), qn("w:type")
-# Content controls and custom XML wrap paragraphs, tables, rows or cells without changing them.
-_WRAPPERS = {qn("w:sdt"): qn("w:sdtContent"), qn("w:customXml"): None}
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _qn(name: str) -> str:
+    """The Clark name of a WordprocessingML tag written as 'w:tag'."""
+    return f"{{{_W_NS}}}{name.removeprefix('w:')}"
+
+
+_BODY, _P, _TBL, _TR, _TC, _R = map(_qn, ("w:body", "w:p", "w:tbl", "w:tr", "w:tc", "w:r"))
+_V_MERGE, _GRID_SPAN, _GRID_BEFORE = _qn("w:vMerge"), _qn("w:gridSpan"), _qn("w:gridBefore")
+_VERT_ALIGN, _TABS, _VAL, _TYPE = _qn("w:vertAlign"), _qn("w:tabs"), _qn("w:val"), _qn("w:type")
+# Content controls and custom XML wrap paragraphs and tables without changing them.
+_SDT, _SDT_CONTENT, _CUSTOM_XML = _qn("w:sdt"), _qn("w:sdtContent"), _qn("w:customXml")
 _ASPECT_KEYS = ("number", "aspect")
 _FIRST_HEADINGS = {heading_key(f.columns[0].heading) for f in FORMATS.values()}
 _RAISED = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+# Word lays out at most 63 columns; a larger span or offset is damage, not a wider table.
+_MAX_GRID = 64
+
+# The package's parts as python-docx finds them: the main part by its relationship, checked to
+# be a Word document's by its content type.
+_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_OFFICE_DOCUMENT = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+)
+_CONTENT_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_WML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+_WORD_MAIN = f"{_WML}document.main+xml"
+# The other parts python-docx parsed as it opened a file: a malformed one made it refuse the
+# file, and still does, though only the document part is read.
+_PARSED_TYPES = {
+    "application/vnd.openxmlformats-package.core-properties+xml",
+    *(f"{_WML}{kind}+xml" for kind in ("comments", "footer", "header", "numbering")),
+    *(f"{_WML}{kind}+xml" for kind in ("settings", "styles")),
+}
+_CHUNK = 1 << 20
+
+
+def _xml_parser() -> etree.XMLParser:
+    # As python-docx parses: no entity is expanded, no file or network is read.
+    return etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
 
 
 def parse_docx(
@@ -67,40 +105,179 @@ def parse_docx(
     """Read an annex from a Word document, ours or an agency's, into the neutral document."""
     if not data.strip():
         raise AnnexRejected("El archivo está vacío.")
-    body = _open(data).element.body
-    return _DocxReader(catalogue, progress=progress).read(body)
+    package, part, row_count = _open(data)
+    with package:
+        return _DocxReader(catalogue, progress=progress).read(package, part, row_count)
 
 
-def _open(data: bytes):
-    if _is_workbook(data):
+def _open(data: bytes) -> tuple[zipfile.ZipFile, str, int]:
+    """The package, the name of its document part and about how many table rows it holds."""
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+        names = set(package.namelist())
+    # Bytes that are no archive fail in zipfile in more ways than it documents.
+    except Exception as error:
+        raise _not_docx(data) from error
+    if "xl/workbook.xml" in names and "word/document.xml" not in names:
+        package.close()
         raise AnnexRejected(f"{NOT_DOCX} Es una hoja de cálculo (XLSX).")
     try:
-        return Document(io.BytesIO(data))
-    # A damaged file fails anywhere in zipfile, lxml or python-docx, each with its own error.
+        types = _ContentTypes(package)
+        part = _main_part(package, types)
+        _check_parts(package, part, types)
+        return package, part, _count_rows(package, part)
+    # A damaged package fails anywhere in zipfile, zlib or lxml, each with its own error.
     except Exception as error:
-        hint = next((h for sig, h in _HINTS.items() if data.startswith(sig)), "")
-        raise AnnexRejected(NOT_DOCX + hint) from error
+        package.close()
+        raise _not_docx(data) from error
 
 
-def _is_workbook(data: bytes) -> bool:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            names = set(package.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    return "xl/workbook.xml" in names and "word/document.xml" not in names
+def _not_docx(data: bytes) -> AnnexRejected:
+    hint = next((h for sig, h in _HINTS.items() if data.startswith(sig)), "")
+    return AnnexRejected(NOT_DOCX + hint)
 
 
-def _children(element, tags: tuple[str, ...]):
-    """The children with one of `tags`, looking inside content controls and custom XML."""
-    for child in element.iterchildren():
-        if child.tag in tags:
+class _ContentTypes:
+    """The package's content types, by part name or else by extension, in any letter case."""
+
+    def __init__(self, package: zipfile.ZipFile) -> None:
+        types = etree.fromstring(package.read("[Content_Types].xml"), _xml_parser())
+        self.overrides = {
+            o.get("PartName", "").lower(): o.get("ContentType")
+            for o in types.iter(f"{_CONTENT_TYPES}Override")
+        }
+        self.defaults = {
+            d.get("Extension", "").lower(): d.get("ContentType")
+            for d in types.iter(f"{_CONTENT_TYPES}Default")
+        }
+
+    def of(self, member: str) -> str | None:
+        extension = posixpath.splitext(member)[1].lstrip(".").lower()
+        return self.overrides.get(f"/{member}".lower(), self.defaults.get(extension))
+
+
+def _main_part(package: zipfile.ZipFile, types: _ContentTypes) -> str:
+    """The zip member of the package's main part; a part of another kind is refused."""
+    relationships = etree.fromstring(package.read("_rels/.rels"), _xml_parser())
+    target = next(
+        r.get("Target", "")
+        for r in relationships.iter(_RELATIONSHIP)
+        if r.get("Type") == _OFFICE_DOCUMENT and r.get("TargetMode") != "External"
+    )
+    member = posixpath.normpath(posixpath.join("/", target)).lstrip("/")
+    if types.of(member) != _WORD_MAIN:
+        raise ValueError(f"the main part is a {types.of(member)}, not a Word document")
+    return member
+
+
+def _check_parts(package: zipfile.ZipFile, part: str, types: _ContentTypes) -> None:
+    """Fail on a damaged member, or a malformed one of the parts python-docx parsed; the
+    document part is checked as it is read."""
+    for info in package.infolist():
+        if info.filename == part:
+            continue
+        parsed = info.filename.endswith(".rels") or types.of(info.filename) in _PARSED_TYPES
+        parser = _well_formed_parser() if parsed else None
+        with package.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                if parser is not None:
+                    parser.feed(chunk)
+        if parser is not None:
+            parser.close()
+
+
+class _Discard:
+    """A parser target that keeps nothing: the part is only checked to be well-formed."""
+
+    def close(self) -> None:
+        return None
+
+
+def _well_formed_parser() -> etree.XMLParser:
+    return etree.XMLParser(target=_Discard(), resolve_entities=False, no_network=True)
+
+
+def _count_rows(package: zipfile.ZipFile, part: str) -> int:
+    """The table rows of the part, counted by their tags in its bytes: the reading's total.
+
+    Reading the whole part also finds a damaged archive before any of it is read.
+    """
+    with package.open(part) as stream:
+        chunk = stream.read(_CHUNK)
+        declared = re.search(rb'xmlns(?::([\w.-]+))?="' + _W_NS.encode() + b'"', chunk)
+        prefix = (declared[1] + b":" if declared[1] else b"") if declared else b"w:"
+        tag = re.compile(rb"<" + re.escape(prefix) + rb"tr[\s/>]")
+        count, tail = 0, b""
+        while chunk:
+            text = tail + chunk
+            count += len(tag.findall(text))
+            # One byte shorter than a tag: none is counted twice, none cut in two is missed.
+            tail = text[-(len(prefix) + 3) :]
+            chunk = stream.read(_CHUNK)
+    return count
+
+
+def _elements(package: zipfile.ZipFile, part: str) -> Iterator[etree._Element]:
+    """The part's table rows and tables, each once its end tag is read, and last its body.
+
+    Paragraphs are not told one by one: most are in cells, read with their row, and telling
+    each costs more than reading it.
+    """
+    with package.open(part) as stream:
+        events = etree.iterparse(
+            stream,
+            events=("end",),
+            tag=(_TR, _TBL, _BODY),
+            remove_blank_text=True,
+            resolve_entities=False,
+            no_network=True,
+        )
+        try:
+            for _, element in events:
+                yield element
+        except (etree.LxmlError, zipfile.BadZipFile, EOFError, OSError) as error:
+            raise AnnexRejected(NOT_DOCX) from error
+
+
+def _blocks(parent: etree._Element) -> Iterator[etree._Element]:
+    """The paragraphs and tables of the body, looking inside content controls and custom XML."""
+    for child in parent.iterchildren():
+        if child.tag in (_P, _TBL):
             yield child
-        elif child.tag in _WRAPPERS:
-            content = _WRAPPERS[child.tag]
-            inner = child if content is None else child.find(content)
-            if inner is not None:
-                yield from _children(inner, tags)
+        elif child.tag == _SDT:
+            content = child.find(_SDT_CONTENT)
+            if content is not None:
+                yield from _blocks(content)
+        elif child.tag == _CUSTOM_XML:
+            yield from _blocks(child)
+
+
+def _in_body(element: etree._Element) -> bool:
+    """Whether a table is one of the body's `_blocks`, not a cell's or a text box's."""
+    parent = element.getparent()
+    while parent is not None and parent.tag in (_SDT_CONTENT, _CUSTOM_XML):
+        if parent.tag == _SDT_CONTENT:
+            control = parent.getparent()
+            if control is None or control.tag != _SDT or control.find(_SDT_CONTENT) is not parent:
+                return False
+            parent = control
+        parent = parent.getparent()
+    return parent is not None and _is_body(parent)
+
+
+def _is_body(element: etree._Element) -> bool:
+    """Whether the element is the document's body, not a stray one deeper down."""
+    parent = element.getparent()
+    return element.tag == _BODY and parent is not None and parent.getparent() is None
+
+
+def _forget(element: etree._Element) -> None:
+    """Free what was read: the element's content and whatever came before it."""
+    element.clear()
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
 
 
 class _Text:
@@ -146,12 +323,12 @@ def _line_break(br) -> str:
 
 
 _RUN_TEXT = {
-    qn("w:t"): lambda t: t.text or "",
-    qn("w:tab"): _tab,
-    qn("w:ptab"): lambda _: "\t",
-    qn("w:br"): _line_break,
-    qn("w:cr"): lambda _: "\n",
-    qn("w:noBreakHyphen"): lambda _: "-",
+    _qn("w:t"): lambda t: t.text or "",
+    _qn("w:tab"): _tab,
+    _qn("w:ptab"): lambda _: "\t",
+    _qn("w:br"): _line_break,
+    _qn("w:cr"): lambda _: "\n",
+    _qn("w:noBreakHyphen"): lambda _: "-",
 }
 _TEXT_TAGS = (_P, _R, _VERT_ALIGN, *_RUN_TEXT)
 
@@ -176,39 +353,40 @@ class _RawTableRow:
     grid_before: int = 0
 
 
-def _table_rows(tbl) -> Iterator[_RawTableRow]:
-    """The table's rows in one pass over the elements that matter, in document order.
+def _raw_row(tr: etree._Element) -> _RawTableRow:
+    """The row's cells in one pass over the elements that matter, in document order.
 
     A table nested in a cell adds its text to that cell; its rows and cells are not the
-    annex's. Rows and cells wrapped in content controls are rows and cells all the same.
+    annex's. Cells wrapped in content controls are cells all the same.
     """
-    row: _RawTableRow | None = None
-    tr = tc = None
-    for element in tbl.iter(_TR, _TC, _V_MERGE, _GRID_SPAN, _GRID_BEFORE, *_TEXT_TAGS):
+    row = _RawTableRow()
+    tc = None
+    for element in tr.iter(_TC, _V_MERGE, _GRID_SPAN, _GRID_BEFORE, *_TEXT_TAGS):
         tag = element.tag
-        if tag == _TR:
-            if next(element.iterancestors(_TBL)) is tbl:
-                if row is not None:
-                    yield row
-                row, tr, tc = _RawTableRow(), element, None
-        elif tag == _TC:
-            if tr is not None and next(element.iterancestors(_TR)) is tr:
+        if tag == _TC:
+            if element.getparent() is tr or next(element.iterancestors(_TR)) is tr:
                 row.cells.append(_Cell())
                 tc = element
         elif tag == _GRID_BEFORE:
             # The row's own properties (w:trPr), not a tracked change's former ones.
-            if tr is not None and element.getparent().getparent() is tr:
-                row.grid_before = int(element.get(_VAL, "0"))
+            if element.getparent().getparent() is tr:
+                row.grid_before = _grid_count(element, "0")
         elif tag in (_V_MERGE, _GRID_SPAN):
             if tc is not None and element.getparent().getparent() is tc:
                 if tag == _V_MERGE:
                     row.cells[-1].continued = element.get(_VAL, "continue") != "restart"
                 else:
-                    row.cells[-1].span = int(element.get(_VAL, "1"))
+                    row.cells[-1].span = _grid_count(element, "1")
         elif tc is not None:
             row.cells[-1].text.feed(element, tag)
-    if row is not None:
-        yield row
+    return row
+
+
+def _grid_count(element: etree._Element, default: str) -> int:
+    try:
+        return min(int(element.get(_VAL, default)), _MAX_GRID)
+    except ValueError:
+        raise AnnexRejected(NOT_DOCX) from None
 
 
 class _TableRow:
@@ -245,6 +423,20 @@ def _header_format(row: _TableRow) -> HeaderMatch | None:
     return match_header(row.trimmed())
 
 
+@dataclass
+class _Table:
+    """A body table being read: its number, its last row, and its filled rows while no header
+    row has said they are the annex's."""
+
+    element: etree._Element
+    number: int
+    rows: int = 0
+    above: _TableRow | None = None
+    waiting: list[tuple[_TableRow, str]] = field(default_factory=list)
+    annex: bool = False
+    first_data_row: bool = True
+
+
 class _DocxReader(AnnexReader):
     def __init__(
         self, catalogue: AreaCatalogue | CatalogueFor | None, *, progress: Progress | None
@@ -253,20 +445,64 @@ class _DocxReader(AnnexReader):
         self.paragraphs = 0
         self.tables = 0
         self.rows = self.row_count = 0  # table rows read, and in the body (for the progress)
+        self.table: _Table | None = None
 
-    def read(self, body) -> AnnexDocument:
-        self.row_count = sum(1 for _ in body.iter(_TR))
-        for block in _children(body, (_P, _TBL)):
+    def read(self, package: zipfile.ZipFile, part: str, row_count: int) -> AnnexDocument:
+        self.row_count = row_count
+        elements = _elements(package, part)
+        try:
+            for element in elements:
+                self._element(element)
+        except AnnexRejected:
+            # A damaged file is told as such, not by what its damage made of a row.
+            for element in elements:
+                _forget(element)
+            raise
+        total = max(self.row_count, self.rows)
+        self.advance(total, total)  # rows of nested tables are not walked
+        return self.finish(container=" en el documento")
+
+    def _element(self, element: etree._Element) -> None:
+        tag = element.tag
+        if tag == _TR:
+            tbl = element.getparent()
+            if tbl is not None and tbl.tag != _TBL:
+                tbl = next(tbl.iterancestors(_TBL), None)
+            if self.table is None or tbl is not self.table.element:
+                if tbl is None or not _in_body(tbl):
+                    return  # a row of a table in a cell, read with that cell
+                self._start_table(tbl)
+            self._row(self.table, element)
+        elif tag == _TBL:
+            if self.table is None or element is not self.table.element:
+                if not _in_body(element):
+                    return
+                self._start_table(element)  # a table without rows
+            self._end_table(self.table)
+            self.table = None
+        elif _is_body(element):
+            self._paragraphs_before(None, element)
+        else:
+            return
+        _forget(element)
+
+    def _start_table(self, tbl: etree._Element) -> None:
+        self._paragraphs_before(tbl, next(tbl.iterancestors(_BODY)))
+        self.tables += 1
+        self.table = _Table(tbl, self.tables)
+
+    # --- paragraphs ------------------------------------------------------------------------
+
+    def _paragraphs_before(self, tbl: etree._Element | None, body: etree._Element) -> None:
+        """Read the body's paragraphs up to the table starting now, or to the end: the title
+        block, headings and notes around the tables, each read once and then let go."""
+        for block in list(_blocks(body)):
+            if block is tbl:
+                break
             if block.tag == _P:
                 self.paragraphs += 1
                 self._text(squash(_paragraph_text(block)), f"párrafo {self.paragraphs}")
-            else:
-                self.tables += 1
-                self._table(block, self.tables)
-        self.advance(self.row_count, self.row_count)  # rows of nested tables are not walked
-        return self.finish(container=" en el documento")
-
-    # --- paragraphs ------------------------------------------------------------------------
+                block.getparent().remove(block)
 
     def _text(self, line: str, where: str) -> None:
         if not line:
@@ -285,36 +521,54 @@ class _DocxReader(AnnexReader):
 
     # --- tables ----------------------------------------------------------------------------
 
-    def _table(self, tbl, number: int) -> None:
-        rows = []
-        above: _TableRow | None = None
-        for index, raw in enumerate(_table_rows(tbl), start=1):
-            self.rows += 1
-            self.advance(self.rows, self.row_count)
-            above = _TableRow(raw, above)
-            if above.filled():
-                rows.append((f"tabla {number}, fila {index}", above))
-        formats = [_header_format(row) for _, row in rows]
-        width = max((len(row.texts) for _, row in rows), default=0)
-        if not any(formats) and (self.builder is None or width != len(self.header.columns)):
+    def _row(self, table: _Table, tr: etree._Element) -> None:
+        table.rows += 1
+        self.rows += 1
+        self.advance(self.rows, self.row_count)
+        row = table.above = _TableRow(_raw_row(tr), table.above)
+        if not row.filled():
+            return
+        where = f"tabla {table.number}, fila {table.rows}"
+        header = _header_format(row)
+        if table.annex:
+            self._annex_row(table, row, header, where)
+        elif header is not None:
+            # A header row makes the table the annex's, with the rows it had before.
+            table.annex = True
+            for waiting, waiting_where in table.waiting:
+                self._annex_row(table, waiting, None, waiting_where)
+            table.waiting.clear()
+            self._annex_row(table, row, header, where)
+        else:
+            table.waiting.append((row, where))
+
+    def _end_table(self, table: _Table) -> None:
+        if table.annex:
+            return
+        width = max((len(row.texts) for row, _ in table.waiting), default=0)
+        if self.builder is None or width != len(self.header.columns):
             # A table without the annex's columns: the title block laid out in a table, or
             # the signatures after the annex.
-            for where, row in rows:
+            for row, where in table.waiting:
                 self._outside_annex(row, where)
-            return
-        first_data_row = True
-        for (where, row), header in zip(rows, formats, strict=True):
-            filled = row.filled()
-            if header is not None:
-                self._header(header, where)
-            elif len(filled) == 1 and read_cycle_heading(squash(filled[0])) is not None:
-                self.pending_headings.append((squash(filled[0]), where))
-            elif self.builder is None:
-                self._outside_annex(row, where)
-            else:
-                # A later table of the same cycle starts where a page broke in Word.
-                self._data_row(row, where, after_page_break=first_data_row)
-                first_data_row = False
+        else:
+            for row, where in table.waiting:
+                self._annex_row(table, row, None, where)
+
+    def _annex_row(
+        self, table: _Table, row: _TableRow, header: HeaderMatch | None, where: str
+    ) -> None:
+        filled = row.filled()
+        if header is not None:
+            self._header(header, where)
+        elif len(filled) == 1 and read_cycle_heading(squash(filled[0])) is not None:
+            self.pending_headings.append((squash(filled[0]), where))
+        elif self.builder is None:
+            self._outside_annex(row, where)
+        else:
+            # A later table of the same cycle starts where a page broke in Word.
+            self._data_row(row, where, after_page_break=table.first_data_row)
+            table.first_data_row = False
 
     def _header(self, header: HeaderMatch, where: str) -> None:
         if self.builder is None:
