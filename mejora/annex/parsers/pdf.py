@@ -53,6 +53,7 @@ from mejora.annex.progress import Progress
 from mejora.annex.words import fold, squash
 
 NOT_A_PDF = "El archivo no es un PDF válido."
+_PROTECTED = "El PDF está protegido con contraseña: guárdelo sin protección y vuelva a subirlo."
 _TABLE_SETTINGS = {
     "vertical_strategy": "lines",
     "horizontal_strategy": "lines",
@@ -96,9 +97,7 @@ def parse_pdf(
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except (PDFPasswordIncorrect, PDFEncryptionError):
-        raise AnnexRejected(
-            "El PDF está protegido con contraseña: guárdelo sin protección y vuelva a subirlo."
-        ) from None
+        raise AnnexRejected(_PROTECTED) from None
     # A damaged file fails anywhere in pdfminer, each time with its own error.
     except Exception:
         raise AnnexRejected(NOT_A_PDF) from None
@@ -106,9 +105,7 @@ def parse_pdf(
         try:
             pages = pdf.pages
         except (PDFPasswordIncorrect, PDFEncryptionError):
-            raise AnnexRejected(
-                "El PDF está protegido con contraseña: guárdelo sin protección y vuelva a subirlo."
-            ) from None
+            raise AnnexRejected(_PROTECTED) from None
         except Exception:
             raise AnnexRejected(NOT_A_PDF) from None
         if not pages:
