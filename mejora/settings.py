@@ -111,8 +111,10 @@ SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-# The import review sends one tick and one correction box per finding; a large legacy annex
-# has thousands of findings. Only people who may import reach that form.
+# The import review sends one tick and one correction box per finding, and a large legacy
+# annex has thousands of findings. The limit is Django's guard against posts of many fields
+# and holds for every form, the login page too; parsing 100,000 short fields takes tens of
+# milliseconds, while the upload size (DATA_UPLOAD_MAX_MEMORY_SIZE) still bounds the body.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100_000
 # Reading and importing from the pages runs in a background thread that reports progress;
 # True runs it inside the request instead (tests that check a page's answer, not the wait).

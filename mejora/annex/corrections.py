@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from enum import StrEnum
 
-from mejora.annex.areas import AreaCatalogue
+from mejora.annex.areas import AreaCatalogue, area_key
 from mejora.annex.dates import read_date
 from mejora.annex.document import (
     ActivityEntry,
@@ -80,7 +80,7 @@ def read_correction(
             return found.date
         case CorrectionInput.PERCENT:
             number = typed.rstrip("% ").strip()
-            if not number.isdigit() or not 0 <= int(number) <= 100:
+            if not number.isascii() or not number.isdecimal() or not 0 <= int(number) <= 100:
                 raise AnnexRejected(f"«{typed}» no es un porcentaje entero entre 0 y 100.")
             return int(number)
         case CorrectionInput.AREA:
@@ -117,10 +117,7 @@ def review_document(
             problems[index] = "Confirme esta lectura o corríjala."
     if problems:
         raise ReviewIncomplete(problems)
-    for index, value in values.items():
-        cell = doc.findings[index].cell
-        assert cell is not None  # read_correction accepts only findings that point at a cell
-        doc = _put(doc, cell, value)
+    doc = _put_all(doc, {doc.findings[index].cell: value for index, value in values.items()})
     findings = tuple(
         replace(
             finding,
@@ -164,47 +161,52 @@ def _activity(doc: AnnexDocument, cell: CellRef) -> ActivityEntry | None:
     return None
 
 
-def _put(doc: AnnexDocument, cell: CellRef, value: PartialDate | int | str) -> AnnexDocument:
-    if cell.field in ("coordinating", "responsible"):
-        # An unknown area is reported once, the first time it is read: naming it is naming
-        # every cell where it was written.
-        assert isinstance(value, str)
-        return _rename_area(doc, cell.subject, value)
+def _put_all(
+    doc: AnnexDocument, values: Mapping[CellRef | None, PartialDate | int | str]
+) -> AnnexDocument:
+    """Every correction in one pass over the document, however many there are."""
+    if not values:
+        return doc
+    by_activity: dict[tuple[int, str, int | None], dict[str, PartialDate | int]] = {}
+    area_names: dict[str, str] = {}
+    for cell, value in values.items():
+        assert cell is not None  # read_correction accepts only findings that point at a cell
+        if cell.field in ("coordinating", "responsible"):
+            # An unknown area is reported once, the first time it is read: naming it is
+            # naming it wherever it was written, however it was spelled.
+            area_names[area_key(cell.subject)] = str(value)
+        else:
+            by_activity.setdefault((cell.section, cell.aspect, cell.activity), {})[cell.field] = (
+                value
+            )
 
-    def corrected(activity: ActivityEntry) -> ActivityEntry:
-        match cell.field:
-            case "due" | "actual_end":
-                return replace(activity, due=replace(activity.due, **{cell.field: value}))
-            case "concluded":
-                return replace(activity, progress=replace(activity.progress, concluded=value))
-            case "percent":
-                return replace(activity, progress=replace(activity.progress, percent=value))
-        raise AssertionError(cell.field)
-
-    return _map_activities(
-        doc,
-        lambda section, aspect, index, activity: (
-            corrected(activity)
-            if (section, aspect, index) == (cell.section, cell.aspect, cell.activity)
-            else activity
-        ),
-    )
-
-
-def _rename_area(doc: AnnexDocument, written: str, name: str) -> AnnexDocument:
     def renamed(area_cell: AreaCell) -> AreaCell:
+        if not any(area_key(area.name) in area_names for area in area_cell.areas):
+            return area_cell
         areas = tuple(
-            AreaRef(name, area.note) if area.name == written else area for area in area_cell.areas
+            AreaRef(area_names.get(area_key(area.name), area.name), area.note)
+            for area in area_cell.areas
         )
         return replace(area_cell, areas=areas)
 
+    def corrected(place: tuple[int, str, int], activity: ActivityEntry) -> ActivityEntry:
+        if area_names:
+            activity = replace(
+                activity,
+                coordinating=renamed(activity.coordinating),
+                responsible=renamed(activity.responsible),
+            )
+        fields = by_activity.get(place, {})
+        due = {key: fields[key] for key in ("due", "actual_end") if key in fields}
+        progress = {key: fields[key] for key in ("concluded", "percent") if key in fields}
+        if due:
+            activity = replace(activity, due=replace(activity.due, **due))
+        if progress:
+            activity = replace(activity, progress=replace(activity.progress, **progress))
+        return activity
+
     return _map_activities(
-        doc,
-        lambda _section, _aspect, _index, activity: replace(
-            activity,
-            coordinating=renamed(activity.coordinating),
-            responsible=renamed(activity.responsible),
-        ),
+        doc, lambda section, aspect, index, activity: corrected((section, aspect, index), activity)
     )
 
 

@@ -256,9 +256,13 @@ def program_record_stamp(program: Program | None) -> str:
         Replanning.objects.filter(activity__aspect__program=program),
         AnnexImport.objects.filter(program=program),
     ):
-        summary = rows.aggregate(count=Count("pk"), last=Max("pk"))
-        if hasattr(rows.model, "version"):
-            summary |= rows.aggregate(versions=Sum("version"))
+        fields = {f.name for f in rows.model._meta.get_fields()}
+        aggregates = {"count": Count("pk"), "last": Max("pk")}
+        if "version" in fields:
+            aggregates["versions"] = Sum("version")
+        if "updated_at" in fields:  # edits that leave the version alone (admin inlines)
+            aggregates["edited"] = Max("updated_at")
+        summary = rows.aggregate(**aggregates)
         parts.append(",".join(str(summary[key]) for key in sorted(summary)))
     return hashlib.sha256(";".join(parts).encode()).hexdigest()[:32]
 

@@ -51,5 +51,5 @@ class ImportReviewForm(forms.Form):
         }
         if self.cleaned_data["confirmo_todo"]:
             return corrections, set(range(count))
-        ticked = (value for value in self.data.getlist("confirmo") if value.isdigit())
+        ticked = (v for v in self.data.getlist("confirmo") if v.isascii() and v.isdecimal())
         return corrections, {index for index in map(int, ticked) if index < count}

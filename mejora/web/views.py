@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from functools import partial
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,7 +11,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from mejora.accounts.access import (
@@ -24,8 +22,6 @@ from mejora.accounts.access import (
 from mejora.annex.corrections import ReviewIncomplete, correction_input, current_value
 from mejora.annex.document import AnnexDocument, Section
 from mejora.annex.formats import FORMATS
-from mejora.annex.parsers import format_of
-from mejora.annex.progress import Progress
 from mejora.annex.renderers import FILE_FORMATS, MEDIA_TYPES
 from mejora.annex.renderers import render as render_annex
 from mejora.annex.renderers.html import column_style, render_html
@@ -36,17 +32,22 @@ from mejora.followup.selectors import (
     area_names_for,
     program_as_of_date,
     program_overview,
-    program_record_stamp,
 )
-from mejora.followup.services.jobs import JobState, job_file, job_forget, job_start, job_state
-from mejora.followup.services.pending import pending_discard, pending_load, pending_save
+from mejora.followup.services.jobs import JobState, job_forget
+from mejora.followup.services.pending import (
+    is_pending_token,
+    pending_load,
+    pending_owner,
+    pending_save,
+)
+from mejora.followup.services.printing import annex_file_name, annex_pdf_start
 from mejora.followup.services.review import (
-    ReviewOutdated,
-    annex_import_reviewed,
     annex_review_check,
-    annex_review_read,
+    review_forget,
+    review_import_start,
+    review_jobs,
+    review_read_start,
     review_reading,
-    review_reading_forget,
 )
 from mejora.web.forms import AnnexUploadForm, ImportReviewForm
 
@@ -112,13 +113,8 @@ def annex_download(request: HttpRequest, pk: int, kind: str, file_format: str) -
 def _annex_pdf_in_background(
     request: HttpRequest, program: Program, kind: str, cut: Cut
 ) -> HttpResponse:
-    """A long PDF is printed by a job; the page shows its progress, then hands the file over.
-
-    The job is named after the record it prints, so a second request waits for the same
-    print and a change to the program's record prints anew."""
-    key = f"pdf-{program.pk}-{kind}-{cut.pk}-{program_record_stamp(program)[:16]}"
-    work = partial(_print_pdf, program_pk=program.pk, kind=kind, cut_pk=cut.pk, key=key)
-    state = job_start(key, work)
+    """A long PDF is printed by a job; the page shows its progress, then hands the file over."""
+    state, path = annex_pdf_start(program, kind, cut)
     if request.GET.get("progreso"):
         return JsonResponse(state.as_dict() | {"result": {}})
     if not state.finished:
@@ -128,25 +124,11 @@ def _annex_pdf_in_background(
     if state.error:
         return render(request, "web/refused.html", {"message": state.error}, status=422)
     try:
-        pdf = job_file(key, "pdf").open("rb")
-    except FileNotFoundError:  # removed from the disk since: print it again
-        job_forget(key)
+        pdf = path.open("rb")
+    except FileNotFoundError:  # swept from the disk since: print it again
+        job_forget(path.stem)
         return redirect(request.get_full_path())
     return FileResponse(pdf, as_attachment=True, filename=state.result["name"])
-
-
-def _print_pdf(progress: Progress, *, program_pk: int, kind: str, cut_pk: int, key: str) -> dict:
-    program = Program.objects.get(pk=program_pk)
-    doc = annex_extract(program, cut=Cut.objects.get(pk=cut_pk), kind=kind)
-    job_file(key, "pdf").write_bytes(render_annex(doc, "pdf", progress=progress))
-    return {"name": annex_file_name(program, kind, doc, "pdf")}
-
-
-def annex_file_name(program: Program, kind: str, doc: AnnexDocument, file_format: str) -> str:
-    """'anexo-e-programa-opciones-productivas-marzo-de-2012.pdf'."""
-    prepared = doc.prepared.text if doc.prepared else ""
-    name = slugify(f"{FORMATS[kind].annex_line.split('.')[0]} {program.name} {prepared}")
-    return f"{name}.{file_format}"
 
 
 @login_required
@@ -157,7 +139,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = AnnexUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        token = pending_save(data=upload.read(), file_name=upload.name)
+        token = pending_save(data=upload.read(), file_name=upload.name, owner_id=request.user.pk)
         return redirect("import-review", token=token)
     return render(request, "web/import_upload.html", {"form": form})
 
@@ -168,37 +150,19 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
     the import is written only when every finding is decided, all in the person's name.
 
     Reading and importing run as jobs; until one ends the page shows its progress."""
-    if not user_can_import(request.user):
-        raise PermissionDenied("Su papel no permite importar anexos.")
-    pending = pending_load(token)
-    if pending is None:
+    _own_upload(request, token)
+    upload = pending_load(token)
+    if upload is None:
         raise Http404("Ese archivo ya no está pendiente de revisión.")
-    data, file_name = pending
-    importing = job_state(f"{token}-importacion")
-    if importing is not None and not importing.finished and not importing.lost:
-        progress_url = reverse("import-progress", args=[token])
-        return _job_page(request, progress_url, importing, _("Importando el anexo"))
-    if importing is not None and importing.finished and "program" in importing.result:
-        _review_forget(token)
-        return redirect("program-detail", pk=importing.result["program"])
-    failed = importing if importing is not None and importing.finished else None
-    reading_job = job_state(f"{token}-lectura")
-    if reading_job is None or reading_job.lost or _read_before(reading_job, failed):
-        # Not read yet, or read against a record that changed before the import could run.
-        job_forget(f"{token}-lectura")
-        reading_job = job_start(
-            f"{token}-lectura",
-            partial(
-                annex_review_read,
-                token=token,
-                data=data,
-                file_name=file_name,
-                file_format=format_of(file_name),
-                actor=request.user,
-            ),
-        )
+    jobs = review_jobs(token)
+    progress_url = reverse("import-progress", args=[token])
+    if jobs.import_running and not jobs.importing.lost:
+        return _job_page(request, progress_url, jobs.importing, _("Importando el anexo"))
+    if jobs.imported_program is not None:
+        review_forget(token)
+        return redirect("program-detail", pk=jobs.imported_program)
+    reading_job = review_read_start(token, upload, request.user)
     if not reading_job.finished:
-        progress_url = reverse("import-progress", args=[token])
         return _job_page(request, progress_url, reading_job, _("Leyendo el anexo"))
     reading = review_reading(token)
     if reading_job.error or reading is None:
@@ -214,16 +178,6 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
     problems: dict[int, str] = {}
     notices: list[str] = []
     status = 200
-    if failed is not None and request.method != "POST":
-        notices.append(failed.error or failed.result["outdated"])
-        status = 409 if "outdated" in failed.result else 422
-    elif importing is not None and importing.lost and request.method != "POST":
-        notices.append(
-            _(
-                "La importación se interrumpió (el servidor se reinició) y no escribió nada; "
-                "puede confirmarla otra vez."
-            )
-        )
     if request.method == "POST" and form.is_valid():
         corrections, confirmed = form.decisions(len(document.findings))
         try:
@@ -232,23 +186,26 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
             problems, status = incomplete.problems, 422
             notices.append(str(incomplete))
         else:
-            job_forget(f"{token}-importacion")  # a finished attempt that failed
-            job_start(
-                f"{token}-importacion",
-                partial(
-                    _import_reviewed,
-                    document=document,
-                    corrections=corrections,
-                    confirmed=confirmed,
-                    stamp=form.cleaned_data["stamp"],
-                    file_name=file_name,
-                    sha256=token,
-                    file_format=format_of(file_name),
-                    actor=request.user,
-                    source=f"importación de {file_name} (página web)",
-                ),
+            review_import_start(
+                token,
+                upload,
+                document=document,
+                corrections=corrections,
+                confirmed=confirmed,
+                stamp=form.cleaned_data["stamp"],
+                actor=request.user,
             )
             return redirect("import-review", token=token)
+    elif (failed := jobs.import_failed) is not None:
+        notices.append(failed.error or failed.result["outdated"])
+        status = 409 if "outdated" in failed.result else 422
+    elif jobs.importing is not None and jobs.importing.lost:
+        notices.append(
+            _(
+                "La importación se interrumpió (el servidor se reinició) y no escribió nada; "
+                "puede confirmarla otra vez."
+            )
+        )
     context = {
         "doc": document,
         "preview": reading,
@@ -267,27 +224,34 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def import_progress(request: HttpRequest, token: str) -> JsonResponse:
     """How far the reading or the import of an upload has come, for the page's bar."""
-    if not user_can_import(request.user):
-        raise PermissionDenied("Su papel no permite importar anexos.")
-    importing = job_state(f"{token}-importacion")
-    state = importing if importing is not None else job_state(f"{token}-lectura")
+    _own_upload(request, token)
+    state = review_jobs(token).shown()
     if state is None:
         raise Http404("No hay trabajo en curso para ese archivo.")
     return JsonResponse(state.as_dict() | {"result": {}})
 
 
-def _import_reviewed(progress: Progress, **options) -> dict:
-    """The import job: the program imported into, or why the record changed meanwhile."""
-    try:
-        summary = annex_import_reviewed(**options, progress=progress)
-    except ReviewOutdated as outdated:
-        return {"outdated": str(outdated)}
-    return {"program": summary.program.pk}
+@login_required
+def import_reading(request: HttpRequest, token: str) -> HttpResponse:
+    """The whole reading as CSV: every cell as written beside the value read from it."""
+    _own_upload(request, token)
+    reading = review_reading(token)
+    if reading is None:
+        raise Http404("Esa lectura ya no existe.")
+    document = reading.document
+    if not may_import_into(request.user, document.institution, document.program):
+        raise PermissionDenied("No tiene acceso al programa de este anexo.")
+    response = HttpResponse(render_annex(document, "csv"), content_type=MEDIA_TYPES["csv"])
+    response["Content-Disposition"] = f'attachment; filename="lectura-{token[:12]}.csv"'
+    return response
 
 
-def _read_before(reading: JobState, failed: JobState | None) -> bool:
-    """The reading predates an import that found the record changed: read it again."""
-    return failed is not None and "outdated" in failed.result and reading.updated < failed.updated
+def _own_upload(request: HttpRequest, token: str) -> None:
+    """Only a person who may import, and only their own upload (404 for anyone else's)."""
+    if not user_can_import(request.user):
+        raise PermissionDenied("Su papel no permite importar anexos.")
+    if not is_pending_token(token) or pending_owner(token) != request.user.pk:
+        raise Http404("Ese archivo ya no está pendiente de revisión.")
 
 
 def _review_sections(document: AnnexDocument) -> list[Section]:
@@ -304,29 +268,6 @@ def _review_sections(document: AnnexDocument) -> list[Section]:
         if aspects:
             shown.append(replace(section, aspects=tuple(aspects)))
     return shown
-
-
-@login_required
-def import_reading(request: HttpRequest, token: str) -> HttpResponse:
-    """The whole reading as CSV: every cell as written beside the value read from it."""
-    if not user_can_import(request.user):
-        raise PermissionDenied("Su papel no permite importar anexos.")
-    reading = review_reading(token)
-    if reading is None:
-        raise Http404("Esa lectura ya no existe.")
-    document = reading.document
-    if not may_import_into(request.user, document.institution, document.program):
-        raise PermissionDenied("No tiene acceso al programa de este anexo.")
-    response = HttpResponse(render_annex(document, "csv"), content_type=MEDIA_TYPES["csv"])
-    response["Content-Disposition"] = f'attachment; filename="lectura-{token[:12]}.csv"'
-    return response
-
-
-def _review_forget(token: str) -> None:
-    pending_discard(token)
-    review_reading_forget(token)
-    job_forget(f"{token}-lectura")
-    job_forget(f"{token}-importacion")
 
 
 def _job_page(request: HttpRequest, progress_url: str, state: JobState, title: str) -> HttpResponse:

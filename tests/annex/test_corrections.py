@@ -154,7 +154,7 @@ def test_a_percent_correction_is_a_whole_number_up_to_100(typed, value):
     assert read_correction(finding, typed, CATALOGUE) == value
 
 
-@pytest.mark.parametrize("typed", ["101", "-3", "ochenta", "80.5"])
+@pytest.mark.parametrize("typed", ["101", "-3", "ochenta", "80.5", "²", "٣٠"])
 def test_a_percent_correction_outside_0_to_100_is_refused(typed):
     finding = Finding(
         "percent_not_found", "línea 9", "No se encontró…", CellRef(0, "1", 0, "percent")

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from mejora.accounts.models import Role
+from mejora.accounts.models import Membership, Role
 from mejora.annex.renderers import render
 from mejora.annex.synth import synth_document
 from mejora.followup.models import Activity, AnnexImport, Aspect, ChangeRecord, Program
@@ -202,37 +203,133 @@ def test_a_liaison_cannot_import_into_someone_elses_program(client, seed_bytes):
     )
     client.force_login(other)
     review_url = upload(client, seed_bytes).url
-    assert client.post(review_url, {"stamp": "x"}).status_code == 403
-    assert Aspect.objects.count() == 9
+    page = client.get(review_url)
+    # Refused right after the file says whose it is: no preview, not even a dry run.
+    assert page.status_code == 422
+    assert "No tiene acceso al programa «Programa Opciones Productivas»" in page.content.decode()
+    token = review_url.strip("/").split("/")[-1]
+    assert client.get(reverse("import-reading", args=[token])).status_code == 404
+    assert client.post(review_url, {"stamp": "x", "confirmo_todo": "on"}).status_code == 422
+    assert Aspect.objects.count() == 9 and AnnexImport.objects.count() == 1
+
+
+def test_an_upload_is_its_uploaders_alone(client, seed_bytes):
+    institution = InstitutionFactory()
+    client.force_login(member(Role.EVALUATOR, institution=institution))
+    review_url = upload(client, seed_bytes).url
+    token = review_url.strip("/").split("/")[-1]
+    client.get(review_url)
+    colleague = UserFactory(username="colega")
+    Membership.objects.create(user=colleague, role=Role.EVALUATOR, institution=institution)
+    client.force_login(colleague)
+    for url in (
+        review_url,
+        reverse("import-progress", args=[token]),
+        reverse("import-reading", args=[token]),
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("token", ["ABC", "0" * 64, "..%2F..%2Fsettings", "a" * 63 + "-"])
+def test_a_token_that_names_no_upload_is_404_never_an_error(client, token):
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    for name in ("import-review", "import-progress", "import-reading"):
+        assert client.get(reverse(name, args=[token])).status_code == 404
+
+
+def test_the_same_file_uploaded_again_is_read_afresh(client, seed_bytes, settings):
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    broken = seed_bytes.replace(b"No.\t", b"Num\t", 1)
+    first = upload(client, broken).url
+    assert client.get(first).status_code == 422
+    again = upload(client, broken).url
+    assert again != first, "each upload is its own review"
+    assert client.get(again).status_code == 422
+    fixed = upload(client, seed_bytes).url
+    assert client.get(fixed).status_code == 200
+
+
+def test_confirming_twice_imports_once(client, seed_bytes):
+    person = member(Role.EVALUATOR, institution=InstitutionFactory())
+    client.force_login(person)
+    review_url = upload(client, seed_bytes).url
+    page = client.get(review_url).content.decode()
+    fields = {"stamp": stamp_of(page), "confirmo_todo": "on"}
+    first = client.post(review_url, fields)
+    second = client.post(review_url, fields)  # the double click
+    assert first.status_code == 302
+    assert second.status_code in (302, 404)
+    assert AnnexImport.objects.count() == 1
+    assert ChangeRecord.objects.filter(actor=person, model="followup.Aspect").count() == 9
+
+
+def test_naming_an_unknown_area_names_it_however_it_was_spelled(client, seed_bytes):
+    from mejora.followup.models import Area
+
+    institution = InstitutionFactory(name="Secretaría de Desarrollo Social")
+    Area.objects.create(institution=institution, name="Coordinación de Delegaciones")
+    client.force_login(member(Role.EVALUATOR, institution=institution))
+    shouted = seed_bytes.replace(b"Delegaciones", b"DELEGACIONES", 1)
+    assert shouted.count(b"Delegaciones") >= 1, "written both ways"
+    review_url = upload(client, shouted).url
+    page = client.get(review_url).content.decode()
+    rows = re.findall(r'id="hallazgo-(\d+)"[^>]*>(.*?)</tr>', page, re.S)
+    [index] = [int(i) for i, row in rows if "legaciones» no está en el catálogo" in row.lower()]
+    done = decide(
+        client,
+        review_url,
+        confirmo_todo="on",
+        **{f"correccion_{index}": "Coordinación de Delegaciones"},
+    )
+    assert done.redirect_chain[-1][0].startswith("/programas/")
+    names = set(Area.objects.filter(institution=institution).values_list("name", flat=True))
+    assert not {"Delegaciones", "DELEGACIONES"} & names
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_reading_in_the_background_shows_its_progress_then_the_review(
-    client, settings, seed_bytes
+    client, settings, seed_bytes, monkeypatch
 ):
+    from mejora.followup.services import review
+
     settings.MEJORA_JOBS_INLINE = False
+    # The reading waits at the gate until the test has seen the page that waits for it.
+    gate = threading.Event()
+    read = review.annex_read
+
+    def read_after_the_gate(*args, **kwargs):
+        assert gate.wait(30)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(review, "annex_read", read_after_the_gate)
     client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
     review_url = upload(client, seed_bytes).url
-    first = client.get(review_url)
     progress_url = reverse("import-progress", args=[review_url.strip("/").split("/")[-1]])
-    if first.status_code == 202:  # still reading: the page shows the bar
-        assert 'class="job-bar"' in first.content.decode()
-        assert progress_url in first.content.decode()
+
+    first = client.get(review_url)
+    assert first.status_code == 202
+    assert 'class="job-bar"' in first.content.decode()
+    assert progress_url in first.content.decode()
+    waiting = client.get(progress_url).json()
+    assert not waiting["finished"] and waiting["percent"] == 0
+    assert client.get(review_url).status_code == 202, "a reload waits for the same reading"
+
+    gate.set()
     states = []
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         states.append(client.get(progress_url).json())
         if states[-1]["finished"]:
             break
-        time.sleep(0.1)
+        time.sleep(0.05)
     assert states[-1]["finished"] and not states[-1]["error"]
     assert states[-1]["percent"] == 100
     for stage in {state["stage"] for state in states}:
         percents = [state["percent"] for state in states if state["stage"] == stage]
         assert percents == sorted(percents), f"{stage} went back"
-    review = client.get(review_url)
-    assert review.status_code == 200
-    assert "Se leyeron 9 ASM y 20 actividades" in review.content.decode()
+    review_page = client.get(review_url)
+    assert review_page.status_code == 200
+    assert "Se leyeron 9 ASM y 20 actividades" in review_page.content.decode()
 
 
 def test_a_large_reading_shows_its_first_activities_and_offers_the_whole_as_csv(client):

@@ -1,52 +1,91 @@
-"""Uploaded annexes waiting for a person to review them before they are imported.
+"""Uploaded annexes waiting for the person who uploaded them to review and import them.
 
-They are kept in the configured file storage (local folder or object storage) under their
-SHA-256, so a review page can be reloaded and a second upload of the same file is one file.
+They are kept in the configured file storage (local folder or object storage) under a
+random token of their own: each upload is its own review, so uploading the same file again
+starts afresh, and only its uploader reaches it. Uploads left for KEEP_FOR are swept away.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import secrets
+from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
-from mejora.followup.services.imports import file_sha256
+from mejora.followup.services.jobs import KEEP_FOR
 
 _PREFIX = "pendientes"
 _TOKEN = re.compile(r"^[0-9a-f]{64}$")
 
 
-def pending_save(*, data: bytes, file_name: str) -> str:
-    """Keep an uploaded file for review; returns the token that names it."""
-    token = file_sha256(data)
+@dataclass(frozen=True)
+class PendingUpload:
+    data: bytes
+    file_name: str
+    owner_id: int
+
+
+def is_pending_token(token: str) -> bool:
+    return bool(_TOKEN.match(token))
+
+
+def pending_save(*, data: bytes, file_name: str, owner_id: int) -> str:
+    """Keep an uploaded file for its uploader's review; returns the token that names it."""
+    pending_sweep()
+    token = secrets.token_hex(32)
     safe_name = re.sub(r"[^\w.\- ]", "_", file_name)[-120:] or "anexo"
-    path = f"{_PREFIX}/{token}/{safe_name}"
-    if not default_storage.exists(path):
-        default_storage.save(path, ContentFile(data))
+    default_storage.save(f"{_PREFIX}/{token}/{owner_id}/{safe_name}", ContentFile(data))
     return token
 
 
-def pending_load(token: str) -> tuple[bytes, str] | None:
-    """The file and its name, or None when there is no such pending upload."""
-    if not _TOKEN.match(token):
+def pending_owner(token: str) -> int | None:
+    """Who uploaded it, without reading the file; None when there is no such upload."""
+    found = _pending_path(token)
+    return found[0] if found else None
+
+
+def pending_load(token: str) -> PendingUpload | None:
+    """The file, its name and its uploader, or None when there is no such pending upload."""
+    found = _pending_path(token)
+    if found is None:
         return None
-    try:
-        _, names = default_storage.listdir(f"{_PREFIX}/{token}")
-    except FileNotFoundError:
-        return None
-    if not names:
-        return None
-    with default_storage.open(f"{_PREFIX}/{token}/{names[0]}", "rb") as handle:
-        return handle.read(), names[0]
+    owner_id, path = found
+    with default_storage.open(path, "rb") as handle:
+        return PendingUpload(handle.read(), path.rsplit("/", 1)[-1], owner_id)
 
 
 def pending_discard(token: str) -> None:
-    if not _TOKEN.match(token):
-        return
+    found = _pending_path(token)
+    if found is not None:
+        default_storage.delete(found[1])
+
+
+def pending_sweep(older_than: dt.timedelta = KEEP_FOR) -> None:
+    """Forget uploads nobody finished reviewing."""
     try:
-        _, names = default_storage.listdir(f"{_PREFIX}/{token}")
+        tokens, _ = default_storage.listdir(_PREFIX)
     except FileNotFoundError:
         return
-    for name in names:
-        default_storage.delete(f"{_PREFIX}/{token}/{name}")
+    limit = timezone.now() - older_than
+    for token in tokens:
+        found = _pending_path(token)
+        if found is not None and default_storage.get_modified_time(found[1]) < limit:
+            default_storage.delete(found[1])
+
+
+def _pending_path(token: str) -> tuple[int, str] | None:
+    if not _TOKEN.match(token):
+        return None
+    try:
+        owners, _ = default_storage.listdir(f"{_PREFIX}/{token}")
+        for owner in owners:
+            _, names = default_storage.listdir(f"{_PREFIX}/{token}/{owner}")
+            if names and owner.isdecimal():
+                return int(owner), f"{_PREFIX}/{token}/{owner}/{names[0]}"
+    except FileNotFoundError:
+        pass
+    return None

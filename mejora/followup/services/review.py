@@ -9,19 +9,35 @@ from __future__ import annotations
 import pickle
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.utils.crypto import constant_time_compare, salted_hmac
 
+from mejora.accounts.access import may_import_into
 from mejora.annex.corrections import review_document
 from mejora.annex.document import AnnexDocument, AnnexRejected
+from mejora.annex.parsers import format_of
 from mejora.annex.progress import Progress
 from mejora.followup.models import Institution, Program
 from mejora.followup.selectors import program_record_stamp
 from mejora.followup.services.catalogue import catalogue_for
-from mejora.followup.services.imports import ImportSummary, annex_import, annex_read
-from mejora.followup.services.jobs import job_file
+from mejora.followup.services.imports import (
+    ImportSummary,
+    annex_import,
+    annex_read,
+    file_sha256,
+)
+from mejora.followup.services.jobs import (
+    JobState,
+    job_file,
+    job_file_write,
+    job_forget,
+    job_start,
+    job_state,
+)
+from mejora.followup.services.pending import PendingUpload, pending_discard
 
 
 class ReviewOutdated(AnnexRejected):
@@ -105,15 +121,23 @@ def annex_review_read(
     file_format: str,
     actor: Any,
 ) -> dict[str, Any]:
-    """Read an uploaded file and preview its import; kept for the review page under `token`."""
+    """Read an uploaded file and preview its import; kept for the review page under `token`.
+
+    The person must be one who may import into the annex's program: the preview locks the
+    program's row, so nobody else reaches even the dry run.
+    """
     document = annex_read(data, file_format=file_format, progress=progress)
+    if not may_import_into(actor, document.institution, document.program):
+        raise AnnexRejected(
+            f"No tiene acceso al programa «{document.program}» de este anexo; no se leyó más."
+        )
     with transaction.atomic():
         # Taken with the preview, in one transaction: the stamp is of the record previewed.
         stamp = program_record_stamp(reviewed_program(document))
         preview = annex_import(
             document=document,
             file_name=file_name,
-            sha256=token,
+            sha256=file_sha256(data),
             file_format=file_format,
             actor=actor,
             dry_run=True,
@@ -124,24 +148,148 @@ def annex_review_read(
     reading = ReviewReading(
         document, preview.created, preview.updated, preview.since_previous, stamp
     )
-    path = _reading_path(token)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pickle.dumps(reading, protocol=pickle.HIGHEST_PROTOCOL))
+    data = pickle.dumps(reading, protocol=pickle.HIGHEST_PROTOCOL)
+    job_file_write(_reading_key(token), "pickle", _signature(data) + b"\n" + data)
     return {"aspects": document.aspect_count(), "activities": document.activity_count()}
 
 
 def review_reading(token: str) -> ReviewReading | None:
-    """The reading annex_review_read kept, or None."""
+    """The reading annex_review_read kept, or None when there is none or it cannot be used.
+
+    It is unpickled only when its signature, made with the server's secret key, is ours: a
+    file put in the uploads folder by anyone else is never loaded. A reading kept by an
+    older version of the program that no longer loads is as good as none.
+    """
     try:
-        # Our own file, written by annex_review_read above, never an upload.
-        return pickle.loads(_reading_path(token).read_bytes())
-    except FileNotFoundError:
+        signature, _, data = job_file(_reading_key(token), "pickle").read_bytes().partition(b"\n")
+    except (FileNotFoundError, ValueError):
         return None
+    if not constant_time_compare(signature, _signature(data)):
+        return None
+    try:
+        reading = pickle.loads(data)
+    except Exception:
+        return None
+    return reading if isinstance(reading, ReviewReading) else None
 
 
 def review_reading_forget(token: str) -> None:
-    _reading_path(token).unlink(missing_ok=True)
+    job_file(_reading_key(token), "pickle").unlink(missing_ok=True)
 
 
-def _reading_path(token: str) -> Path:
-    return job_file(f"{token}-lectura", "pickle")
+def _reading_key(token: str) -> str:
+    return f"{token}-lectura"
+
+
+def _signature(data: bytes) -> bytes:
+    return salted_hmac("mejora.review-reading", data, algorithm="sha256").hexdigest().encode()
+
+
+# The review of one upload as jobs: reading it (with the preview), then importing it.
+
+
+def _reading_job(token: str) -> str:
+    return f"{token}-lectura"
+
+
+def _import_job(token: str) -> str:
+    return f"{token}-importacion"
+
+
+@dataclass(frozen=True)
+class ReviewJobs:
+    """Where an upload's review stands: its reading job and its import job, if any."""
+
+    reading: JobState | None
+    importing: JobState | None
+
+    @property
+    def import_running(self) -> bool:
+        return self.importing is not None and not self.importing.finished
+
+    @property
+    def imported_program(self) -> int | None:
+        done = self.importing is not None and self.importing.finished
+        return self.importing.result.get("program") if done else None
+
+    @property
+    def import_failed(self) -> JobState | None:
+        """A finished import that wrote nothing: the record had changed, or a rule refused."""
+        done = self.importing is not None and self.importing.finished
+        return self.importing if done and self.imported_program is None else None
+
+    def shown(self) -> JobState | None:
+        """The job a progress bar follows: the one running, else the last to finish."""
+        running = [j for j in (self.importing, self.reading) if j and not j.finished]
+        return running[0] if running else self.importing or self.reading
+
+
+def review_jobs(token: str) -> ReviewJobs:
+    return ReviewJobs(job_state(_reading_job(token)), job_state(_import_job(token)))
+
+
+def review_read_start(token: str, upload: PendingUpload, actor: Any) -> JobState:
+    """Read the upload unless it is read or being read; again when an import found the
+    record changed since the reading (its preview and stamp are of the old record)."""
+    jobs = review_jobs(token)
+    failed = jobs.import_failed
+    stale = (
+        jobs.reading is not None
+        and failed is not None
+        and "outdated" in failed.result
+        and jobs.reading.updated < failed.updated
+    )
+    work = partial(
+        annex_review_read,
+        token=token,
+        data=upload.data,
+        file_name=upload.file_name,
+        file_format=format_of(upload.file_name),
+        actor=actor,
+    )
+    return job_start(_reading_job(token), work, again=stale)
+
+
+def review_import_start(
+    token: str,
+    upload: PendingUpload,
+    *,
+    document: AnnexDocument,
+    corrections: Mapping[int, str],
+    confirmed: Collection[int],
+    stamp: str,
+    actor: Any,
+) -> JobState:
+    """Import the reviewed upload as a job; a finished attempt that failed is tried again,
+    one running is left to run (a double click imports once)."""
+    work = partial(
+        _import_reviewed,
+        document=document,
+        corrections=corrections,
+        confirmed=confirmed,
+        stamp=stamp,
+        file_name=upload.file_name,
+        sha256=file_sha256(upload.data),
+        file_format=format_of(upload.file_name),
+        actor=actor,
+        source=f"importación de {upload.file_name} (página web)",
+    )
+    jobs = review_jobs(token)
+    return job_start(_import_job(token), work, again=jobs.import_failed is not None)
+
+
+def review_forget(token: str) -> None:
+    """An imported upload leaves nothing behind."""
+    pending_discard(token)
+    review_reading_forget(token)
+    job_forget(_reading_job(token))
+    job_forget(_import_job(token))
+
+
+def _import_reviewed(progress: Progress, **options: Any) -> dict[str, Any]:
+    """The import job: the program imported into, or why the record changed meanwhile."""
+    try:
+        summary = annex_import_reviewed(**options, progress=progress)
+    except ReviewOutdated as outdated:
+        return {"outdated": str(outdated)}
+    return {"program": summary.program.pk}
