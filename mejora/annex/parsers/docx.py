@@ -31,10 +31,10 @@ from lxml import etree
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.formats import (
+    ASPECT_KEYS,
     FOOTNOTE_MARKER,
-    FORMATS,
     HeaderMatch,
-    heading_key,
+    has_first_heading,
     match_header,
     read_cycle_heading,
 )
@@ -66,8 +66,6 @@ _V_MERGE, _GRID_SPAN, _GRID_BEFORE = _qn("w:vMerge"), _qn("w:gridSpan"), _qn("w:
 _VERT_ALIGN, _TABS, _VAL, _TYPE = _qn("w:vertAlign"), _qn("w:tabs"), _qn("w:val"), _qn("w:type")
 # Content controls and custom XML wrap paragraphs and tables without changing them.
 _SDT, _SDT_CONTENT, _CUSTOM_XML = _qn("w:sdt"), _qn("w:sdtContent"), _qn("w:customXml")
-_ASPECT_KEYS = ("number", "aspect")
-_FIRST_HEADINGS = {heading_key(f.columns[0].heading) for f in FORMATS.values()}
 _RAISED = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 # Word lays out at most 63 columns; a larger span or offset is damage, not a wider table.
 _MAX_GRID = 64
@@ -418,7 +416,7 @@ class _TableRow:
 
 def _header_format(row: _TableRow) -> HeaderMatch | None:
     """The annex whose columns the row names, in any order; a row without 'No.' is data."""
-    if not any(len(t) < 20 and heading_key(t) in _FIRST_HEADINGS for t in row.texts):
+    if not has_first_heading(row.texts):
         return None
     return match_header(row.trimmed())
 
@@ -607,6 +605,6 @@ class _DocxReader(AnnexReader):
         for index, (column, text) in enumerate(zip(columns, texts, strict=False)):
             if column is None:
                 continue  # a column of no annex, reported with the header
-            merged_aspect = column.key in _ASPECT_KEYS and index in row.continued
+            merged_aspect = column.key in ASPECT_KEYS and index in row.continued
             cells[column.key] = "" if merged_aspect else text.strip()
         self.builder.add_row(RawRow(cells, where), after_page_break=after_page_break)
