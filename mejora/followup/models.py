@@ -330,6 +330,8 @@ class ActivityArea(models.Model):
     position = models.PositiveSmallIntegerField(_("posición"))
     note = models.CharField(_("nota del papel"), max_length=40, blank=True)
     written_as = models.CharField(_("como se escribió"), max_length=300, blank=True)
+    # Seen by the record's stamp, so a review notices a role edited while it was open.
+    updated_at = models.DateTimeField(_("modificado"), auto_now=True)
 
     class Meta:
         verbose_name = _("área de una actividad")
@@ -429,6 +431,7 @@ class Replanning(models.Model):
         verbose_name=_("registró"),
     )
     created_at = models.DateTimeField(_("registrado"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modificado"), auto_now=True)
 
     class Meta:
         verbose_name = _("replanteamiento")
