@@ -27,7 +27,7 @@ from mejora.annex.document import (
     PartialDate,
     Precision,
 )
-from mejora.annex.formats import FORMATS, AnnexFormat, row_cells
+from mejora.annex.formats import ASPECT_KEYS, FORMATS, AnnexFormat, row_cells
 
 # Names of the columns that are not the annex's own; parse_csv looks for these.
 TITLE = "Título"
@@ -55,7 +55,6 @@ _ACTIVITY = "activity"
 _LEVELS = (_DOCUMENT, _CYCLE, _ASPECT, _ORDER, _ACTIVITY)
 _CONTEXT_LEVELS = (_DOCUMENT, _CYCLE, _ASPECT)
 # The annex's cells that are the ASM's, the same on all its rows.
-_ASPECT_KEYS = ("number", "aspect")
 
 # A column: its name, its level, and how its value is read: a function of the document, the
 # cycle, the ASM or the activity, or an index into the row's cells as written (row_cells).
@@ -104,7 +103,7 @@ def csv_fields(annex: AnnexFormat) -> list[Field]:
     for index, column in enumerate(annex.columns):
         if column.key == "activity":
             fields.append((ORDER, _ORDER, None))
-        level = _ASPECT if column.key in _ASPECT_KEYS else _ACTIVITY
+        level = _ASPECT if column.key in ASPECT_KEYS else _ACTIVITY
         fields.append((column.heading, level, index))
         fields.extend(_DERIVED.get(column.key, ()))
     fields.append((FOOTNOTE, _DOCUMENT, attrgetter("footnote")))
