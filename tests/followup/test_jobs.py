@@ -41,24 +41,30 @@ def test_a_job_runs_once_and_then_reports_its_result():
 
 def test_many_callers_at_once_start_it_once(settings):
     settings.MEJORA_JOBS_INLINE = False
-    runs: list[int] = []
     release = threading.Event()
+    runs: dict[str, list[int]] = {}
 
-    def slow(progress):
-        runs.append(1)
-        release.wait(5)
-        return {}
+    def slow(key):
+        def work(progress):
+            runs.setdefault(key, []).append(1)
+            release.wait(5)
+            return {}
 
-    callers = [threading.Thread(target=job_start, args=("juntos", slow)) for _ in range(8)]
+        return work
+
+    keys = [f"juntos-{n}" for n in range(10)]  # ten races, to catch one that is rare
+    callers = [
+        threading.Thread(target=job_start, args=(key, slow(key))) for key in keys for _ in range(6)
+    ]
     for caller in callers:
         caller.start()
     for caller in callers:
         caller.join()
     release.set()
-    deadline = time.monotonic() + 5
-    while not job_state("juntos").finished and time.monotonic() < deadline:
+    deadline = time.monotonic() + 10
+    while not all(job_state(k).finished for k in keys) and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert runs == [1]
+    assert runs == {key: [1] for key in keys}
 
 
 def test_a_rejection_is_kept_in_spanish_and_a_bug_as_a_plain_message():

@@ -116,13 +116,16 @@ def job_start(key: str, work: Work, *, again: bool = False) -> JobState:
             return job_state(key) or JobState(updated=time.time())
         retired.unlink(missing_ok=True)
     state = JobState(updated=time.time())
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # The claim: the state written whole to a file of our own, then linked in under the
+    # job's name, which fails if another caller got there first. (Creating the name and
+    # then writing to it would let a reader find it empty in between.)
+    claim = _temporary(path, json.dumps(asdict(state)).encode("utf-8"))
     try:
-        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:  # another caller claimed it first
+        os.link(claim, path)
+    except FileExistsError:
         return job_state(key) or state
-    with os.fdopen(descriptor, "w", encoding="utf-8") as claimed:
-        claimed.write(json.dumps(asdict(state)))
+    finally:
+        os.unlink(claim)
     if settings.MEJORA_JOBS_INLINE:
         _run(key, work, state)
     else:
@@ -201,15 +204,25 @@ def _write(key: str, state: JobState) -> None:
 
 
 def _replace(path: Path, data: bytes) -> None:
+    temporary = _temporary(path, data)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _temporary(path: Path, data: bytes) -> Path:
+    """`data` in a new file beside `path`, to be put in its place in one step."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return Path(temporary)
 
 
 def _path(key: str) -> Path:
