@@ -63,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--cut", help="fecha (AAAA-MM-DD) o nombre del corte; el último si falta")
     report.add_argument("--format", choices=FILE_FORMATS, help="por defecto, el de la extensión")
     report.add_argument("-o", "--output", type=Path, required=True, metavar="ARCHIVO")
+    report.add_argument(
+        "--progress",
+        action="store_true",
+        help="mostrar el avance de un PDF largo aunque la salida de errores no sea una terminal",
+    )
     report.set_defaults(handler=_report)
 
     status = commands.add_parser("status", help="conteos por estado de ASM y actividades")
@@ -192,14 +197,14 @@ class ProgressBar:
         self.close()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        from mejora.annex.progress import READING
+        from mejora.annex.progress import PRINTING, READING
 
         if self.stage is not None and stage != self.stage:
             self.stream.write("\n")
         self.stage = stage
         share = done / total if total else 1.0
         filled = round(self.WIDTH * share)
-        units = self.reading_units if stage == READING else "ASM"
+        units = {READING: self.reading_units, PRINTING: "filas"}.get(stage, "ASM")
         self.stream.write(
             f"\r{stage:<14}[{'#' * filled}{'-' * (self.WIDTH - filled)}] "
             f"{int(100 * share):3d} % ({done:,}/{total:,} {units})"
@@ -262,7 +267,10 @@ def _report(args: argparse.Namespace) -> int:
             raise _Refused(
                 f"No existe el corte «{args.cut}»." if args.cut else "El programa no tiene cortes."
             )
-        data = render(annex_extract(program, cut=cut, kind=args.kind), file_format)
+        doc = annex_extract(program, cut=cut, kind=args.kind)
+        shown = args.progress or sys.stderr.isatty()
+        with ProgressBar(sys.stderr, file_format) if shown else nullcontext() as bar:
+            data = render(doc, file_format, progress=bar)
         args.output.write_bytes(data)
     except _Refused as refusal:
         print(refusal, file=sys.stderr)

@@ -44,3 +44,12 @@ def test_impossible_requests_exit_2_with_a_spanish_reason(tmp_path, capsys, argv
     assert main(argv) == EXIT_REJECTED
     assert message in capsys.readouterr().err
     assert not (tmp_path / "x.txt").exists()
+
+
+def test_a_pdf_shows_its_printing_progress_when_asked(tmp_path, capsys):
+    out = tmp_path / "anexo.pdf"
+    assert main(["report", "anexo-e", "-o", str(out), "--progress"]) == EXIT_OK
+    printed = capsys.readouterr()
+    assert "Imprimiendo" in printed.err and "100 %" in printed.err and "filas)" in printed.err
+    assert "Imprimiendo" not in printed.out
+    assert out.read_bytes()[:5] == b"%PDF-"
