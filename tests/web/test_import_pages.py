@@ -26,7 +26,13 @@ from mejora.followup.models import Activity, AnnexImport, Aspect, ChangeRecord, 
 from mejora.followup.services.imports import annex_import, annex_read
 from mejora.followup.services.jobs import JobState
 from mejora.web.views import REVIEW_TABLE_ACTIVITIES
-from tests.factories import InstitutionFactory, UserFactory, member
+from tests.factories import (
+    AreaFactory,
+    InstitutionFactory,
+    ProgramFactory,
+    UserFactory,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -365,3 +371,26 @@ def test_an_import_the_server_lost_is_reported_and_can_be_confirmed_again(
     done = decide(client, review_url, confirmo_todo="on")
     assert done.redirect_chain[-1][0] == reverse("program-detail", args=[Program.objects.get().pk])
     assert Aspect.objects.count() == 9
+
+
+IMPORTERS = {Role.LIAISON, Role.EVALUATOR, Role.ADMINISTRATOR}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_who_reaches_each_import_page(client, role, seed_bytes):
+    """Generated over the roles: who may import sees the pages and their own uploads only."""
+    owner = member(Role.EVALUATOR, institution=InstitutionFactory(name="Dueña"))
+    client.force_login(owner)
+    token = upload(client, seed_bytes).url.strip("/").split("/")[-1]
+    client.get(reverse("import-review", args=[token]))
+
+    scope = {
+        Role.LIAISON: lambda: {"program": ProgramFactory()},
+        Role.AREA_STAFF: lambda: {"area": AreaFactory()},
+    }.get(role, lambda: {"institution": InstitutionFactory()})()
+    client.force_login(member(role, **scope))
+    expected = 200 if role in IMPORTERS else 403
+    assert client.get(reverse("import-upload")).status_code == expected
+    foreign = 404 if role in IMPORTERS else 403  # someone else's upload: no sign it exists
+    for name in ("import-review", "import-progress", "import-reading"):
+        assert client.get(reverse(name, args=[token])).status_code == foreign, name
