@@ -29,11 +29,19 @@ MONTH_NAMES = (
 
 _MONTH = "(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _SEP = r"\s*(?:del?\s+|[/.\-]\s*|\s)\s*"
+_SHORT_SEP = r"(?:\s*[/.\-]\s*|\s+)"
 _PATTERNS = (
     ("iso", re.compile(r"(?P<year>\d{4})-(?P<a>\d{1,2})-(?P<b>\d{1,2})")),
     ("numeric", re.compile(r"(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<year>\d{4}|\d{2})")),
     ("day_name", re.compile(rf"(?P<day>\d{{1,2}}){_SEP}{_MONTH}{_SEP}(?P<year>\d{{4}})")),
+    # Excel's d-mmm-yy and mmm-yy written out as text: '30-jun-12', '30 jun 12', 'jun-12'.
+    # Prose keeps its four digits: '30 de junio 12 acciones' and 'junio 12' are no dates.
+    (
+        "day_name",
+        re.compile(rf"(?P<day>\d{{1,2}}){_SHORT_SEP}{_MONTH}{_SHORT_SEP}(?P<year>\d{{2}})"),
+    ),
     ("month_name", re.compile(rf"{_MONTH}{_SEP}?(?P<year>\d{{4}})")),
+    ("month_name", re.compile(rf"{_MONTH}\s*[/\-]\s*(?P<year>\d{{2}})")),
     ("year", re.compile(r"(?P<year>\d{4})")),
 )
 _END = re.compile(r"(?=$|[\s,;:)]|\.(?:$|\s))")  # a sentence may end right after it
