@@ -8,8 +8,9 @@ so a cell is never split blindly: known names win, and an unknown name is only c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from mejora.annex.cells import Reading
 from mejora.annex.document import AreaCell, AreaRef
@@ -20,6 +21,7 @@ _LIST_SEPARATOR = re.compile(r"\s*[,;]\s*")
 _AND = re.compile(r"\s+y\s+")
 _ARTICLE = re.compile(r"^(?:la|el|los|las)\s+(?=\S)", re.I)
 _ACRONYM = re.compile(r"^[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ0-9\-]{1,15}\.?$")
+_PARENTHESIS = re.compile(r"^(?P<outer>[^()]*[^()\s])\s*\((?P<inner>[^()]+)\)$")
 _AREA_HEADS = (
     "direccion", "unidad", "coordinacion", "subsecretaria", "secretaria", "oficialia",
     "oficina", "delegacion", "organo", "instituto", "comision", "consejo", "area",
@@ -45,6 +47,39 @@ def area_key(written: str) -> str:
     return fold(_ARTICLE.sub("", squash(written))).rstrip(". ")
 
 
+def name_and_acronym(written: str) -> AreaName | None:
+    """'Dirección General de Opciones Productivas (DGOP)', or 'DGOP (Dirección …)', split."""
+    match = _PARENTHESIS.match(_clean(written))
+    if match is None:
+        return None
+    outer, inner = _clean(match["outer"]), _clean(match["inner"])
+    if _ACRONYM.match(inner) and not _ACRONYM.match(outer):
+        return AreaName(outer, inner)
+    if _ACRONYM.match(outer) and not _ACRONYM.match(inner):
+        return AreaName(inner, outer)
+    return None
+
+
+Found = TypeVar("Found")
+
+
+def found_by_parts(
+    written: str, find: Callable[[str], Found | None]
+) -> tuple[Found | None, Found | None]:
+    """What the name and what the acronym of 'Name (ACRONYM)' each find (None, None otherwise)."""
+    parts = name_and_acronym(written)
+    if parts is None:
+        return None, None
+    return find(parts.name), find(parts.acronym)
+
+
+def agreed(by_name: Found | None, by_acronym: Found | None) -> Found | None:
+    """The one area a name and its acronym find; None when they name two different areas."""
+    if by_name is not None and by_acronym is not None and by_name != by_acronym:
+        return None
+    return by_name if by_name is not None else by_acronym
+
+
 class AreaCatalogue:
     """The areas an institution knows, found by any of their spellings."""
 
@@ -59,6 +94,12 @@ class AreaCatalogue:
                 self._by_key.setdefault(area_key(spelling), entry)
 
     def find(self, written: str) -> AreaName | None:
+        found = self._find_spelling(written)
+        if found is None:
+            found = agreed(*found_by_parts(written, self._find_spelling))
+        return found
+
+    def _find_spelling(self, written: str) -> AreaName | None:
         return self._by_key.get(area_key(written))
 
     def __len__(self) -> int:
@@ -118,18 +159,43 @@ def _split_conjunctions(piece: str, catalogue: AreaCatalogue, reading: Reading) 
             while end < len(parts) and not _starts_an_area(parts, end, catalogue):
                 end += 1
             name = _clean(" y ".join(parts[start:end]))
-            reading.doubt(
-                "unknown_area",
-                f"«{name}» no está en el catálogo de áreas; se registrará como área nueva.",
-                subject=name,
-            )
-            catalogue.add(AreaName(name, name if _ACRONYM.match(name) else ""))
+            _report_unknown(name, catalogue, reading)
         else:
             name = _clean(" y ".join(parts[start:end]))
         if name:
             names.append(name)
         start = end
     return names
+
+
+def _report_unknown(name: str, catalogue: AreaCatalogue, reading: Reading) -> None:
+    """Say why a person should name the area, and learn it so it is reported once."""
+    by_name, by_acronym = found_by_parts(name, catalogue.find)
+    split = name_and_acronym(name)
+    if by_name is not None and by_acronym is not None:  # find() refused them: they disagree
+        reading.doubt(
+            "unknown_area",
+            f"«{name}» nombra dos áreas distintas del catálogo: «{by_name.name}» por su nombre "
+            f"y «{by_acronym.name}» por su sigla; se registrará como área nueva, tal como está "
+            "escrita.",
+            subject=name,
+        )
+        catalogue.add(AreaName(name))
+    elif split is not None:
+        reading.doubt(
+            "unknown_area",
+            f"«{name}» no está en el catálogo de áreas; se registrará como área nueva "
+            f"«{split.name}», con la sigla {split.acronym}.",
+            subject=name,
+        )
+        catalogue.add(AreaName(split.name, split.acronym, (name,)))
+    else:
+        reading.doubt(
+            "unknown_area",
+            f"«{name}» no está en el catálogo de áreas; se registrará como área nueva.",
+            subject=name,
+        )
+        catalogue.add(AreaName(name, name if _ACRONYM.match(name) else ""))
 
 
 def _longest_known(parts: list[str], start: int, catalogue: AreaCatalogue) -> int | None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from mejora.annex.areas import AreaCatalogue, AreaName, area_key, read_areas
+from mejora.annex.areas import AreaCatalogue, AreaName, area_key, name_and_acronym, read_areas
 from mejora.annex.cells import Reading
 
 SEDESOL_AREAS = Path(__file__).parents[2] / "mejora" / "sample" / "sedesol-areas.json"
@@ -292,3 +292,95 @@ def test_known_names_listed_one_per_line_are_each_an_area_with_the_role_note():
 )
 def test_a_line_break_inside_one_name_or_list_item_is_a_space(catalogue, written, names):
     assert [a.name for a in read_areas(written, Reading(), catalogue()).areas] == names
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pytest.param(f"{DGOP} (DGOP)", id="name-then-acronym"),
+        pytest.param(f"DGOP ({DGOP})", id="acronym-then-name"),
+        pytest.param(f"la {DGOP} (DGOP).", id="with-article-and-period"),
+        pytest.param(f"{DGOP}  ( DGOP )", id="loose-spacing"),
+        pytest.param(f"{DGOP} (DGOPR)", id="known-name-unknown-acronym"),
+        pytest.param("Dir. Gral. de Opciones Productivas (DGOP)", id="known-acronym-only"),
+        pytest.param(f"{UPRI_NAME} (UPRI)", id="a-name-with-y-inside"),
+    ],
+)
+def test_a_name_with_its_acronym_in_parentheses_is_the_one_catalogue_area(written):
+    reading = Reading()
+
+    cell = read_areas(written, reading, sedesol_catalogue())
+
+    assert len(cell.areas) == 1
+    assert reading.doubts == []
+    assert sedesol_catalogue().find(cell.areas[0].name) is not None
+
+
+def test_a_name_with_its_acronym_in_parentheses_is_found_by_the_catalogue():
+    catalogue = sedesol_catalogue()
+
+    assert catalogue.find(f"{DGOP} (DGOP)") == catalogue.find("DGOP")
+    assert catalogue.find(f"DGOP ({DGOP})") == catalogue.find("DGOP")
+
+
+def test_a_parenthesised_acronym_inside_a_list_is_one_area():
+    reading = Reading()
+
+    cell = read_areas(f"DGEMPS, {UPRI_NAME} (UPRI) y {DGOP} (DGOP)", reading, sedesol_catalogue())
+
+    assert [a.name for a in cell.areas] == ["DGEMPS", f"{UPRI_NAME} (UPRI)", f"{DGOP} (DGOP)"]
+    assert reading.doubts == []
+
+
+def test_a_name_and_an_acronym_of_two_areas_are_kept_as_written_with_a_doubt():
+    reading = Reading()
+    catalogue = sedesol_catalogue()
+
+    cell = read_areas(f"{DGOP} (DGS)", reading, catalogue)
+
+    assert [a.name for a in cell.areas] == [f"{DGOP} (DGS)"]
+    [(kind, message, _, subject)] = reading.doubts
+    assert (kind, subject) == ("unknown_area", f"{DGOP} (DGS)")
+    assert "dos áreas distintas" in message
+    assert DGOP in message and "Dirección General de Seguimiento" in message
+    assert catalogue.find(f"{DGOP} (DGS)") == AreaName(f"{DGOP} (DGS)")
+
+
+@pytest.mark.parametrize(
+    ("written", "name", "acronym"),
+    [
+        pytest.param(
+            "Dirección General de Cosas Nuevas (DGCN)",
+            "Dirección General de Cosas Nuevas",
+            "DGCN",
+            id="name-then-acronym",
+        ),
+        pytest.param(
+            "DGCN (Dirección General de Cosas Nuevas)",
+            "Dirección General de Cosas Nuevas",
+            "DGCN",
+            id="acronym-then-name",
+        ),
+    ],
+)
+def test_an_unknown_name_with_its_acronym_is_learnt_as_both(written, name, acronym):
+    catalogue, reading = sedesol_catalogue(), Reading()
+
+    read_areas(written, reading, catalogue)
+
+    [(kind, message, _, subject)] = reading.doubts
+    assert (kind, subject) == ("unknown_area", written)
+    assert f"«{name}», con la sigla {acronym}" in message
+    assert catalogue.find(name) == catalogue.find(acronym) == catalogue.find(written)
+    assert catalogue.find(name) == AreaName(name, acronym, (written,))
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        pytest.param("Delegaciones (en los estados)", id="no-acronym-inside"),
+        pytest.param("DGS (DGOP)", id="two-acronyms"),
+    ],
+)
+def test_a_parenthesis_without_one_acronym_is_no_name_and_acronym(written):
+    assert name_and_acronym(written) is None

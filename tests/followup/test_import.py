@@ -271,3 +271,19 @@ def test_a_large_import_keeps_a_history_row_per_record_it_creates():
     )
     created = ChangeRecord.objects.filter(action=ChangeRecord.Action.CREATE).count()
     assert created == summary.created == summary.record.changes
+
+
+def test_a_name_with_its_acronym_in_parentheses_links_the_existing_area(seed_bytes):
+    load_sample_catalogue()
+    dgop = Area.objects.get(acronym="DGOP")
+    written = "Dirección General de Opciones Productivas (DGOP)"
+    first_row = "\tDirección General de Opciones Productivas\t31/12/2008\t".encode()
+    assert seed_bytes.count(first_row) == 1
+    edited = seed_bytes.replace(first_row, f"\t{written}\t31/12/2008\t".encode())
+
+    summary = import_bytes(edited)
+
+    role = ActivityArea.objects.get(written_as=written)
+    assert role.area == dgop
+    assert not Area.objects.filter(name__contains="Opciones Productivas").exclude(pk=dgop.pk)
+    assert not [f for f in summary.findings if f.kind == "unknown_area" and "DGOP" in f.text]

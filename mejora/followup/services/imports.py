@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from mejora.annex.areas import AreaCatalogue, area_key
+from mejora.annex.areas import AreaCatalogue, agreed, area_key, found_by_parts, name_and_acronym
 from mejora.annex.compose import same_date
 from mejora.annex.dates import MONTH_NAMES
 from mejora.annex.document import (
@@ -484,10 +484,24 @@ class _AreaIndex:
     def resolve(self, written: str) -> Area:
         area = self.by_key.get(area_key(written))
         if area is None:
+            # 'Dirección General de Opciones Productivas (DGOP)' is the area its name and its
+            # acronym agree on; when they name two different areas, it is kept as written.
+            by_name, by_acronym = found_by_parts(written, lambda s: self.by_key.get(area_key(s)))
+            area = agreed(by_name, by_acronym) or self._new(
+                written, split=by_name is None and by_acronym is None
+            )
+            self.by_key[area_key(written)] = area
+        return area
+
+    def _new(self, written: str, *, split: bool) -> Area:
+        parts = name_and_acronym(written) if split else None
+        if parts is not None:
+            area = Area(institution=self.institution, name=parts.name, acronym=parts.acronym)
+        else:
             acronym = written if written.isupper() and " " not in written else ""
             area = Area(institution=self.institution, name=written, acronym=acronym)
-            self.loader._create(Area, [area])
-            self._index(area)
+        self.loader._create(Area, [area])
+        self._index(area)
         return area
 
 
