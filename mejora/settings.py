@@ -8,7 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from mejora.environment import env_bool, env_list, env_str, local_secret_key
+from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
+from mejora.environment import env_bool, env_int, env_list, env_str, local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("MEJORA_DATA_DIR", str(Path.cwd() / "mejora-data"))).resolve()
@@ -119,3 +120,12 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 100_000
 # Reading and importing from the pages runs in a background thread that reports progress;
 # True runs it inside the request instead (tests that check a page's answer, not the wait).
 MEJORA_JOBS_INLINE = False
+
+# What one uploaded or imported file may cost to read (mejora/annex/limits.py): each limit
+# from MEJORA_IMPORT_MAX_<NAME>, e.g. MEJORA_IMPORT_MAX_ROWS=400000.
+MEJORA_READING_LIMITS = ReadingLimits(
+    **{
+        name: env_int(f"MEJORA_IMPORT_MAX_{name.upper()}", getattr(DEFAULT_LIMITS, name))
+        for name in ReadingLimits.__dataclass_fields__
+    }
+)

@@ -6,6 +6,7 @@ from pathlib import PurePath
 
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexDocument, AnnexRejected
+from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
 from mejora.annex.parsers.rows import CatalogueFor
 from mejora.annex.progress import Progress
 
@@ -39,33 +40,35 @@ def parse(
     *,
     catalogue: AreaCatalogue | CatalogueFor | None = None,
     progress: Progress | None = None,
+    limits: ReadingLimits = DEFAULT_LIMITS,
 ) -> AnnexDocument:
     """Read a file of the given format; bad input raises AnnexRejected, in Spanish.
 
     `catalogue` splits the area cells: an institution's, or a function giving the catalogue
     of the institution the file names. `progress` is told how far the reading has come.
+    `limits` bound what the reading may cost; a file past one is rejected.
     """
     match file_format:
         case "txt":
             from mejora.annex.parsers.text import parse_text
 
-            return parse_text(data, catalogue=catalogue, progress=progress)
+            return parse_text(data, catalogue=catalogue, progress=progress, limits=limits)
         case "csv":
             from mejora.annex.parsers.csv import parse_csv
 
-            return parse_csv(data, catalogue=catalogue, progress=progress)
+            return parse_csv(data, catalogue=catalogue, progress=progress, limits=limits)
         case "xlsx":
             from mejora.annex.parsers.xlsx import parse_xlsx
 
-            return parse_xlsx(data, catalogue=catalogue, progress=progress)
+            return parse_xlsx(data, catalogue=catalogue, progress=progress, limits=limits)
         case "docx":
             from mejora.annex.parsers.docx import parse_docx
 
-            return parse_docx(data, catalogue=catalogue, progress=progress)
+            return parse_docx(data, catalogue=catalogue, progress=progress, limits=limits)
         case "pdf":
             from mejora.annex.parsers.pdf import parse_pdf
 
-            return parse_pdf(data, catalogue=catalogue, progress=progress)
+            return parse_pdf(data, catalogue=catalogue, progress=progress, limits=limits)
     raise AnnexRejected(
         f"No se leen archivos «{file_format}»; los formatos son: {', '.join(READABLE_FORMATS)}."
     )

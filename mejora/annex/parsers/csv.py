@@ -39,6 +39,7 @@ from mejora.annex.formats import (
     heading_key,
     match_header,
 )
+from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
 from mejora.annex.parsers.encoding import decode
 from mejora.annex.parsers.rows import AnnexBuilder, CatalogueFor, RawRow
 from mejora.annex.parsers.sheet import SheetReader, is_header
@@ -78,6 +79,7 @@ def parse_csv(
     *,
     catalogue: AreaCatalogue | CatalogueFor | None = None,
     progress: Progress | None = None,
+    limits: ReadingLimits = DEFAULT_LIMITS,
 ) -> AnnexDocument:
     """Read an annex from our flat CSV, or from an annex sheet a spreadsheet saved as CSV."""
     text, findings = decode(data) if isinstance(data, bytes) else (data, [])

@@ -38,6 +38,7 @@ from mejora.annex.formats import (
     match_header,
     read_cycle_heading,
 )
+from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexReader,
@@ -99,6 +100,7 @@ def parse_docx(
     *,
     catalogue: AreaCatalogue | CatalogueFor | None = None,
     progress: Progress | None = None,
+    limits: ReadingLimits = DEFAULT_LIMITS,
 ) -> AnnexDocument:
     """Read an annex from a Word document, ours or an agency's, into the neutral document."""
     if not data.strip():

@@ -42,6 +42,7 @@ from mejora.annex.formats import (
     match_header,
     read_cycle_heading,
 )
+from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexReader,
@@ -85,6 +86,7 @@ def parse_pdf(
     *,
     catalogue: AreaCatalogue | CatalogueFor | None = None,
     progress: Progress | None = None,
+    limits: ReadingLimits = DEFAULT_LIMITS,
 ) -> AnnexDocument:
     """Read an annex from a PDF with ruled tables, such as the one render_pdf prints."""
     if not data.strip():

@@ -19,6 +19,7 @@ from mejora.annex.formats import (
     match_header,
     read_cycle_heading,
 )
+from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
 from mejora.annex.parsers.encoding import decode
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
@@ -36,6 +37,7 @@ def parse_text(
     *,
     catalogue: AreaCatalogue | CatalogueFor | None = None,
     progress: Progress | None = None,
+    limits: ReadingLimits = DEFAULT_LIMITS,
 ) -> AnnexDocument:
     """Read an annex in the seed's tab-separated layout."""
     text, findings = decode(data) if isinstance(data, bytes) else (data, [])

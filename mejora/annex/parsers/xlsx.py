@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.dates import MONTH_NAMES
 from mejora.annex.document import AnnexDocument, AnnexRejected
+from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
 from mejora.annex.parsers.rows import CatalogueFor
 from mejora.annex.parsers.sheet import SheetReader, is_header
 from mejora.annex.progress import READING, Progress, Stage
@@ -32,6 +33,7 @@ def parse_xlsx(
     *,
     catalogue: AreaCatalogue | CatalogueFor | None = None,
     progress: Progress | None = None,
+    limits: ReadingLimits = DEFAULT_LIMITS,
 ) -> AnnexDocument:
     """Read an annex from an XLSX workbook, finding its table by the headings of its columns."""
     sheets = _read_workbook(data, Stage(progress, READING))

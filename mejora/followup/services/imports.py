@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
@@ -59,7 +60,13 @@ def annex_read(
 ) -> AnnexDocument:
     """Parse a file, splitting area cells against its institution's catalogue when known."""
     # The parser asks for the catalogue once the title block has named the institution.
-    return parse(data, file_format, catalogue=_catalogue_of, progress=progress)
+    return parse(
+        data,
+        file_format,
+        catalogue=_catalogue_of,
+        progress=progress,
+        limits=settings.MEJORA_READING_LIMITS,
+    )
 
 
 def _catalogue_of(institution_name: str) -> AreaCatalogue:

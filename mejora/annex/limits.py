@@ -1,0 +1,51 @@
+"""The budget every reader keeps while it reads: a small hostile file must never cost gigabytes.
+
+Each reader checks these as it goes (rows, columns, characters, pages, inflated bytes) and
+rejects a file beyond one of them with a Spanish message that names the limit and says how to
+split the file. The defaults are generous for real annexes: a whole program's annex of 15,000
+activities reads well inside them. `mejora.settings` builds the one in force from `MEJORA_*`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mejora.annex.document import AnnexRejected
+
+
+@dataclass(frozen=True)
+class ReadingLimits:
+    # Table rows (a sheet's or a document's); 15,000 activities take about 15,100.
+    rows: int = 200_000
+    # Columns of a table: an annex has 8 to 11, agencies' layouts a few more. A column far
+    # beyond this is never materialised.
+    columns: int = 64
+    # Characters of one cell: Excel's own limit for a cell.
+    cell_chars: int = 32_767
+    # Characters of text in the whole file, once read.
+    text_chars: int = 200_000_000
+    # Pages of a PDF; the 15,000-activity annex prints on about 2,600.
+    pages: int = 10_000
+    # Bytes one compressed part may inflate to (a zip member of an XLSX or DOCX, a PDF stream).
+    inflated_part_bytes: int = 300_000_000
+    # Bytes all the compressed parts of one file may inflate to together.
+    inflated_total_bytes: int = 600_000_000
+
+
+DEFAULT_LIMITS = ReadingLimits()
+
+
+def over_limit(what: str, limit: int, *, advice: str = "") -> AnnexRejected:
+    """The rejection of a file past one limit: which limit, and how to get under it."""
+    advice = advice or (
+        "Divida el archivo en varios (por ejemplo, un anexo por ciclo o por programa) y "
+        "súbalos por separado"
+    )
+    return AnnexRejected(
+        f"El archivo pasa el límite de {what} ({_number(limit)}); no se leyó. {advice}."
+    )
+
+
+def _number(value: int) -> str:
+    """12 345 678: digits grouped as Spanish style guides write them."""
+    return f"{value:,}".replace(",", " ")
