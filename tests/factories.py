@@ -11,9 +11,14 @@ from mejora.accounts.models import Membership, Role
 from mejora.followup import models as m
 
 
+# The institution the sample annex (and `synth_document`) names.
+SEED_INSTITUTION = "Secretaría de Desarrollo Social"
+
+
 class InstitutionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = m.Institution
+        django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"Secretaría de Prueba {n}")
     acronym = factory.Sequence(lambda n: f"SP{n}")

@@ -7,6 +7,7 @@ from django.http import Http404
 
 from mejora.accounts.models import Membership, Role
 from mejora.followup.models import Program
+from mejora.followup.scope import ImportRefused, ImportScope, import_target
 
 
 def programs_for_user(user) -> QuerySet[Program]:
@@ -44,9 +45,38 @@ def user_can_import(user) -> bool:
     return user.is_superuser or any(m.can_import for m in Membership.objects.filter(user=user))
 
 
+def import_scope_for(user) -> ImportScope:
+    """Where the person may import annexes, from their memberships (nothing for other roles)."""
+    if not user.is_authenticated or not user.is_active:
+        return ImportScope()
+    if user.is_superuser:
+        return ImportScope(everything=True)
+    programs: set[int] = set()
+    institutions: set[int] = set()
+    all_institutions = everything = False
+    for membership in Membership.objects.filter(user=user):
+        if not membership.can_import:
+            continue
+        if membership.program_id:
+            programs.add(membership.program_id)
+        elif membership.institution_id:
+            institutions.add(membership.institution_id)
+        elif membership.role == Role.ADMINISTRATOR:
+            everything = True
+        else:  # an evaluation unit over every institution: never a new one
+            all_institutions = True
+    return ImportScope(
+        programs=frozenset(programs),
+        institutions=frozenset(institutions),
+        all_institutions=all_institutions,
+        everything=everything,
+    )
+
+
 def may_import_into(user, institution: str, program: str) -> bool:
-    """An annex may be imported for a program the person reaches, or for a new one."""
-    existing = Program.objects.filter(institution__name=institution, name=program).first()
-    if existing is None:
-        return user_can_import(user)
-    return user_can_import(user) and programs_for_user(user).filter(pk=existing.pk).exists()
+    """Whether the person may import an annex naming this institution and program."""
+    try:
+        import_target(import_scope_for(user), institution=institution, program=program)
+    except ImportRefused:
+        return False
+    return user_can_import(user)

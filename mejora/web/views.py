@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from mejora.accounts.access import (
     get_program_for_user,
+    import_scope_for,
     may_import_into,
     programs_for_user,
     user_can_import,
@@ -161,7 +162,9 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
     if jobs.imported_program is not None:
         review_forget(token)
         return redirect("program-detail", pk=jobs.imported_program)
-    reading_job = review_read_start(token, upload, request.user)
+    reading_job = review_read_start(
+        token, upload, actor=request.user, scope=import_scope_for(request.user)
+    )
     if not reading_job.finished:
         return _job_page(request, progress_url, reading_job, _("Leyendo el anexo"))
     reading = review_reading(token)
@@ -194,6 +197,7 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
                 confirmed=confirmed,
                 stamp=form.cleaned_data["stamp"],
                 actor=request.user,
+                scope=import_scope_for(request.user),
             )
             return redirect("import-review", token=token)
     elif (failed := jobs.import_failed) is not None:

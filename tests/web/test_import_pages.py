@@ -28,6 +28,7 @@ from mejora.followup.services.jobs import JobState
 from mejora.web.views import REVIEW_TABLE_ACTIVITIES
 from tests.factories import (
     AreaFactory,
+    SEED_INSTITUTION,
     InstitutionFactory,
     ProgramFactory,
     UserFactory,
@@ -48,7 +49,7 @@ def upload(client, data: bytes, name: str = "anexo-e.txt"):
 
 
 def test_an_upload_is_reviewed_before_anything_is_written(client, seed_bytes):
-    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION)))
     response = upload(client, seed_bytes)
     assert response.status_code == 302
     review = client.get(response.url).content.decode()
@@ -76,7 +77,7 @@ def finding_index(page: str, text: str) -> int:
 
 
 def test_confirming_imports_everything_in_the_name_of_the_person(client, seed_bytes):
-    person = member(Role.EVALUATOR, institution=InstitutionFactory())
+    person = member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION))
     client.force_login(person)
     review_url = upload(client, seed_bytes).url
     response = decide(client, review_url, confirmo_todo="on")
@@ -91,7 +92,7 @@ def test_confirming_imports_everything_in_the_name_of_the_person(client, seed_by
 
 
 def test_nothing_is_imported_until_every_finding_is_confirmed_or_corrected(client, seed_bytes):
-    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION)))
     review_url = upload(client, seed_bytes).url
     page = client.get(review_url).content.decode()
     count = page.count('name="confirmo"')
@@ -108,7 +109,7 @@ def test_nothing_is_imported_until_every_finding_is_confirmed_or_corrected(clien
 
 
 def test_a_corrected_date_is_what_gets_imported_and_the_record_says_who_decided(client, seed_bytes):
-    person = member(Role.EVALUATOR, institution=InstitutionFactory())
+    person = member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION))
     client.force_login(person)
     review_url = upload(client, seed_bytes).url
     page = client.get(review_url).content.decode()
@@ -127,7 +128,7 @@ def test_a_corrected_date_is_what_gets_imported_and_the_record_says_who_decided(
 
 
 def test_a_correction_that_cannot_be_read_is_shown_beside_its_finding(client, seed_bytes):
-    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION)))
     review_url = upload(client, seed_bytes).url
     page = client.get(review_url).content.decode()
     index = finding_index(page, "«01/06/2010» puede leerse")
@@ -166,7 +167,7 @@ def test_a_record_changed_during_the_review_is_not_overwritten(client, seed_byte
     ],
 )
 def test_an_upload_that_is_no_annex_file_says_why_at_once(client, data, name, message):
-    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION)))
     response = upload(client, data, name)
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -183,7 +184,7 @@ def test_an_upload_that_is_no_annex_file_says_why_at_once(client, data, name, me
 def test_a_file_that_cannot_be_read_says_why_in_spanish_and_writes_nothing(
     client, data, name, message
 ):
-    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION)))
     response = client.get(upload(client, data, name).url)
     assert response.status_code == 422
     body = response.content.decode()
@@ -212,7 +213,7 @@ def test_a_liaison_cannot_import_into_someone_elses_program(client, seed_bytes):
     page = client.get(review_url)
     # Refused right after the file says whose it is: no preview, not even a dry run.
     assert page.status_code == 422
-    assert "No tiene acceso al programa «Programa Opciones Productivas»" in page.content.decode()
+    assert "El anexo es del programa «Programa Opciones Productivas»" in page.content.decode()
     token = review_url.strip("/").split("/")[-1]
     assert client.get(reverse("import-reading", args=[token])).status_code == 404
     assert client.post(review_url, {"stamp": "x", "confirmo_todo": "on"}).status_code == 422
@@ -220,7 +221,7 @@ def test_a_liaison_cannot_import_into_someone_elses_program(client, seed_bytes):
 
 
 def test_an_upload_is_its_uploaders_alone(client, seed_bytes):
-    institution = InstitutionFactory()
+    institution = InstitutionFactory(name=SEED_INSTITUTION)
     client.force_login(member(Role.EVALUATOR, institution=institution))
     review_url = upload(client, seed_bytes).url
     token = review_url.strip("/").split("/")[-1]
@@ -238,13 +239,13 @@ def test_an_upload_is_its_uploaders_alone(client, seed_bytes):
 
 @pytest.mark.parametrize("token", ["ABC", "0" * 64, "..%2F..%2Fsettings", "a" * 63 + "-"])
 def test_a_token_that_names_no_upload_is_404_never_an_error(client, token):
-    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION)))
     for name in ("import-review", "import-progress", "import-reading"):
         assert client.get(reverse(name, args=[token])).status_code == 404
 
 
 def test_the_same_file_uploaded_again_is_read_afresh(client, seed_bytes, settings):
-    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION)))
     broken = seed_bytes.replace(b"No.\t", b"Num\t", 1)
     first = upload(client, broken).url
     assert client.get(first).status_code == 422
@@ -256,7 +257,7 @@ def test_the_same_file_uploaded_again_is_read_afresh(client, seed_bytes, setting
 
 
 def test_confirming_twice_imports_once(client, seed_bytes):
-    person = member(Role.EVALUATOR, institution=InstitutionFactory())
+    person = member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION))
     client.force_login(person)
     review_url = upload(client, seed_bytes).url
     page = client.get(review_url).content.decode()
@@ -308,7 +309,7 @@ def test_a_reading_in_the_background_shows_its_progress_then_the_review(
         return read(*args, **kwargs)
 
     monkeypatch.setattr(review, "annex_read", read_after_the_gate)
-    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION)))
     review_url = upload(client, seed_bytes).url
     progress_url = reverse("import-progress", args=[review_url.strip("/").split("/")[-1]])
 
@@ -341,7 +342,7 @@ def test_a_reading_in_the_background_shows_its_progress_then_the_review(
 def test_a_large_reading_shows_its_first_activities_and_offers_the_whole_as_csv(client):
     document = synth_document(aspects=150)
     assert document.activity_count() > REVIEW_TABLE_ACTIVITIES
-    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION)))
     review_url = upload(client, render(document, "txt"), "grande.txt").url
     page = client.get(review_url).content.decode()
     assert page.count('<tr class="activity-row">') == REVIEW_TABLE_ACTIVITIES
@@ -356,7 +357,7 @@ def test_a_large_reading_shows_its_first_activities_and_offers_the_whole_as_csv(
 def test_an_import_the_server_lost_is_reported_and_can_be_confirmed_again(
     client, seed_bytes, settings
 ):
-    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory()))
+    client.force_login(member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION)))
     review_url = upload(client, seed_bytes).url
     token = review_url.strip("/").split("/")[-1]
     client.get(review_url)
@@ -379,7 +380,7 @@ IMPORTERS = {Role.LIAISON, Role.EVALUATOR, Role.ADMINISTRATOR}
 @pytest.mark.parametrize("role", list(Role))
 def test_who_reaches_each_import_page(client, role, seed_bytes):
     """Generated over the roles: who may import sees the pages and their own uploads only."""
-    owner = member(Role.EVALUATOR, institution=InstitutionFactory(name="Dueña"))
+    owner = member(Role.EVALUATOR, institution=InstitutionFactory(name=SEED_INSTITUTION))
     client.force_login(owner)
     token = upload(client, seed_bytes).url.strip("/").split("/")[-1]
     client.get(reverse("import-review", args=[token]))

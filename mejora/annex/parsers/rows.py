@@ -39,10 +39,11 @@ from mejora.annex.progress import INTERPRETING, READING, Progress, Stage
 from mejora.annex.words import fold, squash
 
 T = TypeVar("T")
-# The catalogue of the institution a file names, looked up once its title block is read: a
-# caller that keeps the catalogues of many institutions needs one parse, not a first one to
-# learn whose annex it is.
-CatalogueFor = Callable[[str], AreaCatalogue]
+# The catalogue of the institution a file names, looked up once its title block is read, given
+# the institution and the program named: a caller that keeps the catalogues of many
+# institutions needs one parse, not a first one to learn whose annex it is, and may refuse
+# the file (AnnexRejected) there, before any of its cells is interpreted.
+CatalogueFor = Callable[[str, str], AreaCatalogue]
 
 # Cells that every new activity fills in; a row after a page break that leaves them all
 # empty is the rest of the previous row, not an activity of its own.
@@ -137,7 +138,7 @@ class AnnexBuilder:
     ) -> AnnexDocument:
         catalogue = self.catalogue
         if callable(catalogue):
-            catalogue = catalogue(squash(institution))
+            catalogue = catalogue(squash(institution), squash(program))
         self._read_areas = partial(
             read_areas, catalogue=catalogue if catalogue is not None else AreaCatalogue()
         )

@@ -50,27 +50,39 @@ from mejora.followup.models import (
     ProgressReport,
     Replanning,
 )
+from mejora.followup.scope import ImportScope, import_target
 from mejora.followup.services.catalogue import catalogue_for
 
 T = TypeVar("T")
 
 
 def annex_read(
-    data: bytes, *, file_format: str = "txt", progress: Progress | None = None
+    data: bytes,
+    *,
+    file_format: str = "txt",
+    scope: ImportScope | None = None,
+    progress: Progress | None = None,
 ) -> AnnexDocument:
-    """Parse a file, splitting area cells against its institution's catalogue when known."""
-    # The parser asks for the catalogue once the title block has named the institution.
+    """Parse a file, splitting area cells against its institution's catalogue when known.
+
+    With a person's `scope`, a file naming a program outside it is refused as soon as its
+    title block is read: nothing of it is interpreted, and no catalogue is consulted.
+    """
+    scope = scope or ImportScope.operator()
+
+    def catalogue_of(institution: str, program: str) -> AreaCatalogue:
+        if not institution or not program:
+            return AreaCatalogue()  # the reading rejects a file that names neither
+        target = import_target(scope, institution=institution, program=program)
+        return catalogue_for(target.institution)
+
     return parse(
         data,
         file_format,
-        catalogue=_catalogue_of,
+        catalogue=catalogue_of,
         progress=progress,
         limits=settings.MEJORA_READING_LIMITS,
     )
-
-
-def _catalogue_of(institution_name: str) -> AreaCatalogue:
-    return catalogue_for(Institution.objects.filter(name=institution_name).first())
 
 
 @dataclass
@@ -117,17 +129,23 @@ def annex_import(
     sha256: str,
     file_format: str,
     actor: Any = None,
+    scope: ImportScope | None = None,
     source: str = "",
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Write the document into the record; with dry_run, report what would change and undo.
 
+    A person's import (`actor`) keeps to their `scope`: ImportRefused, and nothing written,
+    for a program outside it. Without an actor it is the operator's, at the command line.
     `progress` is told the ASM written so far (stage 'Importando').
     """
+    if actor is not None and scope is None:
+        raise TypeError("A person's import needs the scope of what they may import into.")
     loader = _Loader(
         document,
         actor=actor,
+        scope=scope or ImportScope.operator(),
         source=source or f"importación de {file_name}",
         progress=progress,
         keep_changes=not dry_run,
@@ -176,12 +194,14 @@ class _Loader:
         document: AnnexDocument,
         *,
         actor: Any,
+        scope: ImportScope,
         source: str,
         progress: Progress | None = None,
         keep_changes: bool = True,
     ) -> None:
         self.document = document
         self.actor = actor
+        self.scope = scope
         self.source = source
         self.importing = Stage(progress, IMPORTING)
         self.keep_changes = keep_changes
@@ -194,8 +214,12 @@ class _Loader:
 
     def load(self) -> ImportSummary:
         doc = self.document
-        institution = self._get_or_create(Institution, name=doc.institution)
-        program = self._get_or_create(Program, institution=institution, name=doc.program)
+        # Decided before the first write; the rows found are the ones written into.
+        target = import_target(self.scope, institution=doc.institution, program=doc.program)
+        institution = target.institution or self._get_or_create(Institution, name=doc.institution)
+        program = target.program or self._get_or_create(
+            Program, institution=institution, name=doc.program
+        )
         # Two imports of one program wait for each other instead of racing to create the
         # same ASM (SQLite's immediate transactions already serialise every writer).
         Program.objects.select_for_update().filter(pk=program.pk).first()

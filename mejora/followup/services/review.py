@@ -15,12 +15,12 @@ from typing import Any
 from django.db import transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from mejora.accounts.access import may_import_into
 from mejora.annex.corrections import review_document
 from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.parsers import format_of
 from mejora.annex.progress import Progress
 from mejora.followup.models import Institution, Program
+from mejora.followup.scope import ImportScope
 from mejora.followup.selectors import program_record_stamp
 from mejora.followup.services.catalogue import catalogue_for
 from mejora.followup.services.imports import (
@@ -72,6 +72,7 @@ def annex_import_reviewed(
     sha256: str,
     file_format: str,
     actor: Any,
+    scope: ImportScope,
     source: str,
     progress: Progress | None = None,
 ) -> ImportSummary:
@@ -96,6 +97,7 @@ def annex_import_reviewed(
         sha256=sha256,
         file_format=file_format,
         actor=actor,
+        scope=scope,
         source=source,
         progress=progress,
     )
@@ -120,17 +122,14 @@ def annex_review_read(
     file_name: str,
     file_format: str,
     actor: Any,
+    scope: ImportScope,
 ) -> dict[str, Any]:
     """Read an uploaded file and preview its import; kept for the review page under `token`.
 
-    The person must be one who may import into the annex's program: the preview locks the
-    program's row, so nobody else reaches even the dry run.
+    A file naming a program outside the person's scope is refused as soon as its title block
+    is read, before any of it is interpreted, previewed or kept.
     """
-    document = annex_read(data, file_format=file_format, progress=progress)
-    if not may_import_into(actor, document.institution, document.program):
-        raise AnnexRejected(
-            f"No tiene acceso al programa «{document.program}» de este anexo; no se leyó más."
-        )
+    document = annex_read(data, file_format=file_format, scope=scope, progress=progress)
     with transaction.atomic():
         # Taken with the preview, in one transaction: the stamp is of the record previewed.
         stamp = program_record_stamp(reviewed_program(document))
@@ -140,6 +139,7 @@ def annex_review_read(
             sha256=file_sha256(data),
             file_format=file_format,
             actor=actor,
+            scope=scope,
             dry_run=True,
             progress=lambda _stage, done, total: progress(
                 "Comparando con el registro", done, total
@@ -228,7 +228,9 @@ def review_jobs(token: str) -> ReviewJobs:
     return ReviewJobs(job_state(_reading_job(token)), job_state(_import_job(token)))
 
 
-def review_read_start(token: str, upload: PendingUpload, actor: Any) -> JobState:
+def review_read_start(
+    token: str, upload: PendingUpload, *, actor: Any, scope: ImportScope
+) -> JobState:
     """Read the upload unless it is read or being read; again when an import found the
     record changed since the reading (its preview and stamp are of the old record)."""
     jobs = review_jobs(token)
@@ -246,6 +248,7 @@ def review_read_start(token: str, upload: PendingUpload, actor: Any) -> JobState
         file_name=upload.file_name,
         file_format=format_of(upload.file_name),
         actor=actor,
+        scope=scope,
     )
     return job_start(_reading_job(token), work, again=stale)
 
@@ -259,6 +262,7 @@ def review_import_start(
     confirmed: Collection[int],
     stamp: str,
     actor: Any,
+    scope: ImportScope,
 ) -> JobState:
     """Import the reviewed upload as a job; a finished attempt that failed is tried again,
     one running is left to run (a double click imports once)."""
@@ -272,6 +276,7 @@ def review_import_start(
         sha256=file_sha256(upload.data),
         file_format=format_of(upload.file_name),
         actor=actor,
+        scope=scope,
         source=f"importación de {upload.file_name} (página web)",
     )
     jobs = review_jobs(token)
