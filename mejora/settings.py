@@ -3,9 +3,11 @@
 Production (MEJORA_PRODUCTION=true) refuses to start without a secret key and allowed hosts.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
@@ -34,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "mejora.accounts",
     "mejora.followup",
     "mejora.web",
@@ -49,6 +52,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mejora.urls"
@@ -88,6 +94,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# AxesStandaloneBackend counts failures and refuses a locked-out login before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -110,8 +121,49 @@ STORAGES = {
 
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# Production speaks HTTPS only. Behind a proxy that ends TLS (MEJORA_BEHIND_PROXY=true) the
+# proxy's X-Forwarded-Proto says whether the visitor used HTTPS, and its X-Forwarded-For who
+# the visitor is; without a proxy those headers are the visitor's to forge, so they are ignored.
+BEHIND_PROXY = env_bool("MEJORA_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+SECURE_SSL_REDIRECT = env_bool("MEJORA_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("MEJORA_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("MEJORA_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("MEJORA_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# One policy everywhere, so the demo and the tests see what production sends: scripts only
+# from our own static files, no inline script or handler; the one <style> an annex page
+# writes for its columns carries the request's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Login throttling (django-axes), on /entrar/ and /admin/login/ alike. An account is locked
+# after MEJORA_LOGIN_FAILURE_LIMIT failures from any address, and an address after as many
+# failures on any accounts: the first stops guessing one password from many machines, the
+# second trying one password on many accounts. Both end after MEJORA_LOGIN_COOLOFF_MINUTES,
+# and each failure during a lockout starts the wait again.
+AXES_FAILURE_LIMIT = env_int("MEJORA_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("MEJORA_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "mejora.web.lockout.locked_out"
+AXES_RESET_ON_SUCCESS = True
+if BEHIND_PROXY:
+    # The address the nearest proxy saw, the last one it appended to X-Forwarded-For.
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 # The import review sends one tick and one correction box per finding, and a large legacy
 # annex has thousands of findings. The limit is Django's guard against posts of many fields
 # and holds for every form, the login page too; parsing 100,000 short fields takes tens of
