@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="mostrar el avance en la salida de errores aunque no sea una terminal",
     )
+    read.add_argument(
+        "--user",
+        metavar="USUARIO",
+        help="importar a nombre de esta persona y solo donde su papel lo permite",
+    )
     read.set_defaults(handler=_import)
 
     report = commands.add_parser("report", help="emitir un anexo oficial")
@@ -109,27 +114,37 @@ def _date(text: str) -> dt.date:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from mejora.accounts.access import import_scope_for
     from mejora.annex.document import AnnexRejected
+    from mejora.followup.services.conflicts import RecordBusy
     from mejora.followup.services.imports import annex_import, annex_read, file_sha256
 
     try:
+        actor, scope = None, None
+        if args.user is not None:
+            actor = _active_user(args.user)
+            scope = import_scope_for(actor)
         file_format = args.format or format_of(args.file.name)
         shown = args.progress or sys.stderr.isatty()
         with ProgressBar(sys.stderr, file_format) if shown else nullcontext() as bar:
             data = _read_file(args.file)
-            document = annex_read(data, file_format=file_format, progress=bar)
+            document = annex_read(data, file_format=file_format, scope=scope, progress=bar)
             summary = annex_import(
                 document=document,
                 file_name=args.file.name,
                 sha256=file_sha256(data),
                 file_format=file_format,
                 dry_run=args.dry_run,
-                actor=None,
+                actor=actor,
+                scope=scope,
                 source=(
                     f"importación de {args.file.name} por {getpass.getuser()} (línea de comandos)"
                 ),
                 progress=bar,
             )
+    except (RecordBusy, _Refused) as refusal:
+        print(f"{refusal}", file=sys.stderr)
+        return EXIT_REJECTED
     except AnnexRejected as rejection:
         reason = str(rejection)
         print(f"Archivo rechazado. {reason[:1].upper()}{reason[1:]}", file=sys.stderr)
@@ -234,6 +249,16 @@ def _read_file(path: Path) -> bytes:
 
 class _Refused(Exception):
     """A request the command cannot carry out; the message says why, in Spanish."""
+
+
+def _active_user(username: str):
+    """The person a command acts for; a name that is no active account is refused."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise _Refused(f"No hay una cuenta activa con el usuario «{username}». No se leyó nada.")
+    return user
 
 
 def _report(args: argparse.Namespace) -> int:

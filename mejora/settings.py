@@ -181,3 +181,5 @@ MEJORA_READING_LIMITS = ReadingLimits(
         for name in ReadingLimits.__dataclass_fields__
     }
 )
+# How long an import waits for another write to the record before it is told to try again.
+MEJORA_WRITE_WAIT_SECONDS = env_int("MEJORA_WRITE_WAIT_SECONDS", 300)

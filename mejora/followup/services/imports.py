@@ -52,6 +52,7 @@ from mejora.followup.models import (
 )
 from mejora.followup.scope import ImportScope, import_target
 from mejora.followup.services.catalogue import catalogue_for
+from mejora.followup.services.conflicts import retried_on_conflict
 
 T = TypeVar("T")
 
@@ -121,6 +122,7 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@retried_on_conflict
 @transaction.atomic
 def annex_import(
     *,

@@ -23,6 +23,7 @@ from mejora.followup.models import Institution, Program
 from mejora.followup.scope import ImportScope
 from mejora.followup.selectors import program_record_stamp
 from mejora.followup.services.catalogue import catalogue_for
+from mejora.followup.services.conflicts import retried_on_conflict
 from mejora.followup.services.imports import (
     ImportSummary,
     annex_import,
@@ -61,6 +62,7 @@ def annex_review_check(
     )
 
 
+@retried_on_conflict
 @transaction.atomic
 def annex_import_reviewed(
     *,
@@ -130,27 +132,30 @@ def annex_review_read(
     is read, before any of it is interpreted, previewed or kept.
     """
     document = annex_read(data, file_format=file_format, scope=scope, progress=progress)
-    with transaction.atomic():
-        # Taken with the preview, in one transaction: the stamp is of the record previewed.
-        stamp = program_record_stamp(reviewed_program(document))
-        preview = annex_import(
-            document=document,
-            file_name=file_name,
-            sha256=file_sha256(data),
-            file_format=file_format,
-            actor=actor,
-            scope=scope,
-            dry_run=True,
-            progress=lambda _stage, done, total: progress(
-                "Comparando con el registro", done, total
-            ),
-        )
+    stamp, preview = _preview(
+        document=document,
+        file_name=file_name,
+        sha256=file_sha256(data),
+        file_format=file_format,
+        actor=actor,
+        scope=scope,
+        progress=lambda _stage, done, total: progress("Comparando con el registro", done, total),
+    )
     reading = ReviewReading(
         document, preview.created, preview.updated, preview.since_previous, stamp
     )
     data = pickle.dumps(reading, protocol=pickle.HIGHEST_PROTOCOL)
     job_file_write(_reading_key(token), "pickle", _signature(data) + b"\n" + data)
     return {"aspects": document.aspect_count(), "activities": document.activity_count()}
+
+
+@retried_on_conflict
+@transaction.atomic
+def _preview(*, document: AnnexDocument, **options: Any) -> tuple[str, ImportSummary]:
+    """What importing would change, and the stamp of the record it was compared with."""
+    return program_record_stamp(reviewed_program(document)), annex_import(
+        document=document, dry_run=True, **options
+    )
 
 
 def review_reading(token: str) -> ReviewReading | None:
