@@ -83,8 +83,12 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "mejora.sqlite3",
-            # Imports are one long transaction; wait for it rather than fail at once.
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # Imports are one long transaction; wait for it rather than fail at once (and
+            # past this wait, services/conflicts.py runs the write again).
+            "OPTIONS": {
+                "timeout": env_int("MEJORA_SQLITE_BUSY_SECONDS", 20),
+                "transaction_mode": "IMMEDIATE",
+            },
         }
     }
 

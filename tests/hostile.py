@@ -48,10 +48,15 @@ def database_dump(data_dir: Path) -> list[str]:
         return list(connection.iterdump())
 
 
-def _mejora(data_dir: Path, *args: str, check: bool = False) -> Outcome:
-    environment = {
+def mejora_environment(data_dir: Path, **settings: str) -> dict[str, str]:
+    """This process's environment with no MEJORA_* setting but the data folder and `settings`."""
+    return {
         key: value for key, value in os.environ.items() if not key.startswith("MEJORA_")
-    } | {"MEJORA_DATA_DIR": str(data_dir), "PYTHONUTF8": "1"}
+    } | {"MEJORA_DATA_DIR": str(data_dir), "PYTHONUTF8": "1"} | settings
+
+
+def _mejora(data_dir: Path, *args: str, check: bool = False) -> Outcome:
+    environment = mejora_environment(data_dir)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
         process = subprocess.Popen(
