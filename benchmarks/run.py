@@ -87,6 +87,17 @@ def run(*, scale: int, only: list[str] | None = None, progress=print) -> list[di
         return results
 
 
+def misses(result: dict) -> list[str]:
+    """How one measured figure missed: its ratio over its target, its peak over the cap."""
+    why = []
+    ratio, target = result["ratio"], result["target_ratio"]
+    if ratio is not None and target is not None and ratio > target:
+        why.append(f"{ratio:.2f} > {target:.2f}")
+    if "limit" in result and result["value"] > result["limit"]:
+        why.append(f"{result['value']:.0f} MB > {result['limit']} MB")
+    return why
+
+
 def _measure(case: str, env: dict[str, str]) -> dict:
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.one", case],

@@ -116,7 +116,7 @@ def test_status_of_the_seed_at_its_cut_is_the_published_one(seed_file, capsys, g
         (["--cycle", "2010"], 5, 10),
         (["--program", "programa opciones productivas"], 9, 20),
         (["--institution", "Secretaría de Desarrollo Social"], 9, 20),
-        (["--program", "Otro programa"], 0, 0),
+        (["--institution", "secretaría de desarrollo social", "--cycle", "2010"], 5, 10),
     ],
 )
 def test_status_options_narrow_the_scope(seed_file, capsys, options, aspects, activities):
