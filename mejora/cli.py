@@ -121,7 +121,10 @@ def _argparse_in_django_language() -> Iterator[None]:
 
     def plural(singular: str, plural_: str, n: int) -> str:
         spanish = _ARGPARSE_PLURALS.get((singular, plural_))
-        return ngettext(*spanish, n) if spanish else own_plural(singular, plural_, n)
+        # Spanish and English alike take the singular for one alone.
+        return (
+            _(spanish[0] if n == 1 else spanish[1]) if spanish else own_plural(singular, plural_, n)
+        )
 
     argparse._, argparse.ngettext = words, plural  # type: ignore[attr-defined]
     try:
@@ -587,7 +590,9 @@ def _bench(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=1))
     else:
-        print(f"{_('cifra'):30}{_('valor'):>12}{_('base'):>12}{_('razón'):>8}{_('meta'):>8}")
+        name, *numbers = _("cifra"), _("valor"), _("base"), _("razón"), _("meta")
+        widths = (12, 12, 8, 8)
+        print(f"{name:30}" + "".join(f"{n:>{w}}" for n, w in zip(numbers, widths, strict=True)))
         for r in results:
             target, ratio = r["target_ratio"], r["ratio"]
             mark = "".join(f"  ✗ {why}" for why in missed.get(r["name"], ()))
