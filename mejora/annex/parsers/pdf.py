@@ -29,9 +29,10 @@ import io
 import re
 import statistics
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexDocument, AnnexRejected
@@ -51,6 +52,9 @@ from mejora.annex.parsers.rows import (
     wrong_columns_message,
 )
 from mejora.annex.progress import Progress
+
+if TYPE_CHECKING:
+    from mejora.annex.parsers.pdf_guard import Reading
 from mejora.annex.words import fold, squash
 
 NOT_A_PDF = "El archivo no es un PDF válido."
@@ -96,23 +100,27 @@ def parse_pdf(
     import pdfplumber  # imported here: pdfminer is slow to load and only PDFs need it
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
-    try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except (PDFPasswordIncorrect, PDFEncryptionError):
-        raise AnnexRejected(_PROTECTED) from None
-    # A damaged file fails anywhere in pdfminer, each time with its own error.
-    except Exception:
-        raise AnnexRejected(NOT_A_PDF) from None
-    with pdf:
+    from mejora.annex.parsers import pdf_guard
+
+    with pdf_guard.reading(limits) as account:
         try:
-            pages = pdf.pages
+            pdf = pdfplumber.open(io.BytesIO(data))
+            account.check()
+            count = pdf_guard.page_count(pdf, account)
+        except AnnexRejected:
+            raise
         except (PDFPasswordIncorrect, PDFEncryptionError):
             raise AnnexRejected(_PROTECTED) from None
+        # A damaged file fails anywhere in pdfminer, each time with its own error.
         except Exception:
+            account.check()  # a budget passed or damage seen, under pdfminer's own error
             raise AnnexRejected(NOT_A_PDF) from None
-        if not pages:
+        account.check()
+        if not count:
             raise AnnexRejected("El PDF no tiene páginas.")
-        return _PdfReader(catalogue, progress=progress).read(pages)
+        # pdf.close() is not called: it would make every page again; the data is in memory.
+        reader = _PdfReader(catalogue, progress=progress, account=account)
+        return reader.read(pdf_guard.pages(pdf, account), count)
 
 
 @dataclass
@@ -535,9 +543,14 @@ def _header_format(texts: list[str]) -> HeaderMatch | None:
 
 class _PdfReader(AnnexReader):
     def __init__(
-        self, catalogue: AreaCatalogue | CatalogueFor | None, *, progress: Progress | None
+        self,
+        catalogue: AreaCatalogue | CatalogueFor | None,
+        *,
+        progress: Progress | None,
+        account: Reading,
     ) -> None:
         super().__init__(catalogue, progress=progress)
+        self.account = account
         self.in_footnote = False
         self.has_text = False
         self.evidence = _Evidence()
@@ -547,8 +560,8 @@ class _PdfReader(AnnexReader):
         self.last_row: RawRow | None = None
         self.last_cells: dict[str, _Cell] = {}
 
-    def read(self, pages) -> AnnexDocument:
-        layout = [self._layout(page) for page in self.reading.each(pages, len(pages))]
+    def read(self, pages: Iterator, count: int) -> AnnexDocument:
+        layout = [self._guarded_layout(page) for page in self.reading.each(pages, count)]
         _join_cut_headers(layout)
         evidence = self.evidence = _measured(layout)
         _whole_words(layout, evidence, lambda a, b, right: _surely_spaced(a, b, right, evidence))
@@ -561,6 +574,23 @@ class _PdfReader(AnnexReader):
         return self._finish()
 
     # --- a page ----------------------------------------------------------------------------
+
+    def _guarded_layout(self, page) -> list[_Block]:
+        """A page's layout, or the file's rejection: an error met while a page is read (a box
+        of junk, an object cut short) is the page's damage, never a crash of the reading."""
+        from mejora.annex.parsers.pdf_guard import damaged
+
+        try:
+            blocks = self._layout(page)
+        except AnnexRejected:
+            raise
+        except Exception:
+            self.account.check()  # pdfplumber wraps the budget's own rejection
+            raise damaged(f"la página {page.page_number} no se puede leer") from None
+        finally:
+            page.close()  # its objects are in the layout now; pdfplumber's caches can go
+        self.account.check()
+        return blocks
 
     def _layout(self, page) -> list[_Block]:
         """The page's lines outside tables and its tables' rows, top to bottom."""

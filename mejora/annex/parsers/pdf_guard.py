@@ -1,0 +1,336 @@
+"""The budget and the damage checks of one PDF's reading, kept while pdfminer reads it.
+
+pdfminer reads whatever a file declares: it inflates each stream whole, in memory, with one
+zlib call (a 1 MB stream of zeros becomes 1 GB), reads every page the page tree lists, and
+answers damage with a logged warning and empty or garbled text rather than an error. Here a
+reading keeps an account (`Reading`): every stream is measured before pdfminer inflates it,
+the pages are counted before any is read, every glyph is counted as the page is laid out, and
+what pdfminer reports (a warning, a glyph without text, a stream zlib cannot inflate) rejects
+the file instead of letting a part of it through.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from io import BytesIO
+
+from pdfminer.ascii85 import ascii85decode, asciihexdecode
+from pdfminer.lzw import LZWDecoder
+from pdfminer.pdfinterp import PDFPageInterpreter
+from pdfminer.pdfpage import PDFPage
+from pdfminer.pdftypes import (
+    LITERALS_ASCII85_DECODE,
+    LITERALS_ASCIIHEX_DECODE,
+    LITERALS_FLATE_DECODE,
+    LITERALS_LZW_DECODE,
+    LITERALS_RUNLENGTH_DECODE,
+    PDFStream,
+)
+from pdfminer.runlength import rldecode
+from pdfplumber.page import Page, PDFPageAggregatorWithMarkedContent
+from pdfplumber.utils.exceptions import PdfminerException
+
+from mejora.annex.document import AnnexRejected
+from mejora.annex.limits import ReadingLimits, over_limit
+
+_REPRINT = (
+    "Vuelva a generar el PDF desde el documento original, o suba ese documento en Word (DOCX) "
+    "o Excel (XLSX)"
+)
+_SPLIT = "Divida el PDF en varios (por ejemplo, un anexo por ciclo) y súbalos por separado"
+_CHUNK = 1 << 20  # bytes inflated at a time while measuring a stream
+
+
+def damaged(detail: str) -> AnnexRejected:
+    """The rejection of a PDF whose bytes or text are damaged: what was found, and what to do."""
+    return AnnexRejected(
+        f"El PDF está dañado o su texto no se puede leer ({detail}); no se leyó nada. {_REPRINT}."
+    )
+
+
+class Reading:
+    """One PDF's reading: what it has inflated and read so far, against its limits, and the
+    first rejection found, kept because pdfminer and pdfplumber wrap or swallow some errors."""
+
+    def __init__(self, limits: ReadingLimits) -> None:
+        self.limits = limits
+        self.inflated = 0
+        self.chars = 0
+        self.rejection: AnnexRejected | None = None
+        self.thread = threading.get_ident()
+
+    def reject(self, rejection: AnnexRejected) -> AnnexRejected:
+        if self.rejection is None:
+            self.rejection = rejection
+        return rejection
+
+    def check(self) -> None:
+        """Raise the first rejection found, wherever pdfminer was when it was found."""
+        if self.rejection is not None:
+            raise self.rejection
+
+    # --- streams ---------------------------------------------------------------------------
+
+    def before_inflating(self, stream) -> None:
+        """Measure what a stream inflates to, without keeping it, before pdfminer inflates it."""
+        part = self.limits.inflated_part_bytes
+        left = self.limits.inflated_total_bytes - self.inflated
+        size = _inflated_size(stream, min(part, left), self)
+        self._account(size, count=False)
+
+    def after_inflating(self, size: int) -> None:
+        self._account(size, count=True)
+
+    def _account(self, size: int, *, count: bool) -> None:
+        if size > self.limits.inflated_part_bytes:
+            what = "bytes descomprimidos de un flujo del PDF"
+            raise self.reject(over_limit(what, self.limits.inflated_part_bytes, advice=_SPLIT))
+        if self.inflated + size > self.limits.inflated_total_bytes:
+            what = "bytes descomprimidos del PDF en total"
+            raise self.reject(over_limit(what, self.limits.inflated_total_bytes, advice=_SPLIT))
+        if count:
+            self.inflated += size
+
+    # --- pages and text --------------------------------------------------------------------
+
+    def count_pages(self, pages: Iterator[object]) -> int:
+        """How many pages the page tree lists, stopping one past the limit."""
+        count = 0
+        for _ in pages:
+            count += 1
+            if count > self.limits.pages:
+                raise self.reject(over_limit("páginas", self.limits.pages, advice=_SPLIT))
+        return count
+
+    def count_char(self) -> None:
+        self.chars += 1
+        if self.chars > self.limits.text_chars:
+            raise self.reject(
+                over_limit("caracteres de texto", self.limits.text_chars, advice=_SPLIT)
+            )
+
+    def undefined_glyph(self, cid: int, page: int) -> None:
+        """A glyph the font maps to no text: pdfminer would read '(cid:N)' into the cell."""
+        raise self.reject(
+            damaged(f"la página {page} tiene caracteres sin texto, como el glifo {cid}")
+        )
+
+    def undecodable(self, page: int) -> None:
+        """A glyph whose text came out as U+FFFD: bytes of no character of the font's map."""
+        raise self.reject(damaged(f"la página {page} tiene caracteres ilegibles («\ufffd»)"))
+
+    def warned(self, message: str) -> None:
+        self.reject(damaged(f"al leerlo se encontró «{message[:120]}»"))
+
+
+def _inflated_size(stream, cap: int, reading: Reading) -> int:
+    """The bytes a stream's filters give, measured one step at a time and no further than
+    `cap` (a larger answer means 'past it'); filters that only shrink or pass their data
+    through (ASCII, images) are left to pdfminer."""
+    data = stream.rawdata or b""
+    filters = stream.get_filters()
+    expanding = LITERALS_FLATE_DECODE + LITERALS_LZW_DECODE + LITERALS_RUNLENGTH_DECODE
+    steps = [name for name, _ in filters]
+    last = max((i for i, name in enumerate(steps) if name in expanding), default=-1)
+    if last < 0:
+        return len(data)
+    if stream.decipher:
+        data = stream.decipher(stream.objid, stream.genno, data, stream.attrs)
+    for index, name in enumerate(steps[: last + 1]):
+        keep = index < last  # the data of the last expanding step is only counted
+        if name in LITERALS_FLATE_DECODE:
+            result = _inflate(data, cap, keep=keep, reading=reading)
+        elif name in LITERALS_LZW_DECODE:
+            result = _lzw(data, cap, keep=keep)
+        elif name in LITERALS_RUNLENGTH_DECODE:
+            result = rldecode(data)
+        elif name in LITERALS_ASCII85_DECODE:
+            result = ascii85decode(data)
+        elif name in LITERALS_ASCIIHEX_DECODE:
+            result = asciihexdecode(data)
+        else:
+            return len(data)  # a filter pdfminer refuses or passes through
+        size = result if isinstance(result, int) else len(result)
+        if size > cap or isinstance(result, int):
+            return size
+        data = result
+    return len(data)
+
+
+def _inflate(data: bytes, cap: int, *, keep: bool, reading: Reading) -> bytes | int:
+    """A zlib stream inflated a MiB at a time, kept or only counted, stopping past `cap`."""
+    inflater = zlib.decompressobj()
+    kept: list[bytes] = []
+    size = 0
+    pending = data
+    try:
+        while not inflater.eof:
+            chunk = inflater.decompress(pending, _CHUNK)
+            pending = inflater.unconsumed_tail
+            if not chunk and not pending:
+                break
+            size += len(chunk)
+            if size > cap:
+                return size
+            if keep:
+                kept.append(chunk)
+    except zlib.error:
+        raise reading.reject(damaged("un flujo comprimido tiene bytes dañados")) from None
+    if not inflater.eof:
+        raise reading.reject(damaged("un flujo comprimido está cortado"))
+    return b"".join(kept) if keep else size
+
+
+def _lzw(data: bytes, cap: int, *, keep: bool) -> bytes | int:
+    kept: list[bytes] = []
+    size = 0
+    for chunk in LZWDecoder(BytesIO(data)).run():
+        size += len(chunk)
+        if size > cap:
+            return size
+        if keep:
+            kept.append(chunk)
+    return b"".join(kept) if keep else size
+
+
+_READING: ContextVar[Reading | None] = ContextVar("pdf_reading", default=None)
+_install_lock = threading.Lock()
+
+
+def _install() -> None:
+    """Wrap pdfminer's PDFStream.decode once, so each stream is measured before it inflates.
+
+    pdfminer inflates a stream whole with one zlib.decompress call, and decode is the one
+    place every stream it inflates passes through (content, fonts, object and
+    cross-reference streams), so the measurement goes there: before the zlib call, with
+    zlib.decompressobj and max_length, a MiB at a time. A pre-scan with pypdf was the other
+    choice; it reads the file with another parser, which a hostile file can show other
+    streams than pdfminer sees. Outside a reading (`reading()`) the wrapper does nothing.
+    """
+    with _install_lock:
+        if getattr(PDFStream.decode, "measured", False):
+            return
+        original = PDFStream.decode
+
+        def decode(stream) -> None:
+            reading = _READING.get()
+            if reading is None:
+                return original(stream)
+            reading.check()
+            reading.before_inflating(stream)
+            original(stream)
+            reading.after_inflating(len(stream.data or b""))
+
+        decode.measured = True  # type: ignore[attr-defined]
+        PDFStream.decode = decode
+
+
+class _Warnings(logging.Handler):
+    """pdfminer's warnings during one reading, from its own thread: each is damage it saw
+    (data lost inflating a stream, a broken box or operator) and read past."""
+
+    def __init__(self, reading: Reading) -> None:
+        super().__init__(logging.WARNING)
+        self.reading = reading
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.reading.thread:
+            self.reading.warned(record.getMessage())
+
+
+@contextmanager
+def reading(limits: ReadingLimits) -> Iterator[Reading]:
+    """A PDF's reading with its account open: streams measured, warnings caught."""
+    _install()
+    account = Reading(limits)
+    token = _READING.set(account)
+    logger = logging.getLogger("pdfminer")
+    handler = _Warnings(account)
+    logger.addHandler(handler)
+    try:
+        yield account
+    finally:
+        logger.removeHandler(handler)
+        _READING.reset(token)
+
+
+class _Device(PDFPageAggregatorWithMarkedContent):
+    """pdfplumber's layout device, counting glyphs as they are drawn and refusing a glyph
+    without text, so a page of millions of glyphs stops at the budget, not at the memory."""
+
+    reading: Reading
+
+    def render_char(self, *args, **kwargs) -> float:
+        self.reading.count_char()
+        width = super().render_char(*args, **kwargs)
+        if "\ufffd" in self.cur_item._objs[-1].get_text():
+            self.reading.undecodable(self.pageno)
+        return width
+
+    def handle_undefined_char(self, font, cid: int) -> str:
+        self.reading.undefined_glyph(cid, self.pageno)
+        return super().handle_undefined_char(font, cid)
+
+
+class GuardedPage(Page):
+    """A pdfplumber page laid out by the counting device; the rest is pdfplumber's own."""
+
+    reading: Reading
+
+    @property
+    def layout(self):
+        if hasattr(self, "_layout"):
+            return self._layout
+        device = _Device(self.pdf.rsrcmgr, pageno=self.page_number, laparams=self.pdf.laparams)
+        device.reading = self.reading
+        try:
+            PDFPageInterpreter(self.pdf.rsrcmgr, device).process_page(self.page_obj)
+        except Exception as error:
+            raise PdfminerException(error) from error
+        self._layout = device.get_result()
+        return self._layout
+
+
+def pages(pdf, account: Reading) -> Iterator[GuardedPage]:
+    """The pages of an open pdfplumber PDF, made one at a time as the reading asks for them."""
+    top = 0.0
+    for number, page in _page_objects(pdf, account):
+        with _page_damage(account, number):
+            made = GuardedPage(pdf, page, page_number=number, initial_doctop=top)
+            top += made.height
+        made.reading = account
+        yield made
+
+
+def page_count(pdf, account: Reading) -> int:
+    """How many pages the page tree lists, counted (not its /Count) before any is read."""
+    return account.count_pages(_page_objects(pdf, account))
+
+
+def _page_objects(pdf, account: Reading) -> Iterator[tuple[int, PDFPage]]:
+    made = PDFPage.create_pages(pdf.doc)
+    number = 1
+    while True:
+        with _page_damage(account, number):
+            page = next(made, None)
+        if page is None:
+            return
+        yield number, page
+        number += 1
+
+
+@contextmanager
+def _page_damage(account: Reading, number: int) -> Iterator[None]:
+    """An error met making a page (a box of junk, '[0 0 abc null]') is that page's damage."""
+    try:
+        yield
+    except AnnexRejected:
+        raise
+    except Exception:
+        account.check()
+        raise account.reject(damaged(f"la página {number} no se puede leer")) from None
