@@ -161,7 +161,9 @@ AXES_FAILURE_LIMIT = env_int("MEJORA_LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("MEJORA_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "mejora.web.lockout.locked_out"
-AXES_RESET_ON_SUCCESS = True
+# A success keeps the failures (django-axes would clear the address's too, on every account,
+# so an attacker with one account could spray the others); they age out after the cool-off.
+AXES_RESET_ON_SUCCESS = False
 if BEHIND_PROXY:
     # The address the nearest proxy saw, the last one it appended to X-Forwarded-For.
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")

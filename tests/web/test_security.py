@@ -90,14 +90,25 @@ def test_a_locked_address_is_refused_for_every_account(client, person, settings)
     assert response.status_code == 302
 
 
-def test_a_right_password_before_the_limit_starts_the_count_again(client, person, settings):
+def test_a_success_does_not_wipe_the_failures_of_its_address(client, person, settings):
     settings.AXES_FAILURE_LIMIT = 3
-    for _ in range(2):
-        attempt(client, "/entrar/", "enlace1", "equivocada")
+    for name in ("x1", "x2"):
+        attempt(client, "/entrar/", name, "equivocada")
     assert attempt(client, "/entrar/", "enlace1", PASSWORD).status_code == 302
     client.logout()
-    for _ in range(2):
+    attempt(client, "/entrar/", "x3", "equivocada")
+    assert attempt(client, "/entrar/", "enlace1", PASSWORD).status_code == 429
+
+
+def test_failures_older_than_the_cool_off_no_longer_count(client, person, settings):
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
         attempt(client, "/entrar/", "enlace1", "equivocada")
+    assert attempt(client, "/entrar/", "enlace1", PASSWORD).status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME)
     assert attempt(client, "/entrar/", "enlace1", PASSWORD).status_code == 302
 
 
