@@ -654,11 +654,15 @@ def _schema_ready() -> bool:
     run the migration, perhaps after a backup, not as a side effect of an import.
     """
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import OperationalError, connection
     from django.db.migrations.executor import MigrationExecutor
 
-    executor = MigrationExecutor(connection)
-    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except OperationalError as error:
+        print(_("No se pudo abrir la base de datos: %(error)s") % {"error": error}, file=sys.stderr)
+        return False
     if not pending:
         return True
     if connection.vendor == "sqlite":

@@ -279,3 +279,10 @@ def test_a_server_database_never_migrated_is_named_not_migrated(tmp_path, empty_
     assert done.returncode == EXIT_REJECTED, done.stderr
     assert "La base de datos no está al día" in done.stderr
     assert "mejora manage migrate" in done.stderr
+
+
+def test_a_database_that_cannot_be_reached_is_told_not_traced(tmp_path):
+    done = fresh(tmp_path, "status", MEJORA_DATABASE_URL="postgres://postgres@127.0.0.1:1/nada")
+    assert done.returncode == EXIT_REJECTED
+    assert "No se pudo abrir la base de datos" in done.stderr
+    assert "Traceback" not in done.stderr
