@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from io import BytesIO
 
+from pdfminer import settings as pdfminer_settings
 from pdfminer.ascii85 import ascii85decode, asciihexdecode
 from pdfminer.lzw import LZWDecoder
 from pdfminer.pdfinterp import PDFPageInterpreter
@@ -243,9 +244,35 @@ class _Warnings(logging.Handler):
             self.reading.warned(record.getMessage())
 
 
+class _Strict:
+    """pdfminer's strict mode while any reading runs (the flag is the module's, not a
+    reading's). Out of it, pdfminer reads a value of the wrong type as an empty one: a page
+    whose content dictionary a damaged byte broke reads as a blank page, its rows lost."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.readings = 0
+
+    @contextmanager
+    def on(self) -> Iterator[None]:
+        with self.lock:
+            self.readings += 1
+            pdfminer_settings.STRICT = True
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.readings -= 1
+                pdfminer_settings.STRICT = self.readings > 0
+
+
+_STRICT = _Strict()
+
+
 @contextmanager
 def reading(limits: ReadingLimits) -> Iterator[Reading]:
-    """A PDF's reading with its account open: streams measured, warnings caught."""
+    """A PDF's reading with its account open: streams measured, warnings caught, pdfminer
+    strict."""
     _install()
     account = Reading(limits)
     token = _READING.set(account)
@@ -253,7 +280,8 @@ def reading(limits: ReadingLimits) -> Iterator[Reading]:
     handler = _Warnings(account)
     logger.addHandler(handler)
     try:
-        yield account
+        with _STRICT.on():
+            yield account
     finally:
         logger.removeHandler(handler)
         _READING.reset(token)
