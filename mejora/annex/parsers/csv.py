@@ -39,8 +39,9 @@ from mejora.annex.formats import (
     heading_key,
     match_header,
 )
-from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
-from mejora.annex.parsers.encoding import decode
+from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits, over_limit
+from mejora.annex.parsers.encoding import check_text, decode
+from mejora.annex.parsers.package import cell_over_limit
 from mejora.annex.parsers.rows import AnnexBuilder, CatalogueFor, RawRow
 from mejora.annex.parsers.sheet import SheetReader, is_header
 from mejora.annex.progress import READING, Progress, Stage
@@ -82,16 +83,20 @@ def parse_csv(
     limits: ReadingLimits = DEFAULT_LIMITS,
 ) -> AnnexDocument:
     """Read an annex from our flat CSV, or from an annex sheet a spreadsheet saved as CSV."""
-    text, findings = decode(data) if isinstance(data, bytes) else (data, [])
+    if isinstance(data, bytes):
+        text, findings = decode(data, limits)
+    else:
+        check_text(data, limits)
+        text, findings = data, []
     text = text.removeprefix("\ufeff")
     if not text or text.isspace():
         raise AnnexRejected("El archivo está vacío.")
     rows_estimate = text.count("\n")  # a row is mostly a line
     delimiter = _flat_delimiter(text)
     if delimiter is not None:
-        return _read_flat(text, delimiter, catalogue, findings, progress, rows_estimate)
+        return _read_flat(text, delimiter, catalogue, findings, progress, rows_estimate, limits)
     reader = SheetReader(catalogue, findings, progress=progress)
-    records = _records(text, _sheet_delimiter(text))
+    records = _records(text, _sheet_delimiter(text), limits)
     rows = ([cell.strip() for cell in record] for record in records)
     reader.walk(reader.reading.each(rows, rows_estimate))
     return reader.finish(container=" en el archivo", unfinished=" debajo")
@@ -103,11 +108,26 @@ def _lines(text: str) -> Iterator[str]:
     return (match.group() for match in _LINE.finditer(text))
 
 
-def _records(text: str, delimiter: str) -> Iterator[list[str]]:
+def _records(text: str, delimiter: str, limits: ReadingLimits) -> Iterator[list[str]]:
+    """The CSV's records, each checked against the limits before it is handed on."""
     reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
     try:
-        yield from reader
+        for count, record in enumerate(reader, start=1):
+            if count > limits.rows:
+                raise over_limit("filas", limits.rows)
+            if len(record) > limits.columns:
+                raise over_limit(
+                    "columnas de una tabla",
+                    limits.columns,
+                    advice=f"La fila {count} tiene {len(record)} celdas",
+                )
+            if record and max(map(len, record)) > limits.cell_chars:
+                raise cell_over_limit(limits)
+            yield record
     except csv.Error as error:
+        # The csv module refuses a field longer than its own limit before any is checked here.
+        if "field larger than field limit" in str(error):
+            raise cell_over_limit(limits) from None
         raise AnnexRejected(
             f"línea {reader.line_num}: el archivo no es un CSV válido ({error})."
         ) from None
@@ -155,8 +175,9 @@ def _read_flat(
     findings: list[Finding],
     progress: Progress | None,
     rows_estimate: int,
+    limits: ReadingLimits,
 ) -> AnnexDocument:
-    records = _records(text, delimiter)
+    records = _records(text, delimiter, limits)
     header = next(records)
     match, columns = _columns(header)
     builder = AnnexBuilder(match.annex, catalogue, progress=progress)

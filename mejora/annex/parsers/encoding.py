@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from mejora.annex.document import AnnexRejected, Finding
+from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits, over_limit
 
 _SIGNATURES = {
     b"PK\x03\x04": "un documento de Office (DOCX o XLSX)",
@@ -11,10 +14,57 @@ _SIGNATURES = {
 }
 
 
-def decode(data: bytes) -> tuple[str, list[Finding]]:
-    """Bytes to text: UTF-8, else Windows-1252 or Latin-1 with a finding; binary is refused."""
+# Characters no XML file can hold (renderers.office leaves them out of an XLSX or DOCX), so a
+# cell holding one would not come back the same from either, and PostgreSQL refuses NUL.
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# In the text layout vertical tab, form feed and the separators end a line, as in splitlines.
+NOT_XML_IN_LINES = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\ud800-\udfff\ufffe\uffff]")
+# A character takes at most four bytes of UTF-8.
+_BYTES_PER_CHAR = 4
+
+
+def check_characters(text: str, where: str, pattern: re.Pattern[str] = NOT_XML) -> None:
+    """Refuse a text holding a character no annex can keep, saying where it is."""
+    found = pattern.search(text)
+    if found is not None:
+        raise _not_text(found.group(), where)
+
+
+def _not_text(character: str, where: str) -> AnnexRejected:
+    return AnnexRejected(
+        f"{where}: hay un carácter de control (U+{ord(character):04X}) que no es texto y no se "
+        "puede guardar; quítelo del archivo y vuelva a subirlo."
+    )
+
+
+def check_text(text: str, limits: ReadingLimits, pattern: re.Pattern[str] = NOT_XML) -> None:
+    """Refuse a whole file's text past the limit of characters or holding a control character
+    anywhere, telling its line."""
+    if len(text) > limits.text_chars:
+        raise over_limit("caracteres de texto del archivo", limits.text_chars)
+    found = pattern.search(text)
+    if found is not None:
+        line = text.count("\n", 0, found.start()) + 1
+        raise _not_text(found.group(), f"línea {line}")
+
+
+def decode(
+    data: bytes,
+    limits: ReadingLimits = DEFAULT_LIMITS,
+    pattern: re.Pattern[str] = NOT_XML,
+) -> tuple[str, list[Finding]]:
+    """Bytes to text: UTF-8, else Windows-1252 or Latin-1 with a finding; binary is refused,
+    and so is text past the limits or with a control character (`pattern`) anywhere."""
     if not data.strip():
         raise AnnexRejected("El archivo está vacío.")
+    if len(data) > limits.text_chars * _BYTES_PER_CHAR:
+        raise over_limit("caracteres de texto del archivo", limits.text_chars)
+    text, findings = _decoded(data)
+    check_text(text, limits, pattern)
+    return text, findings
+
+
+def _decoded(data: bytes) -> tuple[str, list[Finding]]:
     for signature, kind in _SIGNATURES.items():
         if data.startswith(signature):
             raise AnnexRejected(f"El archivo no es de texto: parece {kind}.")

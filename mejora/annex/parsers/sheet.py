@@ -73,7 +73,11 @@ class SheetReader(AnnexReader):
         self.offset = 0  # the column index of the table's first column
 
     def walk(self, rows: Iterable[list[str]]) -> None:
-        for number, cells in enumerate(rows, start=1):
+        self.walk_numbered(enumerate(rows, start=1))
+
+    def walk_numbered(self, rows: Iterable[tuple[int, list[str]]]) -> None:
+        """Walk rows given with their numbers in the sheet: a workbook keeps no empty one."""
+        for number, cells in rows:
             if any(cells):
                 self._row(cells, f"fila {number}")
 

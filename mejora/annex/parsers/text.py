@@ -9,7 +9,7 @@ previous row. The footnote may appear mid-table; 'Fecha de Elaboración' closes 
 from __future__ import annotations
 
 from mejora.annex.areas import AreaCatalogue
-from mejora.annex.document import AnnexDocument, AnnexRejected
+from mejora.annex.document import AnnexDocument, AnnexRejected, Finding
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
     FORMATS,
@@ -19,8 +19,9 @@ from mejora.annex.formats import (
     match_header,
     read_cycle_heading,
 )
-from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
-from mejora.annex.parsers.encoding import decode
+from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits, over_limit
+from mejora.annex.parsers.encoding import NOT_XML_IN_LINES, check_text, decode
+from mejora.annex.parsers.package import cell_over_limit
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexReader,
@@ -40,13 +41,37 @@ def parse_text(
     limits: ReadingLimits = DEFAULT_LIMITS,
 ) -> AnnexDocument:
     """Read an annex in the seed's tab-separated layout."""
-    text, findings = decode(data) if isinstance(data, bytes) else (data, [])
+    if isinstance(data, bytes):
+        text, findings = decode(data, limits, NOT_XML_IN_LINES)
+    else:
+        check_text(data, limits, NOT_XML_IN_LINES)
+        text, findings = data, []
     if not text.strip():
         raise AnnexRejected("El archivo está vacío.")
-    return _TextReader(catalogue, findings, progress=progress).read(text.splitlines())
+    # Counted before the text is split: ten million empty lines would cost gigabytes as a list.
+    lines = sum(map(text.count, _LINE_ENDS)) - text.count("\r\n") + 1
+    if lines > limits.rows:
+        raise over_limit("filas (líneas del texto)", limits.rows)
+    reader = _TextReader(catalogue, findings, progress=progress, limits=limits)
+    return reader.read(text.splitlines())
+
+
+# What str.splitlines splits at.
+_LINE_ENDS = ("\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 
 class _TextReader(AnnexReader):
+    def __init__(
+        self,
+        catalogue: AreaCatalogue | CatalogueFor | None,
+        findings: list[Finding],
+        *,
+        progress: Progress | None,
+        limits: ReadingLimits,
+    ) -> None:
+        super().__init__(catalogue, findings, progress=progress)
+        self.limits = limits
+
     def read(self, lines: list[str]) -> AnnexDocument:
         after_break = False
         for number, line in enumerate(lines, start=1):
@@ -55,10 +80,26 @@ class _TextReader(AnnexReader):
             if not line.strip():
                 after_break = True
             elif "\t" in line:
-                after_break = self._table_line(line.split("\t"), where, after_break)
+                after_break = self._table_line(self._cells(line, where), where, after_break)
             else:
+                if len(line) > self.limits.cell_chars:
+                    raise cell_over_limit(self.limits)
                 self._text_line(squash(line), where)
         return self._finish(len(lines))
+
+    def _cells(self, line: str, where: str) -> list[str]:
+        """The line's cells, each within the limits, the line refused before it is split."""
+        width = line.count("\t") + 1
+        if width > self.limits.columns:
+            raise over_limit(
+                "columnas de una tabla",
+                self.limits.columns,
+                advice=f"La {where} tiene {width} celdas separadas por tabuladores",
+            )
+        cells = line.split("\t")
+        if max(map(len, cells)) > self.limits.cell_chars:
+            raise cell_over_limit(self.limits)
+        return cells
 
     def _table_line(self, cells: list[str], where: str, after_break: bool) -> bool:
         """Handle one row; returns whether the next row still follows a page break."""
