@@ -1,48 +1,167 @@
-"""What a person may see: one scoping of programs shared by every page, command and API."""
+"""What a person may see and do: one restrict-style scoping per thing, shared by every page,
+command and API, and one fetch helper per thing that answers 404 outside the scope (no hint
+that the record exists) and 403 where the person may read but not act.
+
+A membership reaches a program (liaison), an area's activities (area staff), an institution,
+or everything (no scope given); its role says which actions it allows there. A person's
+reach for an action is the union of their memberships that allow it.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from mejora.accounts.models import Membership, Role
-from mejora.followup.models import Program
+from mejora.accounts.models import Action, Membership, Role
+from mejora.followup.models import Activity, ActivityArea, Aspect, Evidence, Program, ProgressReport
 from mejora.followup.scope import ImportRefused, ImportScope, import_target
 
+M = TypeVar("M", bound=Model)
 
-def programs_for_user(user) -> QuerySet[Program]:
-    """The programs a person's memberships reach; none for anonymous visitors."""
-    programs = Program.objects.select_related("institution")
+_NOT_FOUND = "No existe o no tiene acceso a él."
+_FORBIDDEN = "Su papel le permite consultar esto, pero no esa acción."
+
+
+def _reach(
+    user,
+    action: str,
+    *,
+    program: str,
+    institution: str,
+    activities: Callable[[QuerySet[Activity]], Q],
+) -> Q | None:
+    """The condition a person's memberships put on one model for an action; None for all.
+
+    `program` and `institution` are the model's lookups of its program's and institution's
+    ids; `activities` narrows the model to the records of some activities (an area's reach).
+    """
     if not user.is_authenticated or not user.is_active:
-        return programs.none()
+        return Q(pk__in=[])
     if user.is_superuser:
-        return programs.all()
-    scope = Q(pk__in=[])
+        return None
+    reach = Q(pk__in=[])
     for membership in Membership.objects.filter(user=user):
+        if action not in membership.actions:
+            continue
         if membership.program_id:
-            scope |= Q(pk=membership.program_id)
+            reach |= Q(**{program: membership.program_id})
         elif membership.area_id:
-            scope |= Q(aspects__activities__area_roles__area_id=membership.area_id)
+            roles = ActivityArea.objects.filter(area_id=membership.area_id)
+            reach |= activities(Activity.objects.filter(pk__in=roles.values("activity_id")))
         elif membership.institution_id:
-            scope |= Q(institution_id=membership.institution_id)
-        elif membership.role in (Role.ADMINISTRATOR, Role.OVERSIGHT, Role.EVALUATOR):
-            return programs.all()
-    return programs.filter(scope).distinct()
+            reach |= Q(**{institution: membership.institution_id})
+        else:
+            return None
+    return reach
 
 
-def get_program_for_user(user, pk: int) -> Program:
-    """The program, or 404 for anyone outside its scope (no hint that it exists)."""
-    program = programs_for_user(user).filter(pk=pk).first()
-    if program is None:
-        raise Http404("No existe el programa o no tiene acceso a él.")
-    return program
+def _restrict(queryset: QuerySet[M], reach: Q | None) -> QuerySet[M]:
+    return queryset if reach is None else queryset.filter(reach)
+
+
+def programs_for_user(user, action: str = Action.VIEW) -> QuerySet[Program]:
+    """The programs a person reaches for an action; an area reaches its activities' programs."""
+    reach = _reach(
+        user,
+        action,
+        program="pk",
+        institution="institution_id",
+        activities=lambda a: Q(pk__in=a.values("aspect__program_id")),
+    )
+    return _restrict(Program.objects.select_related("institution"), reach)
+
+
+def aspects_for_user(user, action: str = Action.VIEW) -> QuerySet[Aspect]:
+    reach = _reach(
+        user,
+        action,
+        program="program_id",
+        institution="program__institution_id",
+        activities=lambda a: Q(pk__in=a.values("aspect_id")),
+    )
+    return _restrict(Aspect.objects.all(), reach)
+
+
+def activities_for_user(user, action: str = Action.VIEW) -> QuerySet[Activity]:
+    """The activities a person reaches for an action: area staff only their area's."""
+    reach = _reach(
+        user,
+        action,
+        program="aspect__program_id",
+        institution="aspect__program__institution_id",
+        activities=lambda a: Q(pk__in=a.values("pk")),
+    )
+    return _restrict(Activity.objects.all(), reach)
+
+
+def reports_for_user(user, action: str = Action.VIEW) -> QuerySet[ProgressReport]:
+    reach = _reach(
+        user,
+        action,
+        program="activity__aspect__program_id",
+        institution="activity__aspect__program__institution_id",
+        activities=lambda a: Q(activity_id__in=a.values("pk")),
+    )
+    return _restrict(ProgressReport.objects.all(), reach)
+
+
+def evidence_for_user(user, action: str = Action.VIEW) -> QuerySet[Evidence]:
+    reach = _reach(
+        user,
+        action,
+        program="report__activity__aspect__program_id",
+        institution="report__activity__aspect__program__institution_id",
+        activities=lambda a: Q(report__activity_id__in=a.values("pk")),
+    )
+    return _restrict(Evidence.objects.all(), reach)
+
+
+def _get_for_user(selector: Callable[..., QuerySet[M]], user, pk: int, action: str) -> M:
+    """404 for anyone who may not even read it; 403 for a reader who may not act on it."""
+    found = selector(user, Action.VIEW).filter(pk=pk).first()
+    if found is None:
+        raise Http404(_NOT_FOUND)
+    if action != Action.VIEW and not selector(user, action).filter(pk=pk).exists():
+        raise PermissionDenied(_FORBIDDEN)
+    return found
+
+
+def get_program_for_user(user, pk: int, action: str = Action.VIEW) -> Program:
+    return _get_for_user(programs_for_user, user, pk, action)
+
+
+def get_aspect_for_user(user, pk: int, action: str = Action.VIEW) -> Aspect:
+    return _get_for_user(aspects_for_user, user, pk, action)
+
+
+def get_activity_for_user(user, pk: int, action: str = Action.VIEW) -> Activity:
+    return _get_for_user(activities_for_user, user, pk, action)
+
+
+def get_report_for_user(user, pk: int, action: str = Action.VIEW) -> ProgressReport:
+    return _get_for_user(reports_for_user, user, pk, action)
+
+
+def get_evidence_for_user(user, pk: int, action: str = Action.VIEW) -> Evidence:
+    return _get_for_user(evidence_for_user, user, pk, action)
+
+
+def user_may(user, action: str) -> bool:
+    """Whether any of the person's memberships allows the action somewhere."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(
+        action in m.actions for m in Membership.objects.filter(user=user)
+    )
 
 
 def user_can_import(user) -> bool:
     """Liaisons, evaluation units and administrators bring annexes in."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or any(m.can_import for m in Membership.objects.filter(user=user))
+    return user_may(user, Action.IMPORT)
 
 
 def import_scope_for(user) -> ImportScope:

@@ -16,6 +16,29 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("administrador")
 
 
+class Action(models.TextChoices):
+    """What a person does to a record; each role allows some of these, within its scope."""
+
+    VIEW = "view", _("consultar")
+    CAPTURE = "capture", _("capturar avance")
+    REGISTER = "register", _("registrar compromisos")
+    REVIEW = "review", _("revisar avance")
+    IMPORT = "import", _("importar anexos")
+    ADMINISTER = "administer", _("administrar")
+
+
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    # The program's liaison registers its ASM and activities and captures their progress.
+    Role.LIAISON: frozenset({Action.VIEW, Action.CAPTURE, Action.REGISTER, Action.IMPORT}),
+    # An area updates the activities it coordinates or carries out, nothing else.
+    Role.AREA_STAFF: frozenset({Action.VIEW, Action.CAPTURE}),
+    # The evaluation unit reviews every cut, registers evaluations and imports annexes.
+    Role.EVALUATOR: frozenset({Action.VIEW, Action.REVIEW, Action.REGISTER, Action.IMPORT}),
+    Role.OVERSIGHT: frozenset({Action.VIEW}),
+    Role.ADMINISTRATOR: frozenset(Action.values),
+}
+
+
 class Membership(models.Model):
     """One role of one person, scoped to an institution, a program or an area (or all)."""
 
@@ -65,13 +88,9 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {scope}"
 
     @property
-    def can_edit_progress(self) -> bool:
-        return self.role in (Role.LIAISON, Role.AREA_STAFF, Role.ADMINISTRATOR)
-
-    @property
-    def can_validate(self) -> bool:
-        return self.role in (Role.EVALUATOR, Role.ADMINISTRATOR)
+    def actions(self) -> frozenset[str]:
+        return ROLE_ACTIONS[self.role]
 
     @property
     def can_import(self) -> bool:
-        return self.role in (Role.LIAISON, Role.EVALUATOR, Role.ADMINISTRATOR)
+        return Action.IMPORT in self.actions
