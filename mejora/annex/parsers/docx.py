@@ -19,7 +19,6 @@ the rest of the previous row, cut by a page break, as in the text layout.
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 import zipfile
@@ -39,6 +38,15 @@ from mejora.annex.formats import (
     read_cycle_heading,
 )
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
+from mejora.annex.parsers.encoding import check_characters
+from mejora.annex.parsers.package import (
+    CHUNK,
+    Member,
+    OverLimit,
+    Package,
+    beyond,
+    cell_over_limit,
+)
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexReader,
@@ -87,7 +95,6 @@ _PARSED_TYPES = {
     *(f"{_WML}{kind}+xml" for kind in ("comments", "footer", "header", "numbering")),
     *(f"{_WML}{kind}+xml" for kind in ("settings", "styles")),
 }
-_CHUNK = 1 << 20
 
 
 def _xml_parser() -> etree.XMLParser:
@@ -105,31 +112,34 @@ def parse_docx(
     """Read an annex from a Word document, ours or an agency's, into the neutral document."""
     if not data.strip():
         raise AnnexRejected("El archivo está vacío.")
-    package, part, row_count = _open(data)
+    package, part, row_count = _open(data, limits)
     with package:
-        return _DocxReader(catalogue, progress=progress).read(package, part, row_count)
+        reader = _DocxReader(catalogue, progress=progress, limits=limits)
+        return reader.read(package, part, row_count)
 
 
-def _open(data: bytes) -> tuple[zipfile.ZipFile, str, int]:
+def _open(data: bytes, limits: ReadingLimits) -> tuple[Package, str, int]:
     """The package, the name of its document part and about how many table rows it holds."""
-    try:
-        package = zipfile.ZipFile(io.BytesIO(data))
-        names = set(package.namelist())
-    # Bytes that are no archive fail in zipfile in more ways than it documents.
-    except Exception as error:
-        raise _not_docx(data) from error
-    if "xl/workbook.xml" in names and "word/document.xml" not in names:
-        package.close()
+    package = Package(data, limits, lambda: _not_docx(data))
+    if package.has("xl/workbook.xml") and not package.has("word/document.xml"):
+        package.zip.close()
         raise AnnexRejected(f"{NOT_DOCX} Es una hoja de cálculo (XLSX).")
     try:
         types = _ContentTypes(package)
         part = _main_part(package, types)
         _check_parts(package, part, types)
-        return package, part, _count_rows(package, part)
+        rows = _count_rows(package, part)
+    except AnnexRejected:
+        package.zip.close()
+        raise
     # A damaged package fails anywhere in zipfile, zlib or lxml, each with its own error.
     except Exception as error:
-        package.close()
+        package.zip.close()
         raise _not_docx(data) from error
+    if rows > limits.rows:
+        package.zip.close()
+        raise beyond("filas de las tablas del documento", limits.rows)
+    return package, part, rows
 
 
 def _not_docx(data: bytes) -> AnnexRejected:
@@ -140,7 +150,7 @@ def _not_docx(data: bytes) -> AnnexRejected:
 class _ContentTypes:
     """The package's content types, by part name or else by extension, in any letter case."""
 
-    def __init__(self, package: zipfile.ZipFile) -> None:
+    def __init__(self, package: Package) -> None:
         types = etree.fromstring(package.read("[Content_Types].xml"), _xml_parser())
         self.overrides = {
             o.get("PartName", "").lower(): o.get("ContentType")
@@ -156,7 +166,7 @@ class _ContentTypes:
         return self.overrides.get(f"/{member}".lower(), self.defaults.get(extension))
 
 
-def _main_part(package: zipfile.ZipFile, types: _ContentTypes) -> str:
+def _main_part(package: Package, types: _ContentTypes) -> str:
     """The zip member of the package's main part; a part of another kind is refused."""
     relationships = etree.fromstring(package.read("_rels/.rels"), _xml_parser())
     target = next(
@@ -170,16 +180,16 @@ def _main_part(package: zipfile.ZipFile, types: _ContentTypes) -> str:
     return member
 
 
-def _check_parts(package: zipfile.ZipFile, part: str, types: _ContentTypes) -> None:
+def _check_parts(package: Package, part: str, types: _ContentTypes) -> None:
     """Fail on a damaged member, or a malformed one of the parts python-docx parsed; the
     document part is checked as it is read."""
-    for info in package.infolist():
-        if info.filename == part:
+    for name in package.members:
+        if name == part:
             continue
-        parsed = info.filename.endswith(".rels") or types.of(info.filename) in _PARSED_TYPES
+        parsed = name.endswith(".rels") or types.of(name) in _PARSED_TYPES
         parser = _well_formed_parser() if parsed else None
-        with package.open(info) as member:
-            while chunk := member.read(_CHUNK):
+        with package.open(name, xml=parsed) as member:
+            while chunk := member.read(CHUNK):
                 if parser is not None:
                     parser.feed(chunk)
         if parser is not None:
@@ -197,13 +207,13 @@ def _well_formed_parser() -> etree.XMLParser:
     return etree.XMLParser(target=_Discard(), resolve_entities=False, no_network=True)
 
 
-def _count_rows(package: zipfile.ZipFile, part: str) -> int:
+def _count_rows(package: Package, part: str) -> int:
     """The table rows of the part, counted by their tags in its bytes: the reading's total.
 
     Reading the whole part also finds a damaged archive before any of it is read.
     """
     with package.open(part) as stream:
-        chunk = stream.read(_CHUNK)
+        chunk = stream.read(CHUNK)
         declared = re.search(rb'xmlns(?::([\w.-]+))?="' + _W_NS.encode() + b'"', chunk)
         prefix = (declared[1] + b":" if declared[1] else b"") if declared else b"w:"
         tag = re.compile(rb"<" + re.escape(prefix) + rb"tr[\s/>]")
@@ -213,30 +223,29 @@ def _count_rows(package: zipfile.ZipFile, part: str) -> int:
             count += len(tag.findall(text))
             # One byte shorter than a tag: none is counted twice, none cut in two is missed.
             tail = text[-(len(prefix) + 3) :]
-            chunk = stream.read(_CHUNK)
+            chunk = stream.read(CHUNK)
     return count
 
 
-def _elements(package: zipfile.ZipFile, part: str) -> Iterator[etree._Element]:
+def _elements(stream: Member) -> Iterator[etree._Element]:
     """The part's table rows and tables, each once its end tag is read, and last its body.
 
     Paragraphs are not told one by one: most are in cells, read with their row, and telling
     each costs more than reading it.
     """
-    with package.open(part) as stream:
-        events = etree.iterparse(
-            stream,
-            events=("end",),
-            tag=(_TR, _TBL, _BODY),
-            remove_blank_text=True,
-            resolve_entities=False,
-            no_network=True,
-        )
-        try:
-            for _, element in events:
-                yield element
-        except (etree.LxmlError, zipfile.BadZipFile, EOFError, OSError) as error:
-            raise AnnexRejected(NOT_DOCX) from error
+    events = etree.iterparse(
+        stream,
+        events=("end",),
+        tag=(_TR, _TBL, _BODY),
+        remove_blank_text=True,
+        resolve_entities=False,
+        no_network=True,
+    )
+    try:
+        for _, element in events:
+            yield element
+    except (etree.LxmlError, zipfile.BadZipFile, EOFError, OSError) as error:
+        raise AnnexRejected(NOT_DOCX) from error
 
 
 def _blocks(parent: etree._Element) -> Iterator[etree._Element]:
@@ -353,7 +362,7 @@ class _RawTableRow:
     grid_before: int = 0
 
 
-def _raw_row(tr: etree._Element) -> _RawTableRow:
+def _raw_row(tr: etree._Element, limits: ReadingLimits, where: str) -> _RawTableRow:
     """The row's cells in one pass over the elements that matter, in document order.
 
     A table nested in a cell adds its text to that cell; its rows and cells are not the
@@ -367,6 +376,8 @@ def _raw_row(tr: etree._Element) -> _RawTableRow:
             if element.getparent() is tr or next(element.iterancestors(_TR)) is tr:
                 row.cells.append(_Cell())
                 tc = element
+                if len(row.cells) > limits.columns:
+                    raise _columns_over_limit(limits, where)
         elif tag == _GRID_BEFORE:
             # The row's own properties (w:trPr), not a tracked change's former ones.
             if element.getparent().getparent() is tr:
@@ -380,6 +391,21 @@ def _raw_row(tr: etree._Element) -> _RawTableRow:
         elif tc is not None:
             row.cells[-1].text.feed(element, tag)
     return row
+
+
+def _columns_over_limit(limits: ReadingLimits, where: str) -> OverLimit:
+    return beyond(
+        "columnas de una tabla",
+        limits.columns,
+        advice=f"La {where} tiene más; deje en la tabla solo las columnas del anexo",
+    )
+
+
+def _check_text(text: str, limits: ReadingLimits, where: str) -> None:
+    """A cell's or paragraph's text within the limit of a cell, and only of characters."""
+    if len(text) > limits.cell_chars:
+        raise cell_over_limit(limits)
+    check_characters(text, where)
 
 
 def _grid_count(element: etree._Element, default: str) -> int:
@@ -439,25 +465,39 @@ class _Table:
 
 class _DocxReader(AnnexReader):
     def __init__(
-        self, catalogue: AreaCatalogue | CatalogueFor | None, *, progress: Progress | None
+        self,
+        catalogue: AreaCatalogue | CatalogueFor | None,
+        *,
+        progress: Progress | None,
+        limits: ReadingLimits,
     ) -> None:
         super().__init__(catalogue, progress=progress)
+        self.limits = limits
+        self.stream: Member | None = None
         self.paragraphs = 0
         self.tables = 0
         self.rows = self.row_count = 0  # table rows read, and in the body (for the progress)
         self.table: _Table | None = None
 
-    def read(self, package: zipfile.ZipFile, part: str, row_count: int) -> AnnexDocument:
+    def read(self, package: Package, part: str, row_count: int) -> AnnexDocument:
         self.row_count = row_count
-        elements = _elements(package, part)
-        try:
-            for element in elements:
-                self._element(element)
-        except AnnexRejected:
-            # A damaged file is told as such, not by what its damage made of a row.
-            for element in elements:
-                _forget(element)
-            raise
+        with package.open(part) as stream:
+            # What a row, or the paragraphs between two tables, may take as XML: as many
+            # cells as a row may have, each as long as a cell may be, in UTF-8.
+            stream.held_limit = max(self.limits.columns * self.limits.cell_chars * 4, 1 << 20)
+            self.stream = stream
+            elements = _elements(stream)
+            try:
+                for element in elements:
+                    self._element(element)
+            except OverLimit:
+                raise
+            except AnnexRejected:
+                # A damaged file is told as such, not by what its damage made of a row.
+                for element in elements:
+                    _forget(element)
+                    stream.release()
+                raise
         total = max(self.row_count, self.rows)
         self.advance(total, total)  # rows of nested tables are not walked
         return self.finish(container=" en el documento")
@@ -485,6 +525,8 @@ class _DocxReader(AnnexReader):
         else:
             return
         _forget(element)
+        assert self.stream is not None
+        self.stream.release()
 
     def _start_table(self, tbl: etree._Element) -> None:
         self._paragraphs_before(tbl, next(tbl.iterancestors(_BODY)))
@@ -501,7 +543,10 @@ class _DocxReader(AnnexReader):
                 break
             if block.tag == _P:
                 self.paragraphs += 1
-                self._text(squash(_paragraph_text(block)), f"párrafo {self.paragraphs}")
+                where = f"párrafo {self.paragraphs}"
+                text = _paragraph_text(block)
+                _check_text(text, self.limits, where)
+                self._text(squash(text), where)
                 block.getparent().remove(block)
 
     def _text(self, line: str, where: str) -> None:
@@ -525,10 +570,14 @@ class _DocxReader(AnnexReader):
         table.rows += 1
         self.rows += 1
         self.advance(self.rows, self.row_count)
-        row = table.above = _TableRow(_raw_row(tr), table.above)
+        where = f"tabla {table.number}, fila {table.rows}"
+        row = table.above = _TableRow(_raw_row(tr, self.limits, where), table.above)
+        if len(row.texts) > self.limits.columns:
+            raise _columns_over_limit(self.limits, where)
+        for text in row.texts:
+            _check_text(text, self.limits, where)
         if not row.filled():
             return
-        where = f"tabla {table.number}, fila {table.rows}"
         header = _header_format(row)
         if table.annex:
             self._annex_row(table, row, header, where)

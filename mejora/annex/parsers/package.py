@@ -26,8 +26,16 @@ _SLACK = 4096
 STRUCTURE_BYTES = 16 << 20
 
 
-def cell_over_limit(limits: ReadingLimits) -> AnnexRejected:
-    return over_limit(
+class OverLimit(AnnexRejected):
+    """A file past one of the limits: final, whatever damage the rest of the file holds."""
+
+
+def beyond(what: str, limit: int, *, advice: str = "") -> OverLimit:
+    return OverLimit(str(over_limit(what, limit, advice=advice)))
+
+
+def cell_over_limit(limits: ReadingLimits) -> OverLimit:
+    return beyond(
         "caracteres de una celda",
         limits.cell_chars,
         advice="Acorte el texto de esa celda o divida el archivo en varios",
@@ -84,12 +92,12 @@ class Package:
 
     def _check(self, part: int, total: int) -> None:
         if part > self.limits.inflated_part_bytes:
-            raise over_limit(
+            raise beyond(
                 "bytes de una parte comprimida del archivo, ya descomprimida",
                 self.limits.inflated_part_bytes,
             )
         if total > self.limits.inflated_total_bytes:
-            raise over_limit("bytes del archivo ya descomprimido", self.limits.inflated_total_bytes)
+            raise beyond("bytes del archivo ya descomprimido", self.limits.inflated_total_bytes)
 
 
 class Member(io.RawIOBase):
@@ -101,6 +109,9 @@ class Member(io.RawIOBase):
         self.raw = raw
         self.size = 0
         self.run = 0  # bytes since the last '<'
+        # Bytes a reader building a tree may have read since it last let go of what it read.
+        self.held_limit: int | None = None
+        self.mark = 0
         limit = package.limits.cell_chars * _BYTES_PER_CHAR + _SLACK
         self.max_run = limit if xml else None
 
@@ -121,9 +132,19 @@ class Member(io.RawIOBase):
             raise
         self.size += len(data)
         self.package.count(self.size, len(data))
+        if self.held_limit is not None and self.size - self.mark > self.held_limit:
+            raise beyond(
+                "bytes de XML de una fila de tabla o de los párrafos entre dos tablas",
+                self.held_limit,
+                advice="Guarde el documento de nuevo desde Word; si persiste, divídalo en varios",
+            )
         if self.max_run is not None and data:
             self._watch(data)
         return data
+
+    def release(self) -> None:
+        """The reader let go of all it had read: count what it holds again from here."""
+        self.mark = self.size
 
     def readinto(self, buffer) -> int:
         data = self.read(len(buffer))
