@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from mejora.cli import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, main
 from mejora.followup.models import Activity, Aspect, ChangeRecord
+from tests.factories import ActivityFactory, AspectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,13 +132,28 @@ def test_status_options_narrow_the_scope(seed_file, capsys, options, aspects, ac
 def test_status_before_the_due_dates_shows_work_in_progress(seed_file, capsys):
     main(["import", str(seed_file)])
     capsys.readouterr()
-    # On 1 Jan 2009 nothing was due yet except 2008/1.1 (31/12/2008), which is concluded at
-    # the only cut recorded (March 2012) — but that cut is after the date, so no report counts.
+    # On 1 Jan 2009 only the 2008 mechanism's ASM were registered (the 2010 ones came with
+    # their own mechanism), and nothing was due yet except 2008/1.1 (31/12/2008), which is
+    # concluded at the only cut recorded (March 2012) — after the date, so no report counts.
     main(["status", "--as-of", "2009-01-01", "--json"])
     counts = json.loads(capsys.readouterr().out)
+    assert (counts["aspects"]["total"], counts["activities"]["total"]) == (4, 10)
     assert counts["activities"]["overdue"] == 1
     assert counts["activities"]["concluded"] == 0
-    assert counts["activities"]["not_started"] == 19
+    assert counts["activities"]["not_started"] == 9
+
+
+def test_status_at_a_date_counts_only_the_asm_registered_by_then(seed_file, capsys):
+    main(["import", str(seed_file)])
+    aspect = Aspect.objects.first()
+    ActivityFactory(aspect=AspectFactory(program=aspect.program, registered_on=dt.date(2026, 5, 4)))
+    capsys.readouterr()
+    main(["status", "--as-of", "2012-03-31", "--json"])
+    then = json.loads(capsys.readouterr().out)
+    assert (then["aspects"]["total"], then["activities"]["total"]) == (9, 20)
+    main(["status", "--as-of", "2026-05-04", "--json"])
+    now = json.loads(capsys.readouterr().out)
+    assert (now["aspects"]["total"], now["activities"]["total"]) == (10, 21)
 
 
 def test_status_rejects_a_malformed_date(capsys):

@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -232,6 +233,9 @@ class Aspect(models.Model):
         blank=True,
         verbose_name=_("recomendación"),
     )
+    # The state at a date counts only the ASM registered by then; an imported ASM was
+    # registered by the date of the annex that first brought it.
+    registered_on = models.DateField(_("fecha de registro"), default=timezone.localdate)
     version = models.PositiveIntegerField(_("versión"), default=1)
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modificado"), auto_now=True)
@@ -348,10 +352,21 @@ class ActivityArea(models.Model):
 
 
 class Cut(models.Model):
-    """A reporting cut (corte), e.g. 'marzo 2012': progress is reported as of its date."""
+    """A reporting cut (corte), e.g. 'marzo 2012': progress is reported as of its date.
+
+    Only an open cut takes reports; closing it freezes them. A cut an annex was imported at
+    is a closed one: its reports are history.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", _("abierto")
+        CLOSED = "closed", _("cerrado")
 
     date = models.DateField(_("fecha del corte"), unique=True)
     name = models.CharField(_("nombre"), max_length=60)
+    deadline = models.DateField(_("fecha límite de envío"), null=True, blank=True)
+    state = models.CharField(_("estado"), max_length=6, choices=State, default=State.CLOSED)
+    updated_at = models.DateTimeField(_("modificado"), auto_now=True)
 
     class Meta:
         verbose_name = _("corte")
@@ -387,6 +402,24 @@ class ProgressReport(models.Model):
     observations = models.TextField(_("observaciones"), blank=True)
     state = models.CharField(_("estado"), max_length=10, choices=State, default=State.DRAFT)
     return_reason = models.TextField(_("motivo de la devolución"), blank=True)
+    submitted_at = models.DateTimeField(_("enviado a revisión"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("envió"),
+    )
+    reviewed_at = models.DateTimeField(_("revisado"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revisó"),
+    )
     version = models.PositiveIntegerField(_("versión"), default=1)
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modificado"), auto_now=True)
@@ -422,6 +455,10 @@ class Replanning(models.Model):
     previous_due = PartialDateAttribute("previous_due")
     new_due_on, new_due_precision, new_due_text = _partial_date_fields(_("nueva fecha"))
     new_due = PartialDateAttribute("new_due")
+    # A replanning may change what is to be done, not only by when: the promise as it was
+    # stays beside the new one.
+    previous_text = models.TextField(_("actividad como se comprometió"), blank=True)
+    new_text = models.TextField(_("actividad replanteada"), blank=True)
     justification = models.TextField(_("justificación"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -462,6 +499,17 @@ class Evidence(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     size = models.PositiveBigIntegerField(_("tamaño en bytes"), null=True, blank=True)
     content_type = models.CharField(_("tipo"), max_length=120, blank=True)
+    # A document known by its reference only (an oficio's number), neither file nor link.
+    reference = models.CharField(_("referencia del documento"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agregó"),
+    )
+    uploaded_at = models.DateTimeField(_("agregado"), default=timezone.now)
 
     class Meta:
         verbose_name = _("documento probatorio")
@@ -487,6 +535,9 @@ class AnnexImport(models.Model):
     aspects = models.PositiveIntegerField(_("ASM leídos"))
     activities = models.PositiveIntegerField(_("actividades leídas"))
     changes = models.PositiveIntegerField(_("registros cambiados"), default=0)
+    # A historical annex brought in by the evaluation unit is official as it stands; a
+    # liaison's import yields reports submitted for review like typed ones.
+    as_validated = models.BooleanField(_("importado como validado"), default=True)
     findings = models.JSONField(_("hallazgos de la lectura"), default=list, blank=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -117,7 +117,10 @@ def find_programs(text: str | None) -> QuerySet[Program]:
 
 
 def status_counts(aspects: QuerySet[Aspect], as_of: dt.date) -> dict:
-    """Counts by status of the ASM in scope and their activities, as `mejora status` prints."""
+    """Counts by status of the ASM in scope and their activities, as `mejora status` prints.
+
+    Only the ASM registered by the date count: the state at a date is the state then."""
+    aspects = aspects.filter(registered_on__lte=as_of)
     activities = Activity.objects.filter(aspect__in=aspects)
     facts = activity_facts(activities, as_of)
     by_aspect: dict[int, list[int]] = {pk: [] for pk in aspects.values_list("pk", flat=True)}
@@ -197,9 +200,13 @@ def aspect_tree(aspects: QuerySet[Aspect], as_of: dt.date) -> QuerySet[Aspect]:
 
 
 def program_as_of_date(program: Program) -> dt.date:
-    """The date a program's record is shown at: its latest cut, else today."""
+    """The date a program's record is shown at: its latest cut with validated data, else today.
+
+    Drafts and reports waiting for review are not the official state, so they move nothing."""
     latest = (
-        ProgressReport.objects.filter(activity__aspect__program=program)
+        ProgressReport.objects.filter(
+            activity__aspect__program=program, state=ProgressReport.State.VALIDATED
+        )
         .order_by("-cut__date")
         .values_list("cut__date", flat=True)
         .first()
@@ -209,9 +216,9 @@ def program_as_of_date(program: Program) -> dt.date:
 
 def program_overview(program: Program, as_of: dt.date) -> ProgramOverview:
     """Cycles → ASM → activities with their areas, latest validated report and status."""
-    activities = Activity.objects.filter(aspect__program=program)
-    facts = activity_facts(activities, as_of)
-    aspects = aspect_tree(Aspect.objects.filter(program=program), as_of)
+    registered = Aspect.objects.filter(program=program, registered_on__lte=as_of)
+    facts = activity_facts(Activity.objects.filter(aspect__in=registered), as_of)
+    aspects = aspect_tree(registered, as_of)
     cycles: dict[int, CycleBlock] = {}
     for aspect in aspects:
         rows = []

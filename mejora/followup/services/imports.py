@@ -8,6 +8,7 @@ recorded as validated.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator
@@ -295,7 +296,13 @@ class _Loader:
             }
             aspect = existing.get((cycle.pk, entry.number))
             if aspect is None:
-                aspect = Aspect(program=program, cycle=cycle, number=entry.number, **values)
+                aspect = Aspect(
+                    program=program,
+                    cycle=cycle,
+                    number=entry.number,
+                    registered_on=_registered_on(cycle, self.cut),
+                    **values,
+                )
                 new.append(aspect)
             else:
                 self._update(aspect, values)
@@ -569,6 +576,12 @@ class _ProgressHistory:
 
     def is_later_cut(self, activity: Activity) -> bool:
         return activity.pk in self.previous_percent and activity.pk not in self.at_this_cut
+
+
+def _registered_on(cycle: Cycle, cut: Cut) -> dt.date:
+    """When an imported ASM was registered: an annex does not say, but an ASM of the 2008
+    mechanism was registered in 2008, and surely by the annex's own date."""
+    return min(dt.date(cycle.mechanism_year, 1, 1), cut.date)
 
 
 def _label(activity: Activity) -> str:
