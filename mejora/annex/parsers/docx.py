@@ -401,13 +401,6 @@ def _columns_over_limit(limits: ReadingLimits, where: str) -> OverLimit:
     )
 
 
-def _check_text(text: str, limits: ReadingLimits, where: str) -> None:
-    """A cell's or paragraph's text within the limit of a cell, and only of characters."""
-    if len(text) > limits.cell_chars:
-        raise cell_over_limit(limits)
-    check_characters(text, where)
-
-
 def _grid_count(element: etree._Element, default: str) -> int:
     try:
         return min(int(element.get(_VAL, default)), _MAX_GRID)
@@ -474,6 +467,7 @@ class _DocxReader(AnnexReader):
         super().__init__(catalogue, progress=progress)
         self.limits = limits
         self.stream: Member | None = None
+        self.text_chars = 0
         self.paragraphs = 0
         self.tables = 0
         self.rows = self.row_count = 0  # table rows read, and in the body (for the progress)
@@ -533,6 +527,15 @@ class _DocxReader(AnnexReader):
         self.tables += 1
         self.table = _Table(tbl, self.tables)
 
+    def _check_text(self, text: str, where: str) -> None:
+        """A cell's or paragraph's text within the limits, and only of characters."""
+        if len(text) > self.limits.cell_chars:
+            raise cell_over_limit(self.limits)
+        self.text_chars += len(text)
+        if self.text_chars > self.limits.text_chars:
+            raise beyond("caracteres de texto del archivo", self.limits.text_chars)
+        check_characters(text, where)
+
     # --- paragraphs ------------------------------------------------------------------------
 
     def _paragraphs_before(self, tbl: etree._Element | None, body: etree._Element) -> None:
@@ -545,7 +548,7 @@ class _DocxReader(AnnexReader):
                 self.paragraphs += 1
                 where = f"párrafo {self.paragraphs}"
                 text = _paragraph_text(block)
-                _check_text(text, self.limits, where)
+                self._check_text(text, where)
                 self._text(squash(text), where)
                 block.getparent().remove(block)
 
@@ -575,7 +578,7 @@ class _DocxReader(AnnexReader):
         if len(row.texts) > self.limits.columns:
             raise _columns_over_limit(self.limits, where)
         for text in row.texts:
-            _check_text(text, self.limits, where)
+            self._check_text(text, where)
         if not row.filled():
             return
         header = _header_format(row)

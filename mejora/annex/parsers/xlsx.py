@@ -254,7 +254,7 @@ class _CellText:
     """The text of a cell or shared string, fed as expat reads it and counted as it comes:
     its own text and its rich runs' (not a phonetic guide's), a value, never past the limit."""
 
-    __slots__ = ("capture", "chars", "limits", "open", "parts", "phonetic")
+    __slots__ = ("capture", "chars", "elements", "limits", "open", "parts", "phonetic")
 
     def __init__(self, limits: ReadingLimits) -> None:
         self.limits = limits
@@ -264,6 +264,7 @@ class _CellText:
     def begin(self) -> None:
         self.parts: list[str] = []
         self.chars = 0
+        self.elements = 0
         self.capture = False
         self.phonetic = 0
         self.open = True
@@ -273,9 +274,9 @@ class _CellText:
             self.phonetic += 1
         elif name in ("t", "v") and not self.phonetic:
             self.capture = True
-        # Each element of a cell counts as a character: a million empty runs cost as much.
-        self.chars += 1
-        if self.chars > self.limits.cell_chars:
+        # A cell may hold as many elements as characters: a million empty runs cost as much.
+        self.elements += 1
+        if self.elements > self.limits.cell_chars:
             raise cell_over_limit(self.limits)
 
     def stop(self, name: str) -> None:
