@@ -155,7 +155,7 @@ def test_the_annex_is_shown_on_screen_from_the_same_rendering_as_the_pdf(client,
 def test_a_long_pdf_is_printed_in_the_background_then_handed_over(
     client, program, monkeypatch, settings, tmp_path
 ):
-    from mejora.web import views
+    from mejora.web.views import programs as views
 
     settings.MEDIA_ROOT = tmp_path
     settings.MEJORA_JOBS_INLINE = True
@@ -181,7 +181,7 @@ def test_a_long_pdf_is_printed_in_the_background_then_handed_over(
 def test_a_pdf_still_printing_shows_its_progress(client, program, monkeypatch, settings, tmp_path):
     from mejora.followup.selectors import program_record_stamp
     from mejora.followup.services.jobs import JobState, job_file
-    from mejora.web import views
+    from mejora.web.views import programs as views
 
     settings.MEDIA_ROOT = tmp_path
     monkeypatch.setattr(views, "PDF_IN_REQUEST_ACTIVITIES", 10)

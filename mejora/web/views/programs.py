@@ -1,27 +1,20 @@
-"""Pages. Each view fetches through an access helper, calls a selector, and renders."""
+"""The programs and their annexes: the record at a date, on screen and as files."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from mejora.accounts.access import (
     get_program_for_user,
-    import_scope_for,
-    may_import_into,
     programs_for_user,
-    user_can_import,
 )
-from mejora.annex.corrections import ReviewIncomplete, correction_input, current_value
-from mejora.annex.document import AnnexDocument, Section
+from mejora.annex.document import AnnexDocument
 from mejora.annex.formats import FORMATS
 from mejora.annex.renderers import FILE_FORMATS, MEDIA_TYPES
 from mejora.annex.renderers import render as render_annex
@@ -30,30 +23,12 @@ from mejora.followup.extract import annex_extract, find_cut, latest_cut
 from mejora.followup.models import Cut, Program
 from mejora.followup.selectors import (
     annex_activity_count,
-    area_names_for,
     program_as_of_date,
     program_overview,
 )
-from mejora.followup.services.jobs import JobState, job_forget
-from mejora.followup.services.pending import (
-    is_pending_token,
-    pending_load,
-    pending_owner,
-    pending_save,
-)
+from mejora.followup.services.jobs import job_forget
 from mejora.followup.services.printing import annex_file_name, annex_pdf_start
-from mejora.followup.services.review import (
-    annex_review_check,
-    review_forget,
-    review_import_start,
-    review_jobs,
-    review_read_start,
-    review_reading,
-)
-from mejora.web.forms import AnnexUploadForm, ImportReviewForm
-
-# The review page shows this many activities cell by cell; the whole reading is a CSV download.
-REVIEW_TABLE_ACTIVITIES = 300
+from mejora.web.views.jobs import job_page
 
 # WeasyPrint lays out about three pages a second: a PDF of more activities than this is
 # printed by a background job while the page shows its progress.
@@ -121,7 +96,7 @@ def _annex_pdf_in_background(
     if not state.finished:
         separator = "&" if request.GET else "?"
         progress_url = f"{request.get_full_path()}{separator}progreso=1"
-        return _job_page(request, progress_url, state, _("Imprimiendo el PDF del anexo"))
+        return job_page(request, progress_url, state, _("Imprimiendo el PDF del anexo"))
     if state.error:
         return render(request, "web/refused.html", {"message": state.error}, status=422)
     try:
@@ -130,174 +105,6 @@ def _annex_pdf_in_background(
         job_forget(path.stem)
         return redirect(request.get_full_path())
     return FileResponse(pdf, as_attachment=True, filename=state.result["name"])
-
-
-@login_required
-def import_upload(request: HttpRequest) -> HttpResponse:
-    """Step one of an import: the file is kept and read in the background; nothing is written."""
-    if not user_can_import(request.user):
-        raise PermissionDenied("Su papel no permite importar anexos.")
-    form = AnnexUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        token = pending_save(data=upload.read(), file_name=upload.name, owner_id=request.user.pk)
-        return redirect("import-review", token=token)
-    return render(request, "web/import_upload.html", {"form": form})
-
-
-@login_required
-def import_review(request: HttpRequest, token: str) -> HttpResponse:
-    """Step two: what was read, cell by cell, and every finding, each to confirm or correct;
-    the import is written only when every finding is decided, all in the person's name.
-
-    Reading and importing run as jobs; until one ends the page shows its progress."""
-    _own_upload(request, token)
-    upload = pending_load(token)
-    if upload is None:
-        raise Http404("Ese archivo ya no está pendiente de revisión.")
-    jobs = review_jobs(token)
-    progress_url = reverse("import-progress", args=[token])
-    if jobs.import_running and not jobs.importing.lost:
-        return _job_page(request, progress_url, jobs.importing, _("Importando el anexo"))
-    if jobs.imported_program is not None:
-        review_forget(token)
-        return redirect("program-detail", pk=jobs.imported_program)
-    reading_job = review_read_start(
-        token, upload, actor=request.user, scope=import_scope_for(request.user)
-    )
-    if not reading_job.finished:
-        return _job_page(request, progress_url, reading_job, _("Leyendo el anexo"))
-    reading = review_reading(token)
-    if reading_job.error or reading is None:
-        message = reading_job.error or _("La lectura se perdió; suba el archivo otra vez.")
-        context = {"message": message, "again": True}
-        return render(request, "web/refused.html", context, status=422)
-    document = reading.document
-    if not may_import_into(request.user, document.institution, document.program):
-        raise PermissionDenied("No tiene acceso al programa de este anexo.")
-    form = ImportReviewForm(request.POST or None)
-    corrections: dict[int, str] = {}
-    confirmed: set[int] = set()
-    problems: dict[int, str] = {}
-    notices: list[str] = []
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        corrections, confirmed = form.decisions(len(document.findings))
-        try:
-            annex_review_check(document=document, corrections=corrections, confirmed=confirmed)
-        except ReviewIncomplete as incomplete:
-            problems, status = incomplete.problems, 422
-            notices.append(str(incomplete))
-        else:
-            review_import_start(
-                token,
-                upload,
-                document=document,
-                corrections=corrections,
-                confirmed=confirmed,
-                stamp=form.cleaned_data["stamp"],
-                actor=request.user,
-                scope=import_scope_for(request.user),
-            )
-            return redirect("import-review", token=token)
-    elif (failed := jobs.import_failed) is not None:
-        notices.append(failed.error or failed.result["outdated"])
-        status = 409 if "outdated" in failed.result else 422
-    elif jobs.importing is not None and jobs.importing.lost:
-        notices.append(
-            _(
-                "La importación se interrumpió (el servidor se reinició) y no escribió nada; "
-                "puede confirmarla otra vez."
-            )
-        )
-    context = {
-        "doc": document,
-        "preview": reading,
-        "form": form,
-        "notices": notices,
-        "stamp": reading.stamp,
-        "findings": _review_rows(document, corrections, confirmed, problems),
-        "sections": _review_sections(document),
-        "sections_limit": REVIEW_TABLE_ACTIVITIES,
-        "token": token,
-        "areas": area_names_for(document.institution),
-    }
-    return render(request, "web/import_review.html", context, status=status)
-
-
-@login_required
-def import_progress(request: HttpRequest, token: str) -> JsonResponse:
-    """How far the reading or the import of an upload has come, for the page's bar."""
-    _own_upload(request, token)
-    state = review_jobs(token).shown()
-    if state is None:
-        raise Http404("No hay trabajo en curso para ese archivo.")
-    return JsonResponse(state.as_dict() | {"result": {}})
-
-
-@login_required
-def import_reading(request: HttpRequest, token: str) -> HttpResponse:
-    """The whole reading as CSV: every cell as written beside the value read from it."""
-    _own_upload(request, token)
-    reading = review_reading(token)
-    if reading is None:
-        raise Http404("Esa lectura ya no existe.")
-    document = reading.document
-    if not may_import_into(request.user, document.institution, document.program):
-        raise PermissionDenied("No tiene acceso al programa de este anexo.")
-    response = HttpResponse(render_annex(document, "csv"), content_type=MEDIA_TYPES["csv"])
-    response["Content-Disposition"] = f'attachment; filename="lectura-{token[:12]}.csv"'
-    return response
-
-
-def _own_upload(request: HttpRequest, token: str) -> None:
-    """Only a person who may import, and only their own upload (404 for anyone else's)."""
-    if not user_can_import(request.user):
-        raise PermissionDenied("Su papel no permite importar anexos.")
-    if not is_pending_token(token) or pending_owner(token) != request.user.pk:
-        raise Http404("Ese archivo ya no está pendiente de revisión.")
-
-
-def _review_sections(document: AnnexDocument) -> list[Section]:
-    """The cycles with their first REVIEW_TABLE_ACTIVITIES activities, for the on-screen table."""
-    shown: list[Section] = []
-    room = REVIEW_TABLE_ACTIVITIES
-    for section in document.sections:
-        aspects = []
-        for aspect in section.aspects:
-            if room <= 0:
-                break
-            aspects.append(replace(aspect, activities=aspect.activities[:room]))
-            room -= len(aspect.activities)
-        if aspects:
-            shown.append(replace(section, aspects=tuple(aspects)))
-    return shown
-
-
-def _job_page(request: HttpRequest, progress_url: str, state: JobState, title: str) -> HttpResponse:
-    context = {"progress_url": progress_url, "state": state, "title": title}
-    return render(request, "web/job_progress.html", context, status=202)
-
-
-def _review_rows(
-    document: AnnexDocument,
-    corrections: dict[int, str],
-    confirmed: set[int],
-    problems: dict[int, str],
-) -> list[dict]:
-    """Each finding with its chosen reading and what the person already decided on it."""
-    return [
-        {
-            "index": index,
-            "finding": finding,
-            "input": correction_input(finding),
-            "chosen": current_value(document, finding.cell) if finding.cell else "",
-            "typed": corrections.get(index, ""),
-            "confirmed": index in confirmed,
-            "problem": problems.get(index, ""),
-        }
-        for index, finding in enumerate(document.findings)
-    ]
 
 
 def _annex_document(request: HttpRequest, program: Program, kind: str) -> AnnexDocument:
