@@ -54,9 +54,7 @@ def upload(client, data: bytes, name: str = "anexo-e.txt"):
 
 
 def test_an_upload_is_reviewed_before_anything_is_written(client, seed_bytes):
-    client.force_login(
-        seed_evaluator()
-    )
+    client.force_login(seed_evaluator())
     response = upload(client, seed_bytes)
     assert response.status_code == 302
     review = client.get(response.url).content.decode()
@@ -99,9 +97,7 @@ def test_confirming_imports_everything_in_the_name_of_the_person(client, seed_by
 
 
 def test_nothing_is_imported_until_every_finding_is_confirmed_or_corrected(client, seed_bytes):
-    client.force_login(
-        seed_evaluator()
-    )
+    client.force_login(seed_evaluator())
     review_url = upload(client, seed_bytes).url
     page = client.get(review_url).content.decode()
     count = page.count('name="confirmo"')
@@ -137,9 +133,7 @@ def test_a_corrected_date_is_what_gets_imported_and_the_record_says_who_decided(
 
 
 def test_a_correction_that_cannot_be_read_is_shown_beside_its_finding(client, seed_bytes):
-    client.force_login(
-        seed_evaluator()
-    )
+    client.force_login(seed_evaluator())
     review_url = upload(client, seed_bytes).url
     page = client.get(review_url).content.decode()
     index = finding_index(page, "«01/06/2010» puede leerse")
@@ -178,9 +172,7 @@ def test_a_record_changed_during_the_review_is_not_overwritten(client, seed_byte
     ],
 )
 def test_an_upload_that_is_no_annex_file_says_why_at_once(client, data, name, message):
-    client.force_login(
-        seed_evaluator()
-    )
+    client.force_login(seed_evaluator())
     response = upload(client, data, name)
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -197,9 +189,7 @@ def test_an_upload_that_is_no_annex_file_says_why_at_once(client, data, name, me
 def test_a_file_that_cannot_be_read_says_why_in_spanish_and_writes_nothing(
     client, data, name, message
 ):
-    client.force_login(
-        seed_evaluator()
-    )
+    client.force_login(seed_evaluator())
     response = client.get(upload(client, data, name).url)
     assert response.status_code == 422
     body = response.content.decode()
@@ -254,17 +244,13 @@ def test_an_upload_is_its_uploaders_alone(client, seed_bytes):
 
 @pytest.mark.parametrize("token", ["ABC", "0" * 64, "..%2F..%2Fsettings", "a" * 63 + "-"])
 def test_a_token_that_names_no_upload_is_404_never_an_error(client, token):
-    client.force_login(
-        seed_evaluator()
-    )
+    client.force_login(seed_evaluator())
     for name in ("import-review", "import-progress", "import-reading"):
         assert client.get(reverse(name, args=[token])).status_code == 404
 
 
 def test_the_same_file_uploaded_again_is_read_afresh(client, seed_bytes, settings):
-    client.force_login(
-        seed_evaluator()
-    )
+    client.force_login(seed_evaluator())
     broken = seed_bytes.replace(b"No.\t", b"Num\t", 1)
     first = upload(client, broken).url
     assert client.get(first).status_code == 422
@@ -328,9 +314,7 @@ def test_a_reading_in_the_background_shows_its_progress_then_the_review(
         return read(*args, **kwargs)
 
     monkeypatch.setattr(review, "annex_read", read_after_the_gate)
-    client.force_login(
-        seed_evaluator()
-    )
+    client.force_login(seed_evaluator())
     review_url = upload(client, seed_bytes).url
     progress_url = reverse("import-progress", args=[review_url.strip("/").split("/")[-1]])
 
@@ -363,9 +347,7 @@ def test_a_reading_in_the_background_shows_its_progress_then_the_review(
 def test_a_large_reading_shows_its_first_activities_and_offers_the_whole_as_csv(client):
     document = synth_document(aspects=150)
     assert document.activity_count() > REVIEW_TABLE_ACTIVITIES
-    client.force_login(
-        seed_evaluator()
-    )
+    client.force_login(seed_evaluator())
     review_url = upload(client, render(document, "txt"), "grande.txt").url
     page = client.get(review_url).content.decode()
     assert page.count('<tr class="activity-row">') == REVIEW_TABLE_ACTIVITIES
@@ -380,9 +362,7 @@ def test_a_large_reading_shows_its_first_activities_and_offers_the_whole_as_csv(
 def test_an_import_the_server_lost_is_reported_and_can_be_confirmed_again(
     client, seed_bytes, settings
 ):
-    client.force_login(
-        seed_evaluator()
-    )
+    client.force_login(seed_evaluator())
     review_url = upload(client, seed_bytes).url
     token = review_url.strip("/").split("/")[-1]
     client.get(review_url)
