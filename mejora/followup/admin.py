@@ -67,6 +67,43 @@ class RecordedAdmin(admin.ModelAdmin):
         ).save()
 
     @transaction.atomic
+    def save_formset(self, request, form, formset, change):
+        """Rows edited in an inline are recorded like any other change (an activity's areas)."""
+        changed = [f.instance.pk for f in formset.forms if f.instance.pk and f.has_changed()]
+        model = formset.model
+        befores = {obj.pk: snapshot(obj) for obj in model.objects.filter(pk__in=changed)}
+        records = [
+            change_record(
+                action=m.ChangeRecord.Action.DELETE,
+                obj=obj,
+                actor=request.user,
+                before=snapshot(obj),
+                source="administración",
+            )
+            for obj in (f.instance for f in formset.deleted_forms if f.instance.pk)
+        ]
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in instances:
+            before = befores.get(obj.pk)
+            if before is not None and hasattr(obj, "version"):
+                obj.version += 1
+            obj.save()
+            action = m.ChangeRecord.Action.UPDATE if before else m.ChangeRecord.Action.CREATE
+            records.append(
+                change_record(
+                    action=action,
+                    obj=obj,
+                    actor=request.user,
+                    before=before,
+                    source="administración",
+                )
+            )
+        formset.save_m2m()
+        m.ChangeRecord.objects.bulk_create(records)
+
+    @transaction.atomic
     def delete_model(self, request, obj):
         record = change_record(
             action=m.ChangeRecord.Action.DELETE,

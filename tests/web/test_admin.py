@@ -81,3 +81,44 @@ def _inline_management(context) -> dict[str, str]:
                 value = inline[name].value()
                 data[f"{prefix}-{index}-{name}"] = "" if value is None else value
     return data
+
+
+def test_an_area_changed_in_the_activitys_inline_leaves_its_history(admin_client, admin_user):
+    from mejora.followup.models import ActivityArea, Area
+
+    activity = Activity.objects.get(due_text="31/03/2009")
+    url = reverse("admin:followup_activity_change", args=[activity.pk])
+    context = admin_client.get(url).context
+    form = context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data |= _inline_management(context)
+    role = activity.area_roles.order_by("role", "position").first()
+    other = Area.objects.filter(institution=role.area.institution).exclude(pk=role.area_id).first()
+    prefix = context["inline_admin_formsets"][0].formset.prefix
+    index = next(
+        i
+        for i, inline in enumerate(context["inline_admin_formsets"][0].formset.forms)
+        if inline.instance.pk == role.pk
+    )
+    data[f"{prefix}-{index}-area"] = str(other.pk)
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    change = ChangeRecord.objects.get(model="followup.ActivityArea", object_id=str(role.pk))
+    assert change.actor == admin_user and change.source == "administración"
+    assert (change.before["area_id"], change.after["area_id"]) == (role.area_id, other.pk)
+    assert ActivityArea.objects.get(pk=role.pk).area == other
+
+
+def test_an_inline_row_deleted_in_the_admin_leaves_its_history(admin_client):
+    activity = Activity.objects.get(due_text="31/03/2009")
+    url = reverse("admin:followup_activity_change", args=[activity.pk])
+    context = admin_client.get(url).context
+    form = context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data |= _inline_management(context)
+    formset = context["inline_admin_formsets"][0].formset
+    removed = formset.forms[0].instance
+    data[f"{formset.prefix}-0-DELETE"] = "on"
+    assert admin_client.post(url, data).status_code == 302
+    change = ChangeRecord.objects.get(model="followup.ActivityArea", action="delete")
+    assert change.object_id == str(removed.pk) and change.before["activity_id"] == activity.pk
