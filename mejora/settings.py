@@ -189,3 +189,5 @@ MEJORA_READING_LIMITS = ReadingLimits(
 )
 # How long an import waits for another write to the record before it is told to try again.
 MEJORA_WRITE_WAIT_SECONDS = env_int("MEJORA_WRITE_WAIT_SECONDS", 300)
+# The largest documento probatorio taken, in MB; a larger upload is refused before it is stored.
+MEJORA_EVIDENCE_MAX_MB = env_int("MEJORA_EVIDENCE_MAX_MB", 25)
