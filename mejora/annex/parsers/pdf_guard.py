@@ -231,6 +231,11 @@ def _install() -> None:
         PDFStream.decode = decode
 
 
+# What pdfminer warns of that changes no text read: a font without its bounding box still
+# gives each glyph its text and width, only a guessed height.
+_HARMLESS = ("Could not get FontBBox",)
+
+
 class _Warnings(logging.Handler):
     """pdfminer's warnings during one reading, from its own thread: each is damage it saw
     (data lost inflating a stream, a broken box or operator) and read past."""
@@ -240,8 +245,9 @@ class _Warnings(logging.Handler):
         self.reading = reading
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.reading.thread:
-            self.reading.warned(record.getMessage())
+        message = record.getMessage()
+        if record.thread == self.reading.thread and not message.startswith(_HARMLESS):
+            self.reading.warned(message)
 
 
 class _Strict:
