@@ -49,8 +49,11 @@ AreaRole = tuple[Area, str]  # an area and its role note ('Realiza')
 class StaleVersion(ValidationError):
     """Someone saved the record after the person opened it; both versions go back to them."""
 
-    def __init__(self, message: str, *, current: dict[str, Any], yours: dict[str, Any]) -> None:
+    def __init__(
+        self, message: str, *, version: int, current: dict[str, Any], yours: dict[str, Any]
+    ) -> None:
         super().__init__(message)
+        self.version = version  # the saved one, for the person's next, deliberate save
         self.current = current
         self.yours = yours
 
@@ -674,6 +677,7 @@ def _stale(
             "revise y guarde de nuevo."
         )
         % {"what": what, "current": current.version, "seen": seen},
+        version=current.version,
         current=saved,
         yours=yours,
     )
