@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -26,12 +27,13 @@ from mejora.followup.selectors import (
     program_as_of_date,
     program_overview,
 )
-from mejora.followup.services.jobs import job_forget
-from mejora.followup.services.printing import annex_file_name, annex_pdf_start
+from mejora.followup.services.printing import annex_file_name, annex_pdf_path
+from mejora.tasks.jobs import job_forget
+from mejora.tasks.work import annex_pdf_start
 from mejora.web.views.jobs import job_page
 
 # WeasyPrint lays out about three pages a second: a PDF of more activities than this is
-# printed by a background job while the page shows its progress.
+# printed by a background task while the page shows its progress.
 PDF_IN_REQUEST_ACTIVITIES = 200
 
 
@@ -89,10 +91,10 @@ def annex_download(request: HttpRequest, pk: int, kind: str, file_format: str) -
 def _annex_pdf_in_background(
     request: HttpRequest, program: Program, kind: str, cut: Cut
 ) -> HttpResponse:
-    """A long PDF is printed by a job; the page shows its progress, then hands the file over."""
-    state, path = annex_pdf_start(program, kind, cut)
+    """A long PDF is printed by a task; the page shows its progress, then hands the file over."""
+    state = annex_pdf_start(program, kind, cut)
     if request.GET.get("progreso"):
-        return JsonResponse(state.as_dict() | {"result": {}})
+        return JsonResponse(state.as_dict())
     if not state.finished:
         separator = "&" if request.GET else "?"
         progress_url = f"{request.get_full_path()}{separator}progreso=1"
@@ -100,9 +102,9 @@ def _annex_pdf_in_background(
     if state.error:
         return render(request, "web/refused.html", {"message": state.error}, status=422)
     try:
-        pdf = path.open("rb")
-    except FileNotFoundError:  # swept from the disk since: print it again
-        job_forget(path.stem)
+        pdf = default_storage.open(annex_pdf_path(state.key), "rb")
+    except FileNotFoundError:  # swept from the storage since: print it again
+        job_forget(state.key)
         return redirect(request.get_full_path())
     return FileResponse(pdf, as_attachment=True, filename=state.result["name"])
 
