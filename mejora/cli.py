@@ -8,6 +8,7 @@ import errno
 import getpass
 import json
 import os
+import subprocess
 import sys
 import traceback
 from collections.abc import Iterator
@@ -165,6 +166,26 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=2, metavar="N", help=_("procesos que atienden (%(default)s)")
     )
     serve.set_defaults(handler=_serve)
+
+    worker = commands.add_parser(
+        "worker", help=_("trabajador que toma las tareas en segundo plano de la cola")
+    )
+    worker.add_argument(
+        "--batch", action="store_true", help=_("hacer las tareas pendientes y terminar")
+    )
+    worker.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        metavar=_("SEGUNDOS"),
+        help=_("espera entre consultas a la cola vacía (%(default)s)"),
+    )
+    worker.set_defaults(handler=_worker)
+
+    remind = commands.add_parser(
+        "remind", help=_("enviar los avisos y recordatorios que tocan ahora; repetible sin daño")
+    )
+    remind.set_defaults(handler=_remind)
 
     read = commands.add_parser("import", help="leer un anexo heredado")
     read.add_argument("file", type=Path, metavar="ARCHIVO")
@@ -621,7 +642,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     from mejora.demo import demo_prepare
 
-    call_command("migrate", verbosity=0)
+    _migrate_all()
     prepared = demo_prepare()
     # The passwords are new, so the failures counted against the old ones are forgotten.
     for account in prepared.accounts:
@@ -629,15 +650,67 @@ def _demo(args: argparse.Namespace) -> int:
     print(prepared.describe())
     if args.no_serve:
         return EXIT_OK
+    from django.conf import settings
+
+    from mejora.tasks.reminders import remind_schedule
+
+    remind_schedule(every_hours=settings.MEJORA_REMIND_EVERY_HOURS)
+    # The demo's worker is a child process: it runs the background tasks and the daily
+    # reminders, and stops with the server.
+    worker = subprocess.Popen([sys.executable, "-m", "mejora", "worker"])
     print(f"\nMejora en http://{args.addr}/ (Ctrl+C para detener)")
-    call_command("runserver", args.addr, use_reloader=False)
+    try:
+        call_command("runserver", args.addr, use_reloader=False)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
     return EXIT_OK
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from mejora.tasks.worker import worker_run
+
+    if not args.batch:
+        print(_("Trabajador de Mejora: toma las tareas de la cola (Ctrl+C para detener)."))
+    worker_run(batch=args.batch, interval=max(args.interval, 0.0))
+    return EXIT_OK
+
+
+def _remind(args: argparse.Namespace) -> int:
+    from mejora.tasks.reminders import reminders_run
+
+    reports = reminders_run()
+    for name, report in reports.items():
+        print(f"{name}: {report}")
+    return EXIT_OK
+
+
+def _migrate_all() -> None:
+    """Migrate the record's database and, when it is a file of its own, the queue's."""
+    from django.core.management import call_command
+
+    from mejora.tasks.router import TASKS_DB, tasks_database_is_separate
+
+    call_command("migrate", verbosity=0)
+    if tasks_database_is_separate():
+        call_command("migrate", database=TASKS_DB, verbosity=0)
 
 
 def _serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    print(
+        _(
+            "«mejora serve» no inicia un trabajador: las importaciones, los PDF largos y los "
+            "avisos esperan en la cola hasta que corra «mejora worker» (aparte, en este u otro "
+            "servidor)."
+        ),
+        file=sys.stderr,
+    )
     command = [
         sys.executable, "-m", "gunicorn", "mejora.wsgi:application",
         "--bind", args.bind, "--workers", str(args.workers),
@@ -653,20 +726,24 @@ def _schema_ready() -> bool:
     it as well. A configured server database is the operator's: its schema changes when they
     run the migration, perhaps after a backup, not as a side effect of an import.
     """
-    from django.core.management import call_command
-    from django.db import OperationalError, connection
+    from django.db import OperationalError, connection, connections
     from django.db.migrations.executor import MigrationExecutor
 
+    from mejora.tasks.router import TASKS_DB, tasks_database_is_separate
+
+    aliases = ["default", TASKS_DB] if tasks_database_is_separate() else ["default"]
     try:
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        pending = []
+        for alias in aliases:
+            executor = MigrationExecutor(connections[alias])
+            pending += executor.migration_plan(executor.loader.graph.leaf_nodes())
     except OperationalError as error:
         print(_("No se pudo abrir la base de datos: %(error)s") % {"error": error}, file=sys.stderr)
         return False
     if not pending:
         return True
     if connection.vendor == "sqlite":
-        call_command("migrate", verbosity=0)
+        _migrate_all()
         return True
     print(
         ngettext(
@@ -690,4 +767,4 @@ def _manage(args: argparse.Namespace) -> int:
 
 
 # Commands that read or write the records; demo and synth migrate, bench has its own folder.
-_NEEDS_SCHEMA = {_import, _report, _status, _serve}
+_NEEDS_SCHEMA = {_import, _report, _status, _serve, _worker, _remind}

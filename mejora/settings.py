@@ -37,9 +37,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "mejora.accounts",
     "mejora.followup",
     "mejora.web",
+    "mejora.tasks",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +94,37 @@ else:
             },
         }
     }
+
+# Background work (mejora/tasks/): the queue and each job's progress under the alias
+# `tasks`, committed apart from the long transaction of an import. On SQLite a second file,
+# since a second connection cannot write to a file while an import holds it; on a server
+# database the same database through a connection of its own.
+if _database_url:
+    DATABASES["tasks"] = {**DATABASES["default"], "TEST": dict(DATABASES["default"].get("TEST", {}))}
+else:
+    DATABASES["tasks"] = {
+        **DATABASES["default"],
+        "NAME": DATA_DIR / "tareas.sqlite3",
+        "OPTIONS": dict(DATABASES["default"]["OPTIONS"]),
+    }
+DATABASE_ROUTERS = ["mejora.tasks.router.TasksRouter"]
+TASKS = {
+    "default": {
+        "BACKEND": env_str("MEJORA_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# A task that failed for a passing reason runs again after MEJORA_TASK_BACKOFF_SECONDS,
+# doubling each time, up to MEJORA_TASK_ATTEMPTS runs; a running task whose worker has not
+# been heard of for MEJORA_TASK_LEASE_MINUTES is handed to another (mejora/tasks/retries.py).
+MEJORA_TASK_ATTEMPTS = env_int("MEJORA_TASK_ATTEMPTS", 5)
+MEJORA_TASK_BACKOFF_SECONDS = env_int("MEJORA_TASK_BACKOFF_SECONDS", 30)
+MEJORA_TASK_LEASE_MINUTES = env_int("MEJORA_TASK_LEASE_MINUTES", 30)
+# What `mejora remind` runs: dotted paths of functions called as function(now=...), each
+# sending what is due and nothing twice (mejora/tasks/reminders.py).
+MEJORA_REMINDERS: list[str] = []
+# How often the demo's worker runs the reminders.
+MEJORA_REMIND_EVERY_HOURS = env_int("MEJORA_REMIND_EVERY_HOURS", 24)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
@@ -175,9 +209,6 @@ else:
 # and holds for every form, the login page too; parsing 100,000 short fields takes tens of
 # milliseconds, while the upload size (DATA_UPLOAD_MAX_MEMORY_SIZE) still bounds the body.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100_000
-# Reading and importing from the pages runs in a background thread that reports progress;
-# True runs it inside the request instead (tests that check a page's answer, not the wait).
-MEJORA_JOBS_INLINE = False
 
 # What one uploaded or imported file may cost to read (mejora/annex/limits.py): each limit
 # from MEJORA_IMPORT_MAX_<NAME>, e.g. MEJORA_IMPORT_MAX_ROWS=400000.

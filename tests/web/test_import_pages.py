@@ -1,19 +1,15 @@
 """Importing from the page: read, review cell by cell with the findings, then confirm.
 
-Reading and importing run as jobs; these tests run them inside the request (the page's
-answers are the subject here) except the last, which waits for a real background thread.
+Reading and importing run as tasks; these tests run them inside the request with the
+immediate backend (the page's answers are the subject here), except the one that waits
+for the database queue and its worker.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
-import threading
-import time
-from dataclasses import asdict
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,7 +20,9 @@ from mejora.annex.renderers import render
 from mejora.annex.synth import synth_document
 from mejora.followup.models import Activity, AnnexImport, Aspect, ChangeRecord, Program
 from mejora.followup.services.imports import annex_import, annex_read
-from mejora.followup.services.jobs import JobState
+from mejora.tasks.jobs import job_give_up
+from mejora.tasks.models import Job
+from mejora.tasks.work import import_key
 from mejora.web.views.imports import REVIEW_TABLE_ACTIVITIES
 from tests.factories import (
     SEED_INSTITUTION,
@@ -35,13 +33,15 @@ from tests.factories import (
     member,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(databases=["default", "tasks"])
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture(autouse=True)
 def uploads_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    settings.MEJORA_JOBS_INLINE = True
+    settings.TASKS = IMMEDIATE
 
 
 def seed_evaluator():
@@ -298,22 +298,14 @@ def test_naming_an_unknown_area_names_it_however_it_was_spelled(client, seed_byt
     assert not {"Delegaciones", "DELEGACIONES"} & names
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_reading_in_the_background_shows_its_progress_then_the_review(
+@pytest.mark.django_db(transaction=True, databases=["default", "tasks"])
+def test_a_reading_on_the_queue_shows_its_progress_then_the_review(
     client, settings, seed_bytes, monkeypatch
 ):
-    from mejora.followup.services import review
+    from mejora.tasks import work
+    from mejora.tasks.worker import worker_run
 
-    settings.MEJORA_JOBS_INLINE = False
-    # The reading waits at the gate until the test has seen the page that waits for it.
-    gate = threading.Event()
-    read = review.annex_read
-
-    def read_after_the_gate(*args, **kwargs):
-        assert gate.wait(30)
-        return read(*args, **kwargs)
-
-    monkeypatch.setattr(review, "annex_read", read_after_the_gate)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client.force_login(seed_evaluator())
     review_url = upload(client, seed_bytes).url
     progress_url = reverse("import-progress", args=[review_url.strip("/").split("/")[-1]])
@@ -326,19 +318,26 @@ def test_a_reading_in_the_background_shows_its_progress_then_the_review(
     assert not waiting["finished"] and waiting["percent"] == 0
     assert client.get(review_url).status_code == 202, "a reload waits for the same reading"
 
-    gate.set()
+    # What the page's bar shows, asked while the worker reads: each report is committed
+    # as it is made, apart from the reading's own work.
     states = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        states.append(client.get(progress_url).json())
-        if states[-1]["finished"]:
-            break
-        time.sleep(0.05)
-    assert states[-1]["finished"] and not states[-1]["error"]
-    assert states[-1]["percent"] == 100
+    read = work.annex_review_read
+
+    def read_watched(progress, **options):
+        def told(stage, done, total):
+            progress(stage, done, total)
+            states.append(client.get(progress_url).json())
+
+        return read(told, **options)
+
+    monkeypatch.setattr(work, "annex_review_read", read_watched)
+    worker_run(batch=True, interval=0)
+    assert len(states) > 2 and not states[-1]["finished"]
     for stage in {state["stage"] for state in states}:
         percents = [state["percent"] for state in states if state["stage"] == stage]
         assert percents == sorted(percents), f"{stage} went back"
+    done = client.get(progress_url).json()
+    assert done["finished"] and not done["error"] and done["percent"] == 100
     review_page = client.get(review_url)
     assert review_page.status_code == 200
     assert "Se leyeron 9 ASM y 20 actividades" in review_page.content.decode()
@@ -359,20 +358,19 @@ def test_a_large_reading_shows_its_first_activities_and_offers_the_whole_as_csv(
     assert len(rows) - 1 == document.activity_count()  # a header, then one row per activity
 
 
-def test_an_import_the_server_lost_is_reported_and_can_be_confirmed_again(
+def test_an_import_the_queue_gave_up_on_is_reported_and_can_be_confirmed_again(
     client, seed_bytes, settings
 ):
     client.force_login(seed_evaluator())
     review_url = upload(client, seed_bytes).url
     token = review_url.strip("/").split("/")[-1]
     client.get(review_url)
-    # An import whose thread died with its server: it stopped reporting long ago.
-    stale = JobState(stage="Importando", done=3, total=9, updated=time.time() - 3600)
-    jobs_dir = Path(settings.MEDIA_ROOT) / "trabajos"
-    (jobs_dir / f"{token}-importacion.json").write_text(json.dumps(asdict(stale)))
+    # An import whose task failed for a passing reason on every attempt.
+    Job.objects.create(key=import_key(token), stage="Importando", done=3, total=9)
+    job_give_up(import_key(token))
     page = client.get(review_url)
     assert page.status_code == 200
-    assert "La importación se interrumpió" in page.content.decode()
+    assert "El trabajo se interrumpió" in page.content.decode()
     assert Aspect.objects.count() == 0
     done = decide(client, review_url, confirmo_todo="on")
     assert done.redirect_chain[-1][0] == reverse("program-detail", args=[Program.objects.get().pk])

@@ -16,10 +16,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from mejora.followup.services.jobs import KEEP_FOR
-
 _PREFIX = "pendientes"
 _TOKEN = re.compile(r"^[0-9a-f]{64}$")
+# An upload nobody finished reviewing in this long is swept away, with its reading.
+KEEP_FOR = dt.timedelta(days=7)
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,32 @@
 """Importing an annex as a person reviewed it: their corrections in, their decisions kept.
 
-From a page both steps run as background jobs (services/jobs.py) that report progress: the
-reading, which also previews what the import would change, and the import itself.
+From a page both steps run as background tasks (mejora/tasks/work.py) that report progress:
+the reading, which also previews what the import would change and is kept as JSON in the
+file storage for the review page, and the import itself.
 """
 
 from __future__ import annotations
 
-import pickle
+import datetime as dt
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from mejora.annex.corrections import review_document
-from mejora.annex.document import AnnexDocument, AnnexRejected
-from mejora.annex.parsers import format_of
+from mejora.annex.document import (
+    AnnexDocument,
+    AnnexRejected,
+    document_from_json,
+    document_to_json,
+)
 from mejora.annex.progress import Progress
-from mejora.followup.models import Institution, Program
+from mejora.followup.models import AnnexImport, Institution, Program
 from mejora.followup.scope import ImportScope
 from mejora.followup.selectors import program_record_stamp
 from mejora.followup.services.catalogue import catalogue_for
@@ -30,15 +37,6 @@ from mejora.followup.services.imports import (
     annex_read,
     file_sha256,
 )
-from mejora.followup.services.jobs import (
-    JobState,
-    job_file,
-    job_file_write,
-    job_forget,
-    job_start,
-    job_state,
-)
-from mejora.followup.services.pending import PendingUpload, pending_discard
 
 
 class ReviewOutdated(AnnexRejected):
@@ -115,6 +113,27 @@ class ReviewReading:
     since_previous: list[dict[str, Any]]
     stamp: str
 
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "document": json.loads(document_to_json(self.document)),
+                "created": self.created,
+                "updated": self.updated,
+                "since_previous": self.since_previous,
+                "stamp": self.stamp,
+            },
+            ensure_ascii=False,
+            default=str,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ReviewReading:
+        data = json.loads(text)
+        document = document_from_json(json.dumps(data["document"]))
+        return cls(
+            document, data["created"], data["updated"], data["since_previous"], data["stamp"]
+        )
+
 
 def annex_review_read(
     progress: Progress,
@@ -144,8 +163,10 @@ def annex_review_read(
     reading = ReviewReading(
         document, preview.created, preview.updated, preview.since_previous, stamp
     )
-    data = pickle.dumps(reading, protocol=pickle.HIGHEST_PROTOCOL)
-    job_file_write(_reading_key(token), "pickle", _signature(data) + b"\n" + data)
+    kept = reading.to_json().encode("utf-8")
+    path = _reading_path(token)
+    default_storage.delete(path)  # a reading made again replaces the old one
+    default_storage.save(path, ContentFile(_signature(kept) + b"\n" + kept))
     return {"aspects": document.aspect_count(), "activities": document.activity_count()}
 
 
@@ -161,145 +182,55 @@ def _preview(*, document: AnnexDocument, **options: Any) -> tuple[str, ImportSum
 def review_reading(token: str) -> ReviewReading | None:
     """The reading annex_review_read kept, or None when there is none or it cannot be used.
 
-    It is unpickled only when its signature, made with the server's secret key, is ours: a
-    file put in the uploads folder by anyone else is never loaded. A reading kept by an
-    older version of the program that no longer loads is as good as none.
+    It is read only when its signature, made with the server's secret key, is ours: a file
+    put in the storage by anyone else is never taken for a reading. A reading kept by an
+    older version of the program that no longer reads is as good as none.
     """
     try:
-        signature, _, data = job_file(_reading_key(token), "pickle").read_bytes().partition(b"\n")
-    except (FileNotFoundError, ValueError):
+        with default_storage.open(_reading_path(token), "rb") as handle:
+            signature, _, kept = handle.read().partition(b"\n")
+    except (FileNotFoundError, OSError, ValueError):
         return None
-    if not constant_time_compare(signature, _signature(data)):
+    if not constant_time_compare(signature, _signature(kept)):
         return None
     try:
-        reading = pickle.loads(data)
-    except Exception:
+        return ReviewReading.from_json(kept.decode("utf-8"))
+    except (ValueError, KeyError, TypeError):
         return None
-    return reading if isinstance(reading, ReviewReading) else None
 
 
 def review_reading_forget(token: str) -> None:
-    job_file(_reading_key(token), "pickle").unlink(missing_ok=True)
+    default_storage.delete(_reading_path(token))
 
 
-def _reading_key(token: str) -> str:
-    return f"{token}-lectura"
-
-
-def _signature(data: bytes) -> bytes:
-    return salted_hmac("mejora.review-reading", data, algorithm="sha256").hexdigest().encode()
-
-
-# The review of one upload as jobs: reading it (with the preview), then importing it.
-
-
-def _reading_job(token: str) -> str:
-    return f"{token}-lectura"
-
-
-def _import_job(token: str) -> str:
-    return f"{token}-importacion"
-
-
-@dataclass(frozen=True)
-class ReviewJobs:
-    """Where an upload's review stands: its reading job and its import job, if any."""
-
-    reading: JobState | None
-    importing: JobState | None
-
-    @property
-    def import_running(self) -> bool:
-        return self.importing is not None and not self.importing.finished
-
-    @property
-    def imported_program(self) -> int | None:
-        done = self.importing is not None and self.importing.finished
-        return self.importing.result.get("program") if done else None
-
-    @property
-    def import_failed(self) -> JobState | None:
-        """A finished import that wrote nothing: the record had changed, or a rule refused."""
-        done = self.importing is not None and self.importing.finished
-        return self.importing if done and self.imported_program is None else None
-
-    def shown(self) -> JobState | None:
-        """The job a progress bar follows: the one running, else the last to finish."""
-        running = [j for j in (self.importing, self.reading) if j and not j.finished]
-        return running[0] if running else self.importing or self.reading
-
-
-def review_jobs(token: str) -> ReviewJobs:
-    return ReviewJobs(job_state(_reading_job(token)), job_state(_import_job(token)))
-
-
-def review_read_start(
-    token: str, upload: PendingUpload, *, actor: Any, scope: ImportScope
-) -> JobState:
-    """Read the upload unless it is read or being read; again when an import found the
-    record changed since the reading (its preview and stamp are of the old record)."""
-    jobs = review_jobs(token)
-    failed = jobs.import_failed
-    stale = (
-        jobs.reading is not None
-        and failed is not None
-        and "outdated" in failed.result
-        and jobs.reading.updated < failed.updated
-    )
-    work = partial(
-        annex_review_read,
-        token=token,
-        data=upload.data,
-        file_name=upload.file_name,
-        file_format=format_of(upload.file_name),
-        actor=actor,
-        scope=scope,
-    )
-    return job_start(_reading_job(token), work, again=stale)
-
-
-def review_import_start(
-    token: str,
-    upload: PendingUpload,
+def review_import_work(
+    progress: Progress,
     *,
-    document: AnnexDocument,
-    corrections: Mapping[int, str],
-    confirmed: Collection[int],
-    stamp: str,
-    actor: Any,
-    scope: ImportScope,
-) -> JobState:
-    """Import the reviewed upload as a job; a finished attempt that failed is tried again,
-    one running is left to run (a double click imports once)."""
-    work = partial(
-        _import_reviewed,
-        document=document,
-        corrections=corrections,
-        confirmed=confirmed,
-        stamp=stamp,
-        file_name=upload.file_name,
-        sha256=file_sha256(upload.data),
-        file_format=format_of(upload.file_name),
-        actor=actor,
-        scope=scope,
-        source=f"importación de {upload.file_name} (página web)",
-    )
-    jobs = review_jobs(token)
-    return job_start(_import_job(token), work, again=jobs.import_failed is not None)
+    since: dt.datetime,
+    **options: Any,
+) -> dict[str, Any]:
+    """The import step of a review: the program imported into, or why the record changed.
 
-
-def review_forget(token: str) -> None:
-    """An imported upload leaves nothing behind."""
-    pending_discard(token)
-    review_reading_forget(token)
-    job_forget(_reading_job(token))
-    job_forget(_import_job(token))
-
-
-def _import_reviewed(progress: Progress, **options: Any) -> dict[str, Any]:
-    """The import job: the program imported into, or why the record changed meanwhile."""
+    Run again after it committed (a worker that died before reporting), it finds its own
+    import, by the same person of the same file since `since`, and does not import again.
+    """
+    earlier = AnnexImport.objects.filter(
+        sha256=options["sha256"], imported_by=options["actor"], imported_at__gte=since
+    ).first()
+    if earlier is not None:
+        return {"program": earlier.program_id}
     try:
         summary = annex_import_reviewed(**options, progress=progress)
     except ReviewOutdated as outdated:
         return {"outdated": str(outdated)}
     return {"program": summary.program.pk}
+
+
+def _reading_path(token: str) -> str:
+    if not token.isalnum():
+        raise ValueError(f"bad token {token!r}")
+    return f"trabajos/{token}-lectura.json"
+
+
+def _signature(data: bytes) -> bytes:
+    return salted_hmac("mejora.review-reading", data, algorithm="sha256").hexdigest().encode()

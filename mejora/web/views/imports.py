@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from mejora.accounts.access import (
-    import_scope_for,
     may_import_into,
     user_can_import,
 )
@@ -29,13 +28,12 @@ from mejora.followup.services.pending import (
     pending_owner,
     pending_save,
 )
-from mejora.followup.services.review import (
-    annex_review_check,
+from mejora.followup.services.review import annex_review_check, review_reading
+from mejora.tasks.work import (
     review_forget,
     review_import_start,
     review_jobs,
     review_read_start,
-    review_reading,
 )
 from mejora.web.forms import AnnexUploadForm, ImportReviewForm
 from mejora.web.views.jobs import job_page
@@ -62,21 +60,20 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
     """Step two: what was read, cell by cell, and every finding, each to confirm or correct;
     the import is written only when every finding is decided, all in the person's name.
 
-    Reading and importing run as jobs; until one ends the page shows its progress."""
+    Reading and importing run as tasks on the queue; until one ends the page shows its
+    progress."""
     _own_upload(request, token)
     upload = pending_load(token)
     if upload is None:
         raise Http404("Ese archivo ya no está pendiente de revisión.")
     jobs = review_jobs(token)
     progress_url = reverse("import-progress", args=[token])
-    if jobs.import_running and not jobs.importing.lost:
+    if jobs.import_running:
         return job_page(request, progress_url, jobs.importing, _("Importando el anexo"))
     if jobs.imported_program is not None:
         review_forget(token)
         return redirect("program-detail", pk=jobs.imported_program)
-    reading_job = review_read_start(
-        token, upload, actor=request.user, scope=import_scope_for(request.user)
-    )
+    reading_job = review_read_start(token, actor=request.user)
     if not reading_job.finished:
         return job_page(request, progress_url, reading_job, _("Leyendo el anexo"))
     reading = review_reading(token)
@@ -103,25 +100,16 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
         else:
             review_import_start(
                 token,
-                upload,
-                document=document,
+                actor=request.user,
                 corrections=corrections,
                 confirmed=confirmed,
                 stamp=form.cleaned_data["stamp"],
-                actor=request.user,
-                scope=import_scope_for(request.user),
             )
             return redirect("import-review", token=token)
     elif (failed := jobs.import_failed) is not None:
-        notices.append(failed.error or failed.result["outdated"])
-        status = 409 if "outdated" in failed.result else 422
-    elif jobs.importing is not None and jobs.importing.lost:
-        notices.append(
-            _(
-                "La importación se interrumpió (el servidor se reinició) y no escribió nada; "
-                "puede confirmarla otra vez."
-            )
-        )
+        notices.append(failed.error or failed.result.get("error") or failed.result["outdated"])
+        # An import interrupted for good is no fault of the file: confirm it again.
+        status = 409 if "outdated" in failed.result else 200 if failed.result.get("interrupted") else 422
     context = {
         "doc": document,
         "preview": reading,
@@ -144,7 +132,7 @@ def import_progress(request: HttpRequest, token: str) -> JsonResponse:
     state = review_jobs(token).shown()
     if state is None:
         raise Http404("No hay trabajo en curso para ese archivo.")
-    return JsonResponse(state.as_dict() | {"result": {}})
+    return JsonResponse(state.as_dict())
 
 
 @login_required
