@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import shutil
+import struct
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import docx
 import openpyxl
 import pytest
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from pypdf import PdfWriter
@@ -266,6 +270,76 @@ def test_a_path_in_the_name_never_reaches_the_storage(storage, report, liaison, 
     assert "\\" not in evidence.name
 
 
+# Office 97-2003: a compound file told apart by its streams --------------------------------
+
+
+@pytest.fixture(scope="module")
+def word_97(tmp_path_factory) -> bytes:
+    """A real .doc, written by LibreOffice from a DOCX (CI installs it for the PDF tests)."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) no está instalado aquí")
+    folder = tmp_path_factory.mktemp("doc")
+    (folder / "oficio.docx").write_bytes(docx_bytes())
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(folder / 'perfil').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "doc",
+            "--outdir",
+            str(folder),
+            str(folder / "oficio.docx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return (folder / "oficio.doc").read_bytes()
+
+
+def renamed_stream(compound: bytes, old: str, new: str) -> bytes:
+    """The compound file with one directory entry renamed (its 64-byte name and its length)."""
+    at = compound.index(old.encode("utf-16-le") + b"\0\0")
+    name = (new.encode("utf-16-le") + b"\0\0").ljust(64, b"\0")
+    return compound[:at] + name + struct.pack("<H", len(new) * 2 + 2) + compound[at + 66 :]
+
+
+def test_it_takes_a_word_97_document(storage, report, liaison, word_97):
+    evidence = evidence_add(report=report, actor=liaison, file=upload("Oficio.doc", word_97))
+
+    assert evidence.content_type == "application/msword"
+
+
+@pytest.mark.parametrize(
+    ("stream", "name", "mime"),
+    [
+        ("Workbook", "Cifras.xls", "application/vnd.ms-excel"),
+        ("PowerPoint Document", "Presentación.ppt", "application/vnd.ms-powerpoint"),
+    ],
+)
+def test_it_tells_excel_and_powerpoint_97_by_their_main_stream(
+    storage, report, liaison, word_97, stream, name, mime
+):
+    data = renamed_stream(word_97, "WordDocument", stream)
+
+    evidence = evidence_add(report=report, actor=liaison, file=upload(name, data))
+
+    assert evidence.content_type == mime
+
+
+@pytest.mark.parametrize("stream", ["EncryptedPackage", "Installer"])
+def test_it_refuses_a_compound_file_that_is_no_office_document(
+    storage, report, liaison, word_97, stream
+):
+    data = renamed_stream(word_97, "WordDocument", stream)
+
+    with pytest.raises(EvidenceRefused, match=r"contraseña|MSI"):
+        evidence_add(report=report, actor=liaison, file=upload("Oficio.doc", data))
+
+    assert_nothing_kept(storage)
+
+
 # Files that are refused, leaving nothing -------------------------------------------------
 
 
@@ -304,9 +378,28 @@ def test_it_refuses_what_is_not_a_document_and_names_it(storage, report, liaison
     assert_nothing_kept(storage)
 
 
-def test_it_refuses_a_document_whose_name_says_another_type(storage, report, liaison):
-    with pytest.raises(EvidenceRefused, match=r"termina en \.pdf, pero el contenido es imagen PNG"):
-        evidence_add(report=report, actor=liaison, file=upload("Oficio.pdf", image_bytes("PNG")))
+@pytest.mark.parametrize(
+    ("name", "make", "said"),
+    [
+        (
+            "Oficio.pdf",
+            lambda: image_bytes("PNG"),
+            r"termina en \.pdf, pero el contenido es imagen",
+        ),
+        (
+            "Informe.docx",
+            lambda: zip_bytes({"a.txt": b"a"}),
+            r"\.docx, pero el contenido es archivo ZIP",
+        ),
+        ("Anexos.zip", docx_bytes, r"\.zip, pero el contenido es Word \(DOCX\)"),
+        ("Oficio.pdf.exe", pdf_bytes, r"\.exe, pero el contenido es PDF"),
+    ],
+)
+def test_it_refuses_a_document_whose_name_says_another_type(
+    storage, report, liaison, name, make, said
+):
+    with pytest.raises(EvidenceRefused, match=said):
+        evidence_add(report=report, actor=liaison, file=upload(name, make()))
 
     assert_nothing_kept(storage)
 
@@ -503,3 +596,16 @@ def test_evidence_of_a_sent_report_cannot_be_removed(storage, report, liaison):
 
     assert Evidence.objects.filter(pk=evidence.pk).exists()
     assert not ChangeRecord.objects.filter(action="delete").exists()
+
+
+def test_any_storage_backend_keeps_the_files(settings, report, liaison):
+    # Object storage (django-storages) is set the same way; Django's in-memory one stands in.
+    settings.STORAGES = settings.STORAGES | {
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}
+    }
+    data = pdf_bytes()
+    evidence = evidence_add(report=report, actor=liaison, file=upload("Oficio.pdf", data))
+
+    with default_storage.open(evidence.file.name, "rb") as kept:
+        assert kept.read() == data
+    assert type(default_storage._wrapped).__name__ == "InMemoryStorage"
