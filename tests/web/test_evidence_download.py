@@ -60,6 +60,8 @@ def test_the_file_is_an_attachment_with_its_type_and_nothing_to_run(client, repo
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
     assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert "private" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_an_image_keeps_its_detected_type_yet_is_never_shown_inline(client, report, liaison):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -30,4 +31,6 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     # The file is the uploader's: a browser must neither guess its type nor run it as ours.
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # Only those who may read the report get it: no shared cache on the way may keep a copy.
+    patch_cache_control(response, private=True, no_store=True)
     return response
