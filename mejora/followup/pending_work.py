@@ -71,17 +71,20 @@ class PendingCounts:
 
 def pending_counts(
     *,
-    capture_activities: QuerySet[Activity],
-    capture_reports: QuerySet[ProgressReport],
-    review_reports: QuerySet[ProgressReport],
+    capture_activities: QuerySet[Activity] | None,
+    capture_reports: QuerySet[ProgressReport] | None,
+    review_reports: QuerySet[ProgressReport] | None,
     cut: Cut | None,
 ) -> PendingCounts:
-    """The numbers the navigation shows; one query each, whatever the record holds."""
-    return PendingCounts(
-        capture=to_capture(capture_activities, cut).count() if cut else 0,
-        fix=to_fix(capture_reports, cut).count() if cut else 0,
-        review=to_review(review_reports).count(),
+    """The numbers the navigation shows; one query each, whatever the record holds.
+
+    A scope not given (None) is one the person does not have: it counts nothing."""
+    capture = (
+        to_capture(capture_activities, cut).count() if cut and capture_activities is not None else 0
     )
+    fix = to_fix(capture_reports, cut).count() if cut and capture_reports is not None else 0
+    review = to_review(review_reports).count() if review_reports is not None else 0
+    return PendingCounts(capture=capture, fix=fix, review=review)
 
 
 def with_program(activities: QuerySet[Activity]) -> QuerySet[Activity]:

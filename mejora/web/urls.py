@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from mejora.web.views import commitments, evidence, imports, programs
+from mejora.web.views import (
+    activities,
+    commitments,
+    cuts,
+    evidence,
+    imports,
+    pending,
+    programs,
+    review,
+)
 
 urlpatterns = [
     path("", programs.home, name="home"),
@@ -12,6 +21,18 @@ urlpatterns = [
         programs.annex_download,
         name="annex-download",
     ),
+    path("programas/<int:pk>/enviar/", activities.program_submit, name="program-submit"),
+    path("actividades/<int:pk>/", activities.activity_detail, name="activity-detail"),
+    path("actividades/<int:pk>/avance/", activities.activity_progress, name="activity-progress"),
+    path(
+        "actividades/<int:pk>/replantear/", activities.activity_replanning, name="activity-replan"
+    ),
+    path("actividades/<int:pk>/enviar/", activities.activity_submit, name="activity-submit"),
+    path("revision/", review.review_queue, name="review-queue"),
+    path("revision/<int:pk>/", review.review_decide, name="review-decide"),
+    path("cortes/", cuts.cut_list, name="cut-list"),
+    path("cortes/<int:pk>/cerrar/", cuts.cut_closing, name="cut-close"),
+    path("pendientes/", pending.pending, name="pending"),
     path("importar/", imports.import_upload, name="import-upload"),
     path("importar/<str:token>/", imports.import_review, name="import-review"),
     path("importar/<str:token>/progreso/", imports.import_progress, name="import-progress"),

@@ -15,6 +15,7 @@ from mejora.accounts.access import (
     get_program_for_user,
     programs_for_user,
 )
+from mejora.accounts.models import Action
 from mejora.annex.document import AnnexDocument
 from mejora.annex.formats import FORMATS
 from mejora.annex.renderers import FILE_FORMATS, MEDIA_TYPES
@@ -22,12 +23,15 @@ from mejora.annex.renderers import render as render_annex
 from mejora.annex.renderers.html import column_style, render_html
 from mejora.followup.extract import annex_extract, find_cut, latest_cut
 from mejora.followup.models import Cut, Program
+from mejora.followup.pending_work import unofficial_reports
 from mejora.followup.selectors import (
     annex_activity_count,
     program_as_of_date,
     program_overview,
 )
+from mejora.followup.services.cuts import open_cut
 from mejora.followup.services.printing import annex_file_name, annex_pdf_path
+from mejora.followup.services.progress import EDITABLE
 from mejora.tasks.jobs import job_forget
 from mejora.tasks.work import annex_pdf_start
 from mejora.web.views.jobs import job_page
@@ -48,12 +52,37 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     program = get_program_for_user(request.user, pk)
-    as_of = _as_of(request) or program_as_of_date(program)
+    cuts = list(Cut.objects.order_by("-date"))
+    chosen = _chosen_cut(request, cuts)
+    as_of = (chosen.date if chosen else None) or _as_of(request) or program_as_of_date(program)
     overview = program_overview(program, as_of)
+    # Reports being captured or reviewed at the open cut, shown beside the official state.
+    current = open_cut()
+    unofficial = unofficial_reports(program, current)
+    for block in overview.cycles:
+        for item in block.aspects:
+            for row in item.activities:
+                row.unofficial = unofficial.get(row.activity.pk)
     kinds = program.aspects.values_list("classification", flat=True).distinct()
     annexes = [annex for annex in FORMATS.values() if annex.classification in set(kinds)]
-    context = {"overview": overview, "annexes": annexes, "file_formats": FILE_FORMATS}
+    context = {
+        "overview": overview,
+        "annexes": annexes,
+        "file_formats": FILE_FORMATS,
+        "cuts": cuts,
+        "chosen_cut": chosen or next((c for c in cuts if c.date == as_of), None),
+        "open_cut": current,
+        "may_submit": current is not None
+        and any(r.state in EDITABLE for r in unofficial.values())
+        and programs_for_user(request.user, Action.CAPTURE).filter(pk=program.pk).exists(),
+    }
     return render(request, "web/program_detail.html", context)
+
+
+def _chosen_cut(request: HttpRequest, cuts: list[Cut]) -> Cut | None:
+    """The cut picked in the selector (?corte=<id>), if it is one."""
+    wanted = request.GET.get("corte", "")
+    return next((c for c in cuts if str(c.pk) == wanted), None)
 
 
 @login_required
