@@ -132,3 +132,36 @@ def test_the_whole_cycle_returned_fixed_resent_validated(cut):
         for r in ChangeRecord.objects.filter(model="followup.ProgressReport").order_by("id")
     ]
     assert states == [None, "draft", "submitted", "returned", "returned", "submitted"]
+
+
+def test_a_liaisons_import_is_submitted_for_review_and_the_record_says_so(seed_bytes):
+    from mejora.followup.models import AnnexImport
+    from mejora.followup.scope import ImportScope
+    from mejora.followup.services.imports import annex_import, annex_read, file_sha256
+
+    summary = annex_import(
+        document=annex_read(seed_bytes),
+        file_name="anexo.txt",
+        sha256=file_sha256(seed_bytes),
+        file_format="txt",
+        actor=UserFactory(),
+        scope=ImportScope(everything=True),
+        as_validated=False,
+    )
+    states = set(ProgressReport.objects.values_list("state", flat=True))
+    assert states == {"submitted"}
+    assert AnnexImport.objects.get(program=summary.program).as_validated is False
+
+
+def test_an_evaluation_units_import_is_validated_as_it_stands(seed_bytes):
+    from mejora.followup.models import AnnexImport
+    from mejora.followup.services.imports import annex_import, annex_read, file_sha256
+
+    annex_import(
+        document=annex_read(seed_bytes),
+        file_name="anexo.txt",
+        sha256=file_sha256(seed_bytes),
+        file_format="txt",
+    )
+    assert set(ProgressReport.objects.values_list("state", flat=True)) == {"validated"}
+    assert AnnexImport.objects.get().as_validated is True

@@ -136,8 +136,12 @@ def annex_import(
     source: str = "",
     dry_run: bool = False,
     progress: Progress | None = None,
+    as_validated: bool = True,
 ) -> ImportSummary:
     """Write the document into the record; with dry_run, report what would change and undo.
+
+    Its progress is official (`as_validated`) when the evaluation unit or an administrator
+    brings a historical annex in; a liaison's import is submitted for review like typed reports.
 
     A person's import (`actor`) keeps to their `scope`: ImportRefused, and nothing written,
     for a program outside it. Without an actor it is the operator's, at the command line.
@@ -152,6 +156,7 @@ def annex_import(
         source=source or f"importación de {file_name}",
         progress=progress,
         keep_changes=not dry_run,
+        as_validated=as_validated,
     )
     summary = loader.load()
     if dry_run:
@@ -172,6 +177,7 @@ def annex_import(
             aspects=document.aspect_count(),
             activities=document.activity_count(),
             changes=loader.changed,
+            as_validated=as_validated,
             findings=[f.as_dict() for f in document.findings],
             imported_by=actor if getattr(actor, "pk", None) else None,
         )
@@ -201,8 +207,12 @@ class _Loader:
         source: str,
         progress: Progress | None = None,
         keep_changes: bool = True,
+        as_validated: bool = True,
     ) -> None:
         self.document = document
+        self.report_state = (
+            ProgressReport.State.VALIDATED if as_validated else ProgressReport.State.SUBMITTED
+        )
         self.actor = actor
         self.scope = scope
         self.source = source
@@ -434,7 +444,7 @@ class _Loader:
                 "justification": entry.progress.text,
                 "proof_text": entry.proof,
                 "observations": entry.observations,
-                "state": ProgressReport.State.VALIDATED,
+                "state": self.report_state,
                 **_partial_date_columns("concluded", entry.concluded, None),
             }
             report = existing.get(activity.pk)

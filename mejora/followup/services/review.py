@@ -75,6 +75,7 @@ def annex_import_reviewed(
     scope: ImportScope,
     source: str,
     progress: Progress | None = None,
+    as_validated: bool = True,
 ) -> ImportSummary:
     """Import the document with the person's corrections, all or nothing.
 
@@ -100,6 +101,7 @@ def annex_import_reviewed(
         scope=scope,
         source=source,
         progress=progress,
+        as_validated=as_validated,
     )
 
 
