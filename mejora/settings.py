@@ -101,7 +101,10 @@ else:
 # since a second connection cannot write to a file while an import holds it; on a server
 # database the same database through a connection of its own.
 if _database_url:
-    DATABASES["tasks"] = {**DATABASES["default"], "TEST": dict(DATABASES["default"].get("TEST", {}))}
+    DATABASES["tasks"] = {
+        **DATABASES["default"],
+        "TEST": dict(DATABASES["default"].get("TEST", {})),
+    }
 else:
     DATABASES["tasks"] = {
         **DATABASES["default"],
@@ -137,6 +140,12 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2 hashes new passwords; the PBKDF2 hashers stay to read (and upgrade) older ones.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -186,6 +195,28 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# Invitations and password resets go by e-mail: SMTP in production, printed on the console
+# (the demo's terminal) elsewhere unless MEJORA_EMAIL_BACKEND says otherwise.
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+_email_backend = env_str("MEJORA_EMAIL_BACKEND", "smtp" if PRODUCTION else "console")
+if _email_backend not in _EMAIL_BACKENDS:
+    raise ImproperlyConfigured(
+        f"MEJORA_EMAIL_BACKEND={_email_backend!r}: se esperaba smtp o console."
+    )
+EMAIL_BACKEND = _EMAIL_BACKENDS[_email_backend]
+EMAIL_HOST = env_str("MEJORA_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("MEJORA_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("MEJORA_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("MEJORA_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("MEJORA_EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("MEJORA_EMAIL_TIMEOUT_SECONDS", 20)
+DEFAULT_FROM_EMAIL = env_str("MEJORA_DEFAULT_FROM_EMAIL", "Mejora <mejora@localhost>")
+# How long an invitation or password-reset link stays good.
+PASSWORD_RESET_TIMEOUT = env_int("MEJORA_PASSWORD_LINK_HOURS", 72) * 3600
 
 # Login throttling (django-axes), on /entrar/ and /admin/login/ alike. An account is locked
 # after MEJORA_LOGIN_FAILURE_LIMIT failures from any address, and an address after as many

@@ -8,6 +8,7 @@ from mejora.web.views import (
     evidence,
     imports,
     pending,
+    people,
     programs,
     review,
 )
@@ -77,4 +78,27 @@ urlpatterns = [
     path("compromisos/fecha/", commitments.due_reading, name="commitments-due-reading"),
     path("entrar/", auth_views.LoginView.as_view(), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
+    path("personas/", people.people_list, name="people"),
+    path("personas/invitar/", people.person_invite, name="person-invite"),
+    path("personas/<int:pk>/", people.person_detail, name="person-detail"),
+    path("personas/<int:pk>/desactivar/", people.person_deactivate, name="person-deactivate"),
+    path("personas/<int:pk>/reenviar/", people.invitation_resend, name="invitation-resend"),
+    path("personas/membresias/<int:pk>/", people.membership_edit, name="membership-edit"),
+    path(
+        "personas/membresias/<int:pk>/quitar/", people.membership_remove, name="membership-remove"
+    ),
+    path(
+        "invitacion/<uidb64>/<token>/",
+        people.InvitationConfirmView.as_view(),
+        name="invitation-confirm",
+    ),
+    path("invitacion/lista/", people.invitation_complete, name="invitation-complete"),
+    path("contrasena/olvido/", people.password_reset, name="password-reset"),
+    path("contrasena/olvido/enviado/", people.password_reset_sent, name="password-reset-sent"),
+    path(
+        "contrasena/nueva/<uidb64>/<token>/",
+        people.PasswordChooseView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("contrasena/nueva/lista/", people.password_reset_complete, name="password-reset-complete"),
 ]
