@@ -10,7 +10,6 @@ import sys
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 
 from mejora.accounts.models import Role
@@ -116,7 +115,6 @@ def test_a_new_demo_run_unlocks_the_demo_accounts(client, settings):
     from mejora.cli import main
 
     settings.AXES_FAILURE_LIMIT = 2
-    call_command("migrate", verbosity=0)
     main(["demo", "--no-serve"])
     for _ in range(2):
         attempt(client, "/entrar/", "enlace", "equivocada")
