@@ -265,3 +265,86 @@ def test_the_whole_cycle_in_the_browser(client, program, overdue):
     timeline = client.get(reverse("activity-detail", args=[overdue.pk])).content.decode()
     assert "marzo 2012" in timeline and "Septiembre 2012" in timeline
     assert "validado" in timeline
+
+
+def pdf_bytes() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_files_uploaded_with_the_progress_are_kept_and_offered_for_download(
+    client, program, overdue, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    CutFactory(date=SEPTEMBER, name="Septiembre 2012", state=Cut.State.OPEN)
+    client.force_login(member(Role.LIAISON, program=program))
+    files = [
+        SimpleUploadedFile("Minuta de la reunión.pdf", pdf_bytes(), "application/pdf"),
+        SimpleUploadedFile("Oficio de conclusión.pdf", pdf_bytes(), "application/pdf"),
+    ]
+    response = client.post(
+        reverse("activity-progress", args=[overdue.pk]),
+        {
+            "percent": 100,
+            "justification": "Concluida.",
+            "concluded_text": "15/09/2012",
+            "files": files,
+        },
+    )
+    assert response.status_code == 302
+    report = ProgressReport.objects.get(activity=overdue, cut__date=SEPTEMBER)
+    evidence = list(report.evidence.order_by("name"))
+    assert [e.name for e in evidence] == ["Minuta de la reunión.pdf", "Oficio de conclusión.pdf"]
+    page = client.get(reverse("activity-detail", args=[overdue.pk])).content.decode()
+    for item in evidence:
+        assert reverse("evidence-download", args=[item.pk]) in page
+
+
+def test_a_refused_file_saves_nothing(client, program, overdue, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    CutFactory(date=SEPTEMBER, name="Septiembre 2012", state=Cut.State.OPEN)
+    client.force_login(member(Role.LIAISON, program=program))
+    program_file = SimpleUploadedFile(
+        "informe.pdf", b"MZ\x90\x00" + b"\x00" * 200, "application/pdf"
+    )
+    response = client.post(
+        reverse("activity-progress", args=[overdue.pk]),
+        {"percent": 60, "justification": "Avance.", "files": [program_file]},
+    )
+    assert response.status_code == 422
+    assert "programa ejecutable de Windows" in response.content.decode()
+    assert not ProgressReport.objects.filter(cut__date=SEPTEMBER).exists()
+    assert not list((tmp_path / "uploads").rglob("*.*"))
+
+
+def test_the_timeline_says_what_changed_in_words(client, program, overdue):
+    cut = CutFactory(date=SEPTEMBER, name="Septiembre 2012", state=Cut.State.OPEN)
+    from mejora.followup.services.progress import progress_save, progress_submit, progress_validate
+
+    liaison = member(Role.LIAISON, program=program)
+    report = progress_save(
+        activity=overdue,
+        cut=cut,
+        actor=liaison,
+        percent=90,
+        justification="Casi concluida.",
+        concluded_text="",
+        observations="",
+    )
+    progress_submit(reports=[report], actor=liaison)
+    progress_validate(report=report, actor=member(Role.ADMINISTRATOR))
+    client.force_login(liaison)
+    page = client.get(reverse("activity-detail", args=[overdue.pk])).content.decode()
+    assert "<del>enviado</del> → <ins>validado</ins>" in page
+    assert liaison.username in page
