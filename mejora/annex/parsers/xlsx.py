@@ -41,8 +41,6 @@ _Sheet = tuple[str, _Rows]
 
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _REL_ID = f"{_RELATIONSHIPS} id"
-# Relationship types by their last word: the same in the transitional and strict schemas.
-_KIND = re.compile(r"/(officeDocument|worksheet|chartsheet|styles|sharedStrings)$")
 _COLUMN = re.compile(r"([A-Za-z]{1,3})(\d+)$")
 
 
@@ -111,7 +109,7 @@ class _Workbook:
         self.shared: list[str] = self._shared_strings(strings) if strings else []
 
     def sheets(self, reading: Stage) -> list[_Sheet]:
-        return [(name, self._rows(part, reading)) for name, part in self.sheet_parts if part]
+        return [(name, self._rows(part, reading)) for name, part in self.sheet_parts]
 
     # --- the package's structure -----------------------------------------------------------
 
@@ -130,19 +128,20 @@ class _Workbook:
 
         def start(tag: str, attrs: dict[str, str]) -> None:
             if local(tag) == "Relationship" and attrs.get("TargetMode") != "External":
-                kind = _KIND.search(attrs.get("Type", ""))
-                if kind is not None:
-                    target = part_path(part or "/", attrs.get("Target", ""))
-                    found[attrs.get("Id", "")] = (kind[1], target)
+                # A type by its last word: the same in the transitional and strict schemas.
+                kind = attrs.get("Type", "").rpartition("/")[2]
+                target = part_path(part or "/", attrs.get("Target", ""))
+                found[attrs.get("Id", "")] = (kind, target)
 
         _parse_small(self.package, name, start)
         return found
 
     def _sheets(
         self, main: str, relationships: dict[str, tuple[str, str]]
-    ) -> tuple[dt.datetime, list[tuple[str, str | None]]]:
-        """The epoch dates count from and each sheet's name and part (None for a chart)."""
-        sheets: list[tuple[str, str | None]] = []
+    ) -> tuple[dt.datetime, list[tuple[str, str]]]:
+        """The epoch dates count from and each worksheet's name and part; a chart or dialog
+        sheet holds no table."""
+        sheets: list[tuple[str, str]] = []
         epoch = [WINDOWS_EPOCH]
 
         def start(tag: str, attrs: dict[str, str]) -> None:
@@ -158,7 +157,7 @@ class _Workbook:
                             f"{NOT_A_WORKBOOK} Le falta la hoja «{title[:60]}»: está dañado."
                         )
                     sheets.append((title, target))
-                elif kind != "chartsheet":
+                elif not kind:
                     raise AnnexRejected(
                         f"{NOT_A_WORKBOOK} La hoja «{title[:60]}» no lleva a ninguna parte del "
                         "libro: está dañado."
