@@ -348,3 +348,50 @@ def test_the_timeline_says_what_changed_in_words(client, program, overdue):
     page = client.get(reverse("activity-detail", args=[overdue.pk])).content.decode()
     assert "<del>enviado</del> → <ins>validado</ins>" in page
     assert liaison.username in page
+
+
+def test_the_program_page_shows_drafts_as_such_never_as_the_official_state(
+    client, program, overdue
+):
+    cut = CutFactory(date=SEPTEMBER, name="Septiembre 2012", state=Cut.State.OPEN)
+    ProgressReportFactory(activity=overdue, cut=cut, state="draft", percent=100)
+    client.force_login(member(Role.LIAISON, program=program))
+    response = client.get(reverse("program-detail", args=[program.pk]))
+    page = response.content.decode()
+    assert response.context["overview"].as_of == dt.date(2012, 3, 31)  # still the validated cut
+    assert "En captura (Septiembre 2012)" in page and "Borrador" in page
+    assert "Enviar a revisión los reportes del corte Septiembre 2012" in page
+
+
+def test_the_cut_selector_shows_the_state_at_the_chosen_cut(client, program):
+    later = CutFactory(date=SEPTEMBER, name="Septiembre 2012")
+    client.force_login(member(Role.OVERSIGHT))
+    url = reverse("program-detail", args=[program.pk])
+    default = client.get(url)
+    assert default.context["chosen_cut"].date == dt.date(2012, 3, 31)
+    chosen = client.get(url, {"corte": later.pk})
+    assert chosen.context["overview"].as_of == SEPTEMBER
+    assert "Enviar a revisión" not in chosen.content.decode()
+
+
+def test_sending_the_programs_reports_sends_its_drafts_and_returned_ones(client, program, overdue):
+    cut = CutFactory(date=SEPTEMBER, name="Septiembre 2012", state=Cut.State.OPEN)
+    others = Activity.objects.filter(aspect__program=program).exclude(pk=overdue.pk)[:2]
+    draft = ProgressReportFactory(activity=overdue, cut=cut, state="draft", percent=30)
+    returned = ProgressReportFactory(activity=others[0], cut=cut, state="returned", percent=40)
+    foreign = ProgressReportFactory(cut=cut, state="draft", percent=50)
+    client.force_login(member(Role.LIAISON, program=program))
+    response = client.post(reverse("program-submit", args=[program.pk]))
+    assert response.status_code == 302
+    states = {r.pk: r.state for r in ProgressReport.objects.filter(cut=cut)}
+    assert (states[draft.pk], states[returned.pk], states[foreign.pk]) == (
+        "submitted",
+        "submitted",
+        "draft",
+    )
+
+
+def test_readers_cannot_send_a_programs_reports(client, program):
+    CutFactory(date=SEPTEMBER, name="Septiembre 2012", state=Cut.State.OPEN)
+    client.force_login(member(Role.OVERSIGHT))
+    assert client.post(reverse("program-submit", args=[program.pk])).status_code == 403
