@@ -12,7 +12,8 @@ from mejora.cli import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, main
 from mejora.followup.models import Activity, Aspect, ChangeRecord
 from tests.factories import ActivityFactory, AspectFactory
 
-pytestmark = pytest.mark.django_db
+# `main` checks the migrations of the tasks database too (a file of its own on SQLite).
+pytestmark = pytest.mark.django_db(databases=["default", "tasks"])
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import pytest
 from mejora.cli import EXIT_MISSED, EXIT_OK, EXIT_REJECTED, _parser, main
 from mejora.demo import SAMPLE_ANNEX, demo_prepare, sample_bytes
 
-pytestmark = pytest.mark.django_db
+# `main` checks the migrations of the tasks database too (a file of its own on SQLite).
+pytestmark = pytest.mark.django_db(databases=["default", "tasks"])
 
 ARGPARSE_ENGLISH = ["usage:", "positional arguments", "options:", "show this help message"]
 COMMANDS = sorted(_parser()._subparsers._group_actions[0].choices)

@@ -7,7 +7,8 @@ import pytest
 from mejora.cli import EXIT_OK, EXIT_REJECTED, main
 from mejora.demo import demo_prepare
 
-pytestmark = pytest.mark.django_db
+# `main` checks the migrations of the tasks database too (a file of its own on SQLite).
+pytestmark = pytest.mark.django_db(databases=["default", "tasks"])
 
 
 @pytest.fixture(autouse=True)

@@ -111,6 +111,7 @@ def test_failures_older_than_the_cool_off_no_longer_count(client, person, settin
     assert attempt(client, "/entrar/", "enlace1", PASSWORD).status_code == 302
 
 
+@pytest.mark.django_db(databases=["default", "tasks"])
 def test_a_new_demo_run_unlocks_the_demo_accounts(client, settings):
     from mejora.cli import main
 
