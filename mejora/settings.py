@@ -160,7 +160,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-MEDIA_ROOT = DATA_DIR / "uploads"
+# Uploads and prints; app servers that share no data folder share this one (or object storage).
+MEDIA_ROOT = Path(env_str("MEJORA_MEDIA_ROOT", str(DATA_DIR / "uploads"))).resolve()
 MEDIA_URL = "uploads/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
