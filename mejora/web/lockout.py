@@ -1,4 +1,4 @@
-"""The page django-axes shows a locked-out login: why, and how long to wait, in the reader's language."""
+"""The page django-axes shows a locked-out login: why, and how long to wait."""
 
 from __future__ import annotations
 
