@@ -187,20 +187,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     remind.set_defaults(handler=_remind)
 
-    read = commands.add_parser("import", help="leer un anexo heredado")
-    read.add_argument("file", type=Path, metavar="ARCHIVO")
-    read.add_argument("--format", choices=READABLE_FORMATS)
-    read.add_argument("--dry-run", action="store_true", help="leer y reportar sin escribir")
-    read.add_argument("--json", action="store_true", help="resumen en JSON")
+    read = commands.add_parser("import", help=_("leer un anexo heredado"))
+    read.add_argument("file", type=Path, metavar=_("ARCHIVO"), help=_("el anexo que se lee"))
+    read.add_argument(
+        "--format",
+        choices=READABLE_FORMATS,
+        metavar=_("FORMATO"),
+        help=_("formato del archivo (%(choices)s); por defecto, el de su extensión"),
+    )
+    read.add_argument("--dry-run", action="store_true", help=_("leer y reportar sin escribir"))
+    read.add_argument("--json", action="store_true", help=_("resumen en JSON"))
     read.add_argument(
         "--progress",
         action="store_true",
-        help="mostrar el avance en la salida de errores aunque no sea una terminal",
+        help=_("mostrar el avance en la salida de errores aunque no sea una terminal"),
     )
     read.add_argument(
         "--user",
-        metavar="USUARIO",
-        help="importar a nombre de esta persona y solo donde su papel lo permite",
+        metavar=_("USUARIO"),
+        help=_("importar a nombre de esta persona y solo donde su papel lo permite"),
     )
     read.set_defaults(handler=_import)
 
