@@ -114,7 +114,7 @@ def parse_pdf(
         # A damaged file fails anywhere in pdfminer, each time with its own error.
         except Exception:
             account.check()  # a budget passed or damage seen, under pdfminer's own error
-            raise AnnexRejected(NOT_A_PDF) from None
+            raise pdf_guard.unopenable() from None
         account.check()
         if not count:
             raise AnnexRejected("El PDF no tiene páginas.")

@@ -54,6 +54,11 @@ def damaged(detail: str) -> AnnexRejected:
     )
 
 
+def unopenable() -> AnnexRejected:
+    """The rejection of a file that says it is a PDF but cannot be opened as one."""
+    return AnnexRejected(f"El archivo no es un PDF válido: está dañado o cortado. {_REPRINT}.")
+
+
 class Reading:
     """One PDF's reading: what it has inflated and read so far, against its limits, and the
     first rejection found, kept because pdfminer and pdfplumber wrap or swallow some errors."""
