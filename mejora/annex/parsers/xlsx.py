@@ -222,7 +222,9 @@ class _Workbook:
     def _rows(self, part: str, reading: Stage) -> _Rows:
         sheet = _SheetCells(self, reading)
         _stream(self.package, part, sheet.start, sheet.end, sheet.text.data)
-        reading.advance(sheet.row_elements, sheet.row_elements)
+        # The stage ends with the sheet, whatever its stored dimension estimated.
+        end = max(sheet.estimate, sheet.row_elements)
+        reading.advance(end, end)
         return sheet.rows
 
     def cell_text(self, kind: str, value: str | None, style: int) -> str:
