@@ -111,6 +111,7 @@ else:
         "NAME": DATA_DIR / "tareas.sqlite3",
         "OPTIONS": dict(DATABASES["default"]["OPTIONS"]),
     }
+MEJORA_TASKS_DATABASE_SEPARATE = not _database_url
 DATABASE_ROUTERS = ["mejora.tasks.router.TasksRouter"]
 TASKS = {
     "default": {

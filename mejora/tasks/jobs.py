@@ -10,6 +10,7 @@ result, or the Spanish message of why it could not finish.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -147,7 +148,6 @@ def _finish(job: Job, *, error: str = "", result: dict[str, Any] | None = None) 
 
 
 def _try_to_note(job: Job, **fields: Any) -> None:
-    try:
+    # The database may be what is away; the retry will write it.
+    with contextlib.suppress(DatabaseError):
         Job.objects.filter(pk=job.pk).update(**fields, updated_at=timezone.now())
-    except DatabaseError:
-        pass  # the database is what is away; the retry will write it

@@ -50,7 +50,9 @@ def _sweep(now: dt.datetime) -> None:
 def remind_task(*, every_hours: int = 0) -> dict[str, Any]:
     """`mejora remind` run by a worker; with `every_hours`, it queues its next run too."""
     if every_hours:
-        remind_schedule(at=timezone.now() + dt.timedelta(hours=every_hours), every_hours=every_hours)
+        remind_schedule(
+            at=timezone.now() + dt.timedelta(hours=every_hours), every_hours=every_hours
+        )
     return reminders_run()
 
 

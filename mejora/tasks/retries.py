@@ -67,7 +67,9 @@ def retry_passing_failures(sender: Any, task_result: Any, **kwargs: Any) -> None
         DBTaskResult.objects.filter(id=task_result.id, status=TaskResultStatus.FAILED).update(
             status=TaskResultStatus.READY, run_after=later, finished_at=None
         )
-        logger.warning("Task %s failed (attempt %d); again after %s", task_result.id, attempts, later)
+        logger.warning(
+            "Task %s failed (attempt %d); again after %s", task_result.id, attempts, later
+        )
         return
     key = task_result.kwargs.get("key")
     if key:
@@ -88,7 +90,9 @@ def tasks_reclaim(*, now: dt.datetime | None = None) -> list[str]:
     lease = dt.timedelta(minutes=settings.MEJORA_TASK_LEASE_MINUTES)
     host = socket.gethostname()[:40]
     reclaimed = []
-    for task in DBTaskResult.objects.running().only("id", "worker_ids", "started_at", "args_kwargs"):
+    for task in DBTaskResult.objects.running().only(
+        "id", "worker_ids", "started_at", "args_kwargs"
+    ):
         last = task.worker_ids[-1] if task.worker_ids else ""
         worker_host, _, rest = last.partition(":")
         pid = rest.partition(":")[0]

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connections
+from django.conf import settings
 
 TASKS_DB = "tasks"
 # Apps whose tables live beside the queue rather than beside the record.
-QUEUE_APPS = frozenset({"django_tasks_db", "mejora_tasks"})
+QUEUE_APPS = frozenset({"django_tasks_database", "mejora_tasks"})
 
 
 def tasks_database_is_separate() -> bool:
-    """Whether `tasks` is a database of its own (SQLite's second file) or the default's."""
-    ours, theirs = connections[TASKS_DB].settings_dict, connections["default"].settings_dict
-    return any(ours.get(key) != theirs.get(key) for key in ("ENGINE", "NAME", "HOST", "PORT"))
+    """Whether `tasks` is a database of its own (SQLite's second file) or the default's.
+
+    Read from the settings, not the connections: while the test databases are made, one
+    alias is renamed before the other.
+    """
+    return settings.MEJORA_TASKS_DATABASE_SEPARATE
 
 
 class TasksRouter:
     def db_for_read(self, model: type, **hints: Any) -> str | None:
-        return TASKS_DB if model._meta.app_label in QUEUE_APPS else None
+        if model._meta.app_label not in QUEUE_APPS:
+            return None
+        if model.__module__ == "__fake__" and not tasks_database_is_separate():
+            # A migration's data step (a historical model) runs on the connection migrating.
+            return None
+        return TASKS_DB
 
     db_for_write = db_for_read
 

@@ -132,7 +132,9 @@ class ReviewJobs:
 
 
 def review_jobs(token: str) -> ReviewJobs:
-    jobs = {job.key: job for job in Job.objects.filter(key__in=[reading_key(token), import_key(token)])}
+    jobs = {
+        job.key: job for job in Job.objects.filter(key__in=[reading_key(token), import_key(token)])
+    }
     return ReviewJobs(jobs.get(reading_key(token)), jobs.get(import_key(token)))
 
 

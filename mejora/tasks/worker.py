@@ -22,9 +22,7 @@ class ReclaimingWorker(Worker):
             tasks_reclaim()
 
 
-def worker_run(
-    *, batch: bool = False, interval: float = 1.0, max_tasks: int | None = None
-) -> str:
+def worker_run(*, batch: bool = False, interval: float = 1.0, max_tasks: int | None = None) -> str:
     """Run tasks from the queue until stopped (or, with `batch`, until none is ready)."""
     identity = worker_id()
     reclaimed = tasks_reclaim()
@@ -41,5 +39,8 @@ def worker_run(
         excluded_queue_names=[],
     )
     worker.configure_signals()
-    worker.run()
+    try:
+        worker.run()
+    finally:
+        worker.reset_signals()
     return identity

@@ -1,120 +1,210 @@
-"""Background jobs: one run per key whoever asks, a state that always reads, nothing torn."""
+"""Jobs on the queue: one task per key whoever asks, a result that always reads, passing
+failures retried with back-off, tasks of dead workers handed back, administrators retry.
+
+The queue here is the real database backend, run by the worker in this process
+(`worker_run(batch=True)`); tests/followup/test_queue.py runs separate worker processes.
+"""
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import os
-import threading
-import time
 
 import pytest
+from django.db import OperationalError
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
 from mejora.annex.document import AnnexRejected
-from mejora.followup.services import jobs
-from mejora.followup.services.jobs import job_file, job_file_write, job_start, job_state
+from mejora.tasks.jobs import GAVE_UP, INTERNAL_ERROR, job_run, job_start, job_state
+from mejora.tasks.models import Job
+from mejora.tasks.reminders import reminders_run
+from mejora.tasks.retries import task_retry, tasks_reclaim
+from mejora.tasks.worker import worker_run
+
+pytestmark = pytest.mark.django_db(databases=["default", "tasks"])
+
+RUNS: list[str] = []
+FAILURES_LEFT: dict[str, int] = {}
 
 
 @pytest.fixture(autouse=True)
-def jobs_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.MEJORA_JOBS_INLINE = True
+def database_queue(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.MEJORA_TASK_BACKOFF_SECONDS = 60
+    RUNS.clear()
+    FAILURES_LEFT.clear()
 
 
-def counting_work(runs: list[int], result: dict | None = None):
+@task()
+def counted(*, key: str) -> dict:
     def work(progress):
-        runs.append(1)
+        RUNS.append(key)
         progress("Leyendo", 1, 2)
         progress("Leyendo", 2, 2)
-        return result or {"ok": True}
+        return {"ok": True}
 
-    return work
+    return job_run(key, work)
+
+
+@task()
+def troubled(*, key: str, trouble: str) -> dict:
+    def work(progress):
+        RUNS.append(key)
+        if trouble == "rejected":
+            raise AnnexRejected("El archivo está vacío.")
+        if trouble == "bug":
+            raise KeyError("x")
+        if FAILURES_LEFT.get(key, 0) > 0:
+            FAILURES_LEFT[key] -= 1
+            raise OperationalError("could not connect to server: Connection refused")
+        return {"ok": True}
+
+    return job_run(key, work)
+
+
+def run_the_queue() -> None:
+    worker_run(batch=True, interval=0)
 
 
 def test_a_job_runs_once_and_then_reports_its_result():
-    runs: list[int] = []
-    first = job_start("uno", counting_work(runs))
-    again = job_start("uno", counting_work(runs))
-    assert runs == [1]
-    assert first.finished and again.finished and again.result == {"ok": True}
-    assert (again.stage, again.done, again.total, again.percent) == ("Leyendo", 2, 2, 100)
+    first = job_start("uno", counted)
+    again = job_start("uno", counted)
+    assert not first.finished and again.task_id == first.task_id
+    assert DBTaskResult.objects.count() == 1, "one task however often it is asked for"
+    run_the_queue()
+    done = job_start("uno", counted)
+    assert RUNS == ["uno"]
+    assert done.finished and done.result == {"ok": True}
+    assert (done.stage, done.done, done.total, done.percent) == ("Leyendo", 2, 2, 100)
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
 
-def test_many_callers_at_once_start_it_once(settings):
-    settings.MEJORA_JOBS_INLINE = False
-    release = threading.Event()
-    runs: dict[str, list[int]] = {}
-
-    def slow(key):
-        def work(progress):
-            runs.setdefault(key, []).append(1)
-            release.wait(5)
-            return {}
-
-        return work
-
-    keys = [f"juntos-{n}" for n in range(10)]  # ten races, to catch one that is rare
-    callers = [
-        threading.Thread(target=job_start, args=(key, slow(key))) for key in keys for _ in range(6)
-    ]
-    for caller in callers:
-        caller.start()
-    for caller in callers:
-        caller.join()
-    release.set()
-    deadline = time.monotonic() + 10
-    while not all(job_state(k).finished for k in keys) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert runs == {key: [1] for key in keys}
+def test_a_task_run_twice_does_its_work_once():
+    job = job_start("dos-veces", counted)
+    run_the_queue()
+    task_row = DBTaskResult.objects.get(id=job.task_id)
+    assert counted.call(**task_row.args_kwargs["kwargs"]) == {"ok": True}
+    assert RUNS == ["dos-veces"]
 
 
-def test_a_rejection_is_kept_in_spanish_and_a_bug_as_a_plain_message():
-    def rejected(progress):
-        raise AnnexRejected("El archivo está vacío.")
-
-    def buggy(progress):
-        raise KeyError("x")
-
-    assert job_start("rechazo", rejected).error == "El archivo está vacío."
-    assert job_start("falla", buggy).error.startswith("Ocurrió un error interno; nada se escribió")
-
-
-def test_again_runs_a_finished_job_anew_but_never_a_running_one():
-    runs: list[int] = []
-    job_start("otra", counting_work(runs))
-    job_start("otra", counting_work(runs), again=True)
-    assert runs == [1, 1]
-    running = jobs.JobState(stage="Importando", updated=time.time())
-    job_file_write("corriendo", "json", json.dumps(jobs.asdict(running)).encode())
-    assert not job_start("corriendo", counting_work(runs), again=True).finished
-    assert runs == [1, 1]
+def test_a_rejection_is_kept_in_spanish_and_a_bug_as_a_plain_message_the_queue_shows():
+    job_start("rechazo", troubled, trouble="rejected")
+    job_start("falla", troubled, trouble="bug")
+    run_the_queue()
+    assert job_state("rechazo").error == "El archivo está vacío."
+    assert job_state("falla").error == INTERNAL_ERROR
+    failed = DBTaskResult.objects.get(status="FAILED")
+    assert failed.exception_class_path == "builtins.KeyError", "administrators see the bug"
+    assert len(failed.worker_ids) == 1, "a bug is not retried"
 
 
-def test_a_lost_or_unreadable_job_is_started_again():
-    runs: list[int] = []
-    lost = jobs.JobState(stage="Leyendo", updated=time.time() - 3600)
-    job_file_write("perdido", "json", json.dumps(jobs.asdict(lost)).encode())
-    assert job_state("perdido").lost
-    assert job_start("perdido", counting_work(runs)).finished
-    job_file("roto", "json").write_bytes(b'{"stage": "Ley')  # a disk that filled up
-    assert job_state("roto").lost
-    assert job_start("roto", counting_work(runs)).finished
-    assert runs == [1, 1]
+def test_again_runs_a_finished_job_anew_but_never_a_waiting_one():
+    job_start("otra", counted)
+    assert job_start("otra", counted, again=True).task_id, "waiting: left alone"
+    assert DBTaskResult.objects.count() == 1
+    run_the_queue()
+    job_start("otra", counted, again=True)
+    run_the_queue()
+    assert RUNS == ["otra", "otra"]
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2
 
 
-@pytest.mark.parametrize("key", ["../x", "A", "", "x" * 200, "a/b"])
-def test_a_key_that_could_leave_the_folder_is_refused(key):
-    with pytest.raises(ValueError):
-        job_file(key, "json")
+def test_a_passing_failure_is_tried_again_later_then_succeeds():
+    FAILURES_LEFT["red"] = 1
+    job = job_start("red", troubled, trouble="passing")
+    before = timezone.now()
+    run_the_queue()
+    waiting = DBTaskResult.objects.get(id=job.task_id)
+    assert waiting.status == "READY", "back in the queue, not failed"
+    assert waiting.run_after >= before + dt.timedelta(seconds=60 * 0.8), "after a pause"
+    assert "Connection refused" in waiting.traceback, "the last reason is kept"
+    state = job_state("red")
+    assert not state.finished and state.stage == "Reintentando"
+    DBTaskResult.objects.filter(id=job.task_id).update(run_after=timezone.now())
+    run_the_queue()
+    done = DBTaskResult.objects.get(id=job.task_id)
+    assert done.status == "SUCCESSFUL" and len(done.worker_ids) == 2
+    assert job_state("red").finished and job_state("red").result == {"ok": True}
 
 
-def test_outputs_are_replaced_whole_and_old_files_are_swept(tmp_path, monkeypatch):
-    path = job_file_write("salida", "pdf", b"%PDF-1")
-    job_file_write("salida", "pdf", b"%PDF-2")
-    assert path.read_bytes() == b"%PDF-2"
-    assert [p.name for p in path.parent.iterdir()] == ["salida.pdf"], "no temporary left"
-    old = job_file_write("viejo", "pdf", b"%PDF-0")
-    week_ago = time.time() - jobs.KEEP_FOR.total_seconds() - 60
-    os.utime(old, (week_ago, week_ago))
-    monkeypatch.setattr(jobs, "_last_sweep", 0.0)
-    job_start("nuevo", counting_work([]))
-    assert not old.exists() and path.exists()
+def test_the_pause_doubles_and_the_queue_gives_up_after_the_last_attempt(settings):
+    settings.MEJORA_TASK_ATTEMPTS = 3
+    FAILURES_LEFT["caida"] = 99
+    job = job_start("caida", troubled, trouble="passing")
+    pauses = []
+    for _ in range(3):
+        started = timezone.now()
+        run_the_queue()
+        row = DBTaskResult.objects.get(id=job.task_id)
+        if row.status == "READY":
+            pauses.append((row.run_after - started).total_seconds())
+            DBTaskResult.objects.filter(id=job.task_id).update(run_after=timezone.now())
+    assert len(pauses) == 2 and pauses[1] > pauses[0] * 1.3
+    assert DBTaskResult.objects.get(id=job.task_id).status == "FAILED"
+    state = job_state("caida")
+    assert state.finished and state.error == GAVE_UP and state.result == {"interrupted": True}
+
+
+def running_task(key: str, worker: str, started: dt.datetime) -> DBTaskResult:
+    job = job_start(key, counted)
+    DBTaskResult.objects.filter(id=job.task_id).update(
+        status="RUNNING", worker_ids=[worker], started_at=started
+    )
+    return DBTaskResult.objects.get(id=job.task_id)
+
+
+def test_a_task_whose_worker_died_is_handed_back_and_a_live_ones_is_not(settings):
+    import socket
+
+    host = socket.gethostname()[:40]
+    now = timezone.now()
+    dead = running_task("muerto", f"{host}:{2**22 + 7}:abc", now)  # no such process
+    alive = running_task("vivo", f"{host}:{os.getpid()}:abc", now - dt.timedelta(days=1))
+    elsewhere = running_task("lejos", "otra-maquina:12:abc", now)
+    silent = running_task("callado", "otra-maquina:13:abc", now - dt.timedelta(hours=2))
+    Job.objects.filter(key="callado").update(updated_at=now - dt.timedelta(hours=2))
+    reclaimed = tasks_reclaim(now=now)
+    assert set(reclaimed) == {str(dead.id), str(silent.id)}
+    assert DBTaskResult.objects.get(id=alive.id).status == "RUNNING"
+    assert DBTaskResult.objects.get(id=elsewhere.id).status == "RUNNING", "heard of lately"
+    run_the_queue()
+    assert sorted(RUNS) == ["callado", "muerto"]
+
+
+def test_administrators_see_failed_tasks_with_the_reason_and_retry_them(admin_client):
+    job = job_start("falla", troubled, trouble="bug")
+    run_the_queue()
+    listing = admin_client.get(reverse("admin:django_tasks_database_dbtaskresult_changelist"))
+    assert listing.status_code == 200
+    assert "KeyError: &#x27;x&#x27;" in listing.content.decode()
+    response = admin_client.post(
+        reverse("admin:django_tasks_database_dbtaskresult_changelist"),
+        {"action": "retry", "_selected_action": [job.task_id]},
+        follow=True,
+    )
+    assert "1 tarea vuelve a la cola" in response.content.decode()
+    assert DBTaskResult.objects.get(id=job.task_id).status == "READY"
+    assert not task_retry(job.task_id), "only a failed task is retried"
+
+
+def test_remind_runs_every_registered_reminder_and_is_safe_to_repeat(settings):
+    settings.MEJORA_REMINDERS = ["tests.followup.test_jobs.reminder_for_test"]
+    first = reminders_run(now=timezone.now())
+    second = reminders_run(now=timezone.now())
+    assert first == {"tests.followup.test_jobs.reminder_for_test": 1}
+    assert second == {"tests.followup.test_jobs.reminder_for_test": 0}
+
+
+SENT: set[str] = set()
+
+
+def reminder_for_test(*, now: dt.datetime) -> int:
+    """A reminder that sends once per day, as a real one sends once per event."""
+    day = now.date().isoformat()
+    if day in SENT:
+        return 0
+    SENT.add(day)
+    return 1

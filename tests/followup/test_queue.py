@@ -195,8 +195,8 @@ def record(site: Site, token: str) -> dict:
             "aspects": Aspect.objects.count(),
             "imports": AnnexImport.objects.count(),
             "reading": jobs[reading_key("{token}")].as_dict(),
-            "import": imported.as_dict() | {{"result": imported.result, "attempt": imported.attempt}}
-            if imported else None,
+            "import": imported
+            and imported.as_dict() | {{"result": imported.result, "attempt": imported.attempt}},
             "tasks": list(DBTaskResult.objects.values("status", "worker_ids", "task_path")),
         }}
         """
@@ -326,7 +326,11 @@ class Browser:
     def _open(self, request: urllib.request.Request) -> tuple[int, str, str]:
         try:
             with self.opener.open(request, timeout=60) as response:
-                return response.status, response.headers.get("Location", ""), response.read().decode()
+                return (
+                    response.status,
+                    response.headers.get("Location", ""),
+                    response.read().decode(),
+                )
         except urllib.error.HTTPError as error:
             return error.code, error.headers.get("Location", ""), error.read().decode()
 
@@ -346,9 +350,7 @@ def serve(site: Site, folder: Path) -> tuple[subprocess.Popen, str]:
     if "MEJORA_DATABASE_URL" in site.env:
         own["MEJORA_DATA_DIR"] = str(folder / "datos")
         (folder / "datos").mkdir()
-    server = site.start(
-        "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", cwd=folder, **own
-    )
+    server = site.start("serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", cwd=folder, **own)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

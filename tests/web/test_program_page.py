@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import time
-
 import pytest
 from django.urls import reverse
 
@@ -153,13 +149,15 @@ def test_the_annex_is_shown_on_screen_from_the_same_rendering_as_the_pdf(client,
     assert render_html(doc, standalone=False) in html
 
 
+@pytest.mark.django_db(databases=["default", "tasks"])
 def test_a_long_pdf_is_printed_in_the_background_then_handed_over(
     client, program, monkeypatch, settings, tmp_path
 ):
     from mejora.web.views import programs as views
 
     settings.MEDIA_ROOT = tmp_path
-    settings.MEJORA_JOBS_INLINE = True
+    # The print runs inside the request: the page's answers are the subject here.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     monkeypatch.setattr(views, "PDF_IN_REQUEST_ACTIVITIES", 10)
     client.force_login(member(Role.LIAISON, program=program))
     url = reverse("annex-download", args=[program.pk, "anexo-e", "pdf"])
@@ -179,19 +177,19 @@ def test_a_long_pdf_is_printed_in_the_background_then_handed_over(
     assert len(list((tmp_path / "trabajos").glob("pdf-*.pdf"))) == 1, "printed once"
 
 
+@pytest.mark.django_db(databases=["default", "tasks"])
 def test_a_pdf_still_printing_shows_its_progress(client, program, monkeypatch, settings, tmp_path):
-    from mejora.followup.selectors import program_record_stamp
-    from mejora.followup.services.jobs import JobState, job_file
+    from django_tasks_db.models import DBTaskResult
+
+    from mejora.followup.services.printing import annex_pdf_key
+    from mejora.tasks.models import Job
     from mejora.web.views import programs as views
 
     settings.MEDIA_ROOT = tmp_path
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     monkeypatch.setattr(views, "PDF_IN_REQUEST_ACTIVITIES", 10)
-    cut = latest_cut(program)
-    key = f"pdf-{program.pk}-anexo-e-{cut.pk}-{program_record_stamp(program)[:16]}"
-    running = JobState(stage="Imprimiendo", done=5, total=20, updated=time.time())
-    path = job_file(key, "json")
-    path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(dataclasses.asdict(running)))
+    key = annex_pdf_key(program, "anexo-e", latest_cut(program))
+    Job.objects.create(key=key, task_id="x", stage="Imprimiendo", done=5, total=20)
     client.force_login(member(Role.LIAISON, program=program))
 
     page = client.get(reverse("annex-download", args=[program.pk, "anexo-e", "pdf"]))
@@ -200,3 +198,4 @@ def test_a_pdf_still_printing_shows_its_progress(client, program, monkeypatch, s
     body = page.content.decode()
     assert "Imprimiendo el PDF del anexo" in body
     assert 'value="25"' in body and "progreso=1" in body
+    assert not DBTaskResult.objects.exists(), "a print under way is not queued again"

@@ -113,7 +113,9 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
     elif (failed := jobs.import_failed) is not None:
         notices.append(failed.error or failed.result.get("error") or failed.result["outdated"])
         # An import interrupted for good is no fault of the file: confirm it again.
-        status = 409 if "outdated" in failed.result else 200 if failed.result.get("interrupted") else 422
+        status = (
+            409 if "outdated" in failed.result else 200 if failed.result.get("interrupted") else 422
+        )
     context = {
         "doc": document,
         "preview": reading,
