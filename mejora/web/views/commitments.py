@@ -173,9 +173,7 @@ def aspect_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "registered_on": aspect.registered_on,
         "seen_version": aspect.version,
     }
-    form = AspectForm(request.POST or None, initial=initial, program=program)
-    # The cycle is what matches an ASM across imports: it is not edited here.
-    form.fields["cycle"].disabled = True
+    form = _aspect_edit_form(request.POST or None, initial, program)
     stale = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -190,8 +188,7 @@ def aspect_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("commitments-program", pk=program.pk)
         except StaleVersion as error:
             stale = error
-            form = AspectForm(_seen(request, error), initial=initial, program=program)
-            form.fields["cycle"].disabled = True
+            form = _aspect_edit_form(_seen(request, error), initial, program)
             form.is_valid()
         except ValidationError as error:
             _errors_to_form(form, error)
@@ -315,6 +312,14 @@ def _activity_page(request: HttpRequest, aspect: Aspect, activity: Activity | No
 
 
 # Glue shared by the pages.
+
+
+def _aspect_edit_form(data: Any, initial: dict[str, Any], program: Program) -> AspectForm:
+    """The ASM form for an edit: the cycle is what matches an ASM across imports, kept as is."""
+    form = AspectForm(data, initial=initial, program=program)
+    form.fields["cycle"].disabled = True
+    del form.fields["mechanism_year"], form.fields["evaluation_period"]
+    return form
 
 
 def _may_register(request: HttpRequest, program: Program) -> bool:
