@@ -20,6 +20,7 @@ from mejora.followup.models import (
     Evaluation,
     Recommendation,
 )
+from mejora.followup.selectors import status_counts
 from mejora.followup.services.commitments import (
     StaleVersion,
     activity_register,
@@ -464,3 +465,12 @@ def test_a_new_date_after_reported_progress_is_a_replanning_not_an_edit(program,
         activity_update(**activity_edit(activity, liaison, due_text="marzo 2027"))
     assert "cambiar su fecha de término es un replanteamiento" in messages(refused.value)
     assert Activity.objects.get().due_text == "31/12/2026"
+
+
+def test_the_state_at_a_date_counts_a_typed_asm_from_its_registration_date(program, liaison):
+    aspect = register_aspect(program, liaison, registered_on=dt.date(2025, 5, 2))
+    register_activity(aspect, liaison, due_text="diciembre 2026")
+    scope = Aspect.objects.filter(program=program)
+    assert status_counts(scope, dt.date(2025, 5, 1))["aspects"]["total"] == 0
+    counted = status_counts(scope, dt.date(2025, 5, 2))
+    assert (counted["aspects"]["total"], counted["activities"]["not_started"]) == (1, 1)
