@@ -160,6 +160,11 @@ class ActivityStory:
     def effective_due(self) -> PartialDate | None:
         return effective_due(self.activity.due, [r.new_due for r in self.replannings])
 
+    @property
+    def replanned_text(self) -> str:
+        """The wording of the latest replanning that changed it ('' when none did)."""
+        return next((r.new_text for r in reversed(self.replannings) if r.new_text), "")
+
     def report_at(self, cut: Cut | None) -> ProgressReport | None:
         return next((r for r in self.reports if cut and r.cut_id == cut.pk), None)
 
@@ -202,7 +207,7 @@ _QUIET = {
 
 def _quiet(key: str, values: dict) -> bool:
     """Ids and stamps the entry already says; a partial date is read by its written text."""
-    if key in _QUIET:
+    if key in _QUIET or key.endswith("_id"):
         return True
     stem = key.removesuffix("_precision").removesuffix("_on")
     return stem != key and f"{stem}_text" in values
@@ -277,6 +282,11 @@ def _changes(record: ChangeRecord) -> tuple[Change, ...]:
     except (LookupError, ValueError):
         return ()
     names = {f.attname: str(f.verbose_name) for f in model._meta.concrete_fields}
+    # A partial date is shown by its written text under the date's own label.
+    for attname in list(names):
+        stem = attname.removesuffix("_text")
+        if stem != attname and f"{stem}_on" in names:
+            names[attname] = names[f"{stem}_on"]
     before, after = record.before or {}, record.after or {}
     changes = []
     for key in after.keys() | before.keys():

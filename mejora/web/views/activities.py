@@ -20,6 +20,7 @@ from mejora.accounts.access import (
 )
 from mejora.accounts.models import Action
 from mejora.annex.compose import date_text
+from mejora.annex.document import PartialDate
 from mejora.followup.models import Activity, ProgressReport
 from mejora.followup.pending_work import activity_story
 from mejora.followup.services.cuts import open_cut
@@ -32,6 +33,7 @@ from mejora.followup.services.progress import (
     progress_submit,
 )
 from mejora.web.forms_followup import ProgressForm, ReplanForm
+from mejora.web.templatetags.mejora import long_date
 
 
 def _messages_of(error: ValidationError) -> list[str]:
@@ -84,10 +86,13 @@ def _activity_page(
         "current": current,
         "may_capture": may_capture and cut is not None,
         "progress_form": progress_form if editable else None,
-        "replan_form": (replan_form or ReplanForm()) if may_capture and cut else None,
+        "replan_form": (replan_form or ReplanForm(auto_id="replan_%s"))
+        if may_capture and cut
+        else None,
         "may_submit": editable and current is not None,
         "conflict": conflict,
         "errors": errors or [],
+        "concluded_reading": _long(current.concluded) if current and current.concluded else "",
         "effective_due": story.effective_due,
         "effective_due_text": date_text(story.effective_due) if story.effective_due else "",
     }
@@ -155,9 +160,8 @@ def activity_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("activity-detail", pk=activity.pk)
 
 
-def _long(date) -> str:
-    from mejora.web.templatetags.mejora import long_date
-
+def _long(date: PartialDate) -> str:
+    """'15 de septiembre de 2012' for a day, else the period as an annex writes it."""
     return long_date(date.start) if date.day else date_text(date)
 
 
@@ -167,7 +171,7 @@ def activity_replanning(request: HttpRequest, pk: int) -> HttpResponse:
     """Replantear: a new due date or wording, with its justification, beside the original."""
     activity = get_activity_for_user(request.user, pk, Action.CAPTURE)
     cut = open_cut()
-    form = ReplanForm(request.POST)
+    form = ReplanForm(request.POST, auto_id="replan_%s")
     if cut is None:
         return _activity_page(request, activity, errors=[_("No hay un corte abierto.")], status=409)
     if not form.is_valid():
