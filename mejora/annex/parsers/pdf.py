@@ -83,6 +83,7 @@ _CLOSING = frozenset(")]}»”")
 _TOLERANCE = 0.05  # points: glyph positions are rounded in the PDF
 _SPACED_MARKS = ",:;"
 _SAME_LINE = 1.5  # points between the tops of characters on one printed line
+_CHAR_KEYS = ("text", "x0", "x1", "top", "bottom", "size", "fontname")
 
 
 def parse_pdf(
@@ -596,7 +597,9 @@ class _PdfReader(AnnexReader):
         """The page's lines outside tables and its tables' rows, top to bottom."""
         settings = dict(_TABLE_SETTINGS, explicit_horizontal_lines=_closing_lines(page))
         tables = sorted(page.find_tables(settings), key=lambda t: t.bbox[1])
-        chars = [c for c in page.chars if c["text"]]
+        # Only what the reading looks at is kept of each glyph, for every page until the end:
+        # pdfplumber's own record of a glyph is four times the size.
+        chars = [{key: c[key] for key in _CHAR_KEYS} for c in page.chars if c["text"]]
         if any(c["text"].strip() for c in chars):
             self.has_text = True
         in_tables: list[list[dict]] = [[] for _ in tables]
