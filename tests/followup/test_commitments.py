@@ -474,3 +474,13 @@ def test_the_state_at_a_date_counts_a_typed_asm_from_its_registration_date(progr
     assert status_counts(scope, dt.date(2025, 5, 1))["aspects"]["total"] == 0
     counted = status_counts(scope, dt.date(2025, 5, 2))
     assert (counted["aspects"]["total"], counted["activities"]["not_started"]) == (1, 1)
+
+
+def test_an_edit_that_keeps_the_areas_keeps_their_cells_as_written(program, liaison):
+    activity = register_activity(register_aspect(program, liaison), liaison)
+    Activity.objects.filter(pk=activity.pk).update(
+        responsible_text="Realiza: la Dirección General de Prueba (DGEMPS)"
+    )
+    activity.refresh_from_db()
+    edited = activity_update(**activity_edit(activity, liaison, text="Otra redacción"))
+    assert edited.responsible_text == "Realiza: la Dirección General de Prueba (DGEMPS)"

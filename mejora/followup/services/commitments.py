@@ -464,6 +464,7 @@ def activity_update(
         )
     before = snapshot(current) | {"areas": _roles_view(current_roles)}
     previous_due = current.due
+    written = (current.coordinating_text, current.responsible_text)
     roles = _activity_fill(
         current,
         text=text,
@@ -484,10 +485,15 @@ def activity_update(
                 )
             }
         )
+    same_areas = [_role_key(r) for r in current_roles] == [_role_key(r) for r in roles]
+    if same_areas:
+        # The same areas: the cells keep the words an imported annex wrote them with.
+        current.coordinating_text, current.responsible_text = written
+        roles = current_roles
     current.version += 1
     current.full_clean()
     current.save()
-    if [_role_key(r) for r in current_roles] != [_role_key(r) for r in roles]:
+    if not same_areas:
         ActivityArea.objects.filter(activity=current).delete()
         for role in roles:
             role.activity = current
