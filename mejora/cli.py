@@ -8,6 +8,7 @@ import errno
 import getpass
 import json
 import os
+import signal
 import subprocess
 import sys
 import traceback
@@ -663,6 +664,8 @@ def _demo(args: argparse.Namespace) -> int:
     # The demo's worker is a child process: it runs the background tasks and the daily
     # reminders, and stops with the server.
     worker = subprocess.Popen([sys.executable, "-m", "mejora", "worker"])
+    # Stopped like Ctrl+C (a service manager's SIGTERM too), so the worker stops with it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"\nMejora en http://{args.addr}/ (Ctrl+C para detener)")
     try:
         call_command("runserver", args.addr, use_reloader=False)
