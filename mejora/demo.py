@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from importlib import resources
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -57,6 +58,9 @@ class DemoPrepared:
                 f"  {account.username:<12} {account.password:<14} "
                 f"{account.role_label} · {account.scope}"
             )
+        lines += ["", "El administrador invita a más personas en /personas/."]
+        if settings.EMAIL_BACKEND.endswith("console.EmailBackend"):
+            lines.append("Los correos (invitaciones, contraseñas olvidadas) salen en esta consola.")
         return "\n".join(lines)
 
 
