@@ -257,3 +257,12 @@ def test_a_forgotten_password_is_chosen_again_through_the_link(client):
 def test_the_login_page_offers_a_forgotten_password(client):
     page = client.get(reverse("login")).content.decode()
     assert "¿Olvidó su contraseña?" in page and reverse("password-reset") in page
+
+
+def test_the_invitation_form_labels_every_field_and_ties_its_help_to_it(client, admin):
+    client.force_login(admin)
+    page = client.get(reverse("person-invite")).content.decode()
+    for name in ("email", "name", "language", "role", "institution", "program", "area"):
+        assert f'<label for="id_{name}">' in page
+    assert 'aria-describedby="id_institution_helptext"' in page
+    assert 'id="id_institution_helptext"' in page
