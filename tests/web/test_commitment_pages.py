@@ -176,8 +176,9 @@ def test_a_recommendation_not_attended_without_reason_is_refused_in_spanish(clie
     assert Recommendation.objects.count() == 0
     client.post(url, {"text": "Revisar la MIR", "position": "not_attended", "reason": "Sin gasto"})
     page = client.get(reverse("commitments-program", args=[world["program"].pk])).content.decode()
-    assert "no se atiende" in page
     assert "Sin gasto" in page
+    assert "No se atiende: <strong>1</strong>" in page
+    assert "Se atiende: <strong>0</strong>" in page
 
 
 def aspect_post(world, **changes) -> dict:

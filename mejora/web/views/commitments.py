@@ -32,6 +32,7 @@ from mejora.followup.models import (
     Cycle,
     Evaluation,
     Program,
+    Recommendation,
 )
 from mejora.followup.services.commitments import (
     StaleVersion,
@@ -78,7 +79,7 @@ def commitments_program(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "program": program,
-        "evaluations": evaluations,
+        "evaluations": [(e, _positions(e)) for e in evaluations],
         "aspects": aspects,
         "can_register": _may_register(request, program),
     }
@@ -312,6 +313,12 @@ def _activity_page(request: HttpRequest, aspect: Aspect, activity: Activity | No
 
 
 # Glue shared by the pages.
+
+
+def _positions(evaluation: Evaluation) -> list[tuple[str, int]]:
+    """How many recommendations the institution attends, partly or not (Anexo F's counts)."""
+    said = [r.position for r in evaluation.recommendations.all()]  # prefetched
+    return [(label, said.count(value)) for value, label in Recommendation.Position.choices]
 
 
 def _aspect_edit_form(data: Any, initial: dict[str, Any], program: Program) -> AspectForm:
