@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from mejora.accounts.models import Role
@@ -47,3 +51,20 @@ class InviteForm(MembershipForm):
     name = forms.CharField(label=_("Nombre completo"), max_length=150)
     language = forms.ChoiceField(label=_("Idioma de la invitación"), choices=LANGUAGES)
     field_order = ["email", "name", "language", "role", "institution", "program", "area"]
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, also for an invited person who never chose a password (Django
+    skips them, thinking of accounts that sign in elsewhere; ours all sign in here), so an
+    expired invitation is renewed by asking for a link."""
+
+    def get_users(self, email):
+        users = get_user_model()
+        field = users.get_email_field_name()
+        wanted = unicodedata.normalize("NFKC", email).casefold()
+        found = users._default_manager.filter(**{f"{field}__iexact": email, "is_active": True})
+        return (
+            user
+            for user in found
+            if unicodedata.normalize("NFKC", getattr(user, field)).casefold() == wanted
+        )

@@ -266,3 +266,18 @@ def test_the_invitation_form_labels_every_field_and_ties_its_help_to_it(client, 
         assert f'<label for="id_{name}">' in page
     assert 'aria-describedby="id_institution_helptext"' in page
     assert 'id="id_institution_helptext"' in page
+
+
+def test_an_invited_person_whose_link_expired_asks_for_a_new_one(client, admin, institution):
+    send_invitation(client, admin, ProgramFactory(institution=institution))
+    client.logout()
+    client.post(reverse("password-reset"), {"email": "ana@example.gob.mx"})
+    assert [m.to for m in mail.outbox] == [["ana@example.gob.mx"], ["ana@example.gob.mx"]]
+    choose_password(client, link_in(mail.outbox[1]))
+    assert signs_in(client, "ana@example.gob.mx", NEW_PASSWORD)
+
+
+def test_a_deactivated_person_gets_no_reset_link(client):
+    UserFactory(username="ida", email="ida@example.gob.mx", is_active=False)
+    client.post(reverse("password-reset"), {"email": "ida@example.gob.mx"})
+    assert mail.outbox == []

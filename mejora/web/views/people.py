@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mejora.accounts import services
-from mejora.accounts.forms import InviteForm, MembershipForm
+from mejora.accounts.forms import InviteForm, MembershipForm, PasswordResetForm
 
 PEOPLE_PER_PAGE = 50
 
@@ -181,6 +181,7 @@ class PasswordChooseView(_ActivePeopleOnly, auth_views.PasswordResetConfirmView)
 # Django's own names (registration/password_reset_*.html) belong to the admin's templates,
 # which come first; ours carry their own names.
 password_reset = auth_views.PasswordResetView.as_view(
+    form_class=PasswordResetForm,
     template_name="registration/reset_form.html",
     email_template_name="registration/reset_email.txt",
     subject_template_name="registration/reset_subject.txt",
