@@ -31,8 +31,13 @@ FAILURES_LEFT: dict[str, int] = {}
 
 
 @pytest.fixture(autouse=True)
-def database_queue(settings):
+def database_queue(settings, monkeypatch):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # The worker closes connections between tasks as a request does; inside the test's
+    # transaction that would end it (tests/followup/test_queue.py runs real processes).
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
     settings.MEJORA_TASK_BACKOFF_SECONDS = 60
     RUNS.clear()
     FAILURES_LEFT.clear()
