@@ -215,9 +215,11 @@ def test_the_operator_at_the_command_line_may_create_an_institution(world, annex
 @pytest.fixture
 def inline_jobs(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    settings.MEJORA_JOBS_INLINE = True
+    # The reading runs inside the request: the page's answer is the subject here.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.mark.django_db(databases=["default", "tasks"])
 @pytest.mark.parametrize(
     ("kind", "target"), [case for case in CASES if case[0] not in ("area_staff", "oversight")]
 )
