@@ -26,6 +26,9 @@ class ReadingLimits:
     text_chars: int = 200_000_000
     # Pages of a PDF; the 15,000-activity annex prints on about 2,600.
     pages: int = 10_000
+    # Characters on one page of a PDF: a dense annex page prints about 4,000, and pdfminer
+    # holds some 2 KB for each while it lays a page out.
+    page_chars: int = 40_000
     # Bytes one compressed part may inflate to (a zip member of an XLSX or DOCX, a PDF stream).
     inflated_part_bytes: int = 300_000_000
     # Bytes all the compressed parts of one file may inflate to together.

@@ -137,10 +137,27 @@ def test_a_budget_of_exactly_the_seeds_pages_and_glyphs_reads_it(seed_pdf, seed_
     with pdfplumber.open(io.BytesIO(seed_pdf)) as pdf:
         pages = len(pdf.pages)
         glyphs = sum(len(page.chars) for page in pdf.pages)
-    exact = ReadingLimits(pages=pages, text_chars=glyphs)
+        densest = max(len(page.chars) for page in pdf.pages)
+    exact = ReadingLimits(pages=pages, text_chars=glyphs, page_chars=densest)
     assert parse(seed_pdf, "pdf", limits=exact) == seed_read
     assert "límite de páginas" in rejection(seed_pdf, pages=pages - 1)
-    assert "límite de caracteres de texto" in rejection(seed_pdf, text_chars=glyphs - 1)
+    assert "límite de caracteres de texto del archivo" in rejection(seed_pdf, text_chars=glyphs - 1)
+
+
+def test_a_page_past_the_characters_of_a_page_is_rejected_as_it_is_laid_out(seed_pdf):
+    message = rejection(seed_pdf, page_chars=1000)
+    assert "límite de caracteres en una página del PDF (1 000)" in message
+    # A page of half a million glyphs, a few kilobytes deflated, stops at the limit.
+    line = b"(" + b"A" * 500 + b") Tj T* "
+    content = deflated(b"BT /F1 3 Tf 3 TL 5 600 Td " + line * 1000 + b"ET")
+    tracemalloc.start()
+    try:
+        message = rejection(pages_pdf([content]), page_chars=4000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "límite de caracteres en una página del PDF (4 000)" in message
+    assert peak < 64 * MIB  # laid out whole, the page would hold a gigabyte
 
 
 def test_past_the_pages_it_says_how_to_split_the_file(seed_pdf):

@@ -44,6 +44,7 @@ _REPRINT = (
     "o Excel (XLSX)"
 )
 _SPLIT = "Divida el PDF en varios (por ejemplo, un anexo por ciclo) y súbalos por separado"
+_NO_PAGE = "Una página de un anexo impreso tiene unos pocos miles. " + _REPRINT
 _CHUNK = 1 << 20  # bytes inflated at a time while measuring a stream
 
 
@@ -113,12 +114,15 @@ class Reading:
                 raise self.reject(over_limit("páginas", self.limits.pages, advice=_SPLIT))
         return count
 
-    def count_char(self) -> None:
+    def count_char(self, on_page: int) -> None:
+        """One more glyph laid out, the `on_page`th of its page."""
         self.chars += 1
         if self.chars > self.limits.text_chars:
-            raise self.reject(
-                over_limit("caracteres de texto", self.limits.text_chars, advice=_SPLIT)
-            )
+            what = "caracteres de texto del archivo"
+            raise self.reject(over_limit(what, self.limits.text_chars, advice=_SPLIT))
+        if on_page > self.limits.page_chars:
+            what = "caracteres en una página del PDF"
+            raise self.reject(over_limit(what, self.limits.page_chars, advice=_NO_PAGE))
 
     def undefined_glyph(self, cid: int, page: int) -> None:
         """A glyph the font maps to no text: pdfminer would read '(cid:N)' into the cell."""
@@ -303,9 +307,11 @@ class _Device(PDFPageAggregatorWithMarkedContent):
     without text, so a page of millions of glyphs stops at the budget, not at the memory."""
 
     reading: Reading
+    glyphs = 0
 
     def render_char(self, *args, **kwargs) -> float:
-        self.reading.count_char()
+        self.glyphs += 1
+        self.reading.count_char(self.glyphs)
         width = super().render_char(*args, **kwargs)
         if "\ufffd" in self.cur_item._objs[-1].get_text():
             self.reading.undecodable(self.pageno)
