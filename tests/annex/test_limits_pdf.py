@@ -186,6 +186,19 @@ def test_a_stream_past_the_part_limit_is_never_inflated():
     assert peak < 16 * MIB  # pdfminer inflating it whole would hold 64 MiB at once
 
 
+def test_a_stream_deflated_twice_is_measured_through_both_layers():
+    twice = zlib.compress(zeros_deflated(64 * MIB))
+    data = pages_pdf([stream(twice, b"/Filter [/FlateDecode /FlateDecode]")])
+    tracemalloc.start()
+    try:
+        message = rejection(data, inflated_part_bytes=MIB)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "límite de bytes descomprimidos de un flujo del PDF" in message
+    assert peak < 16 * MIB
+
+
 def test_streams_past_the_total_limit_together_reject_the_file():
     page = deflated(TEXT_PAGE + b"\n%" + b"x" * 400_000)
     data = pages_pdf([page, page, page])
