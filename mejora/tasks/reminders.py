@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import TaskResultStatus, task
@@ -25,6 +26,7 @@ from mejora.tasks.retries import tasks_reclaim
 
 logger = logging.getLogger(__name__)
 
+JOB_FILES = "trabajos"
 # Finished tasks stay in the queue's table this long, for the administrators to look at.
 TASKS_KEPT_FOR = dt.timedelta(days=30)
 
@@ -44,6 +46,15 @@ def _sweep(now: dt.datetime) -> None:
     Job.objects.filter(updated_at__lt=now - KEEP_FOR).delete()
     DBTaskResult.objects.finished().filter(finished_at__lt=now - TASKS_KEPT_FOR).delete()
     pending_sweep()
+    # Readings and prints the jobs left in the storage.
+    try:
+        _, names = default_storage.listdir(JOB_FILES)
+    except FileNotFoundError:
+        return
+    for name in names:
+        path = f"{JOB_FILES}/{name}"
+        if default_storage.get_modified_time(path) < now - KEEP_FOR:
+            default_storage.delete(path)
 
 
 @task()

@@ -213,3 +213,21 @@ def reminder_for_test(*, now: dt.datetime) -> int:
         return 0
     SENT.add(day)
     return 1
+
+
+def test_remind_sweeps_what_jobs_left_a_week_ago(settings, tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_ROOT = tmp_path
+    job_start("viejo", counted)
+    run_the_queue()
+    old = default_storage.save("trabajos/viejo.pdf", ContentFile(b"%PDF-0"))
+    new = default_storage.save("trabajos/nuevo.pdf", ContentFile(b"%PDF-1"))
+    week_ago = timezone.now() - dt.timedelta(days=8)
+    os.utime(tmp_path / old, (week_ago.timestamp(), week_ago.timestamp()))
+    Job.objects.filter(key="viejo").update(updated_at=week_ago)
+    job_start("reciente", counted)
+    reminders_run()
+    assert not default_storage.exists(old) and not Job.objects.filter(key="viejo").exists()
+    assert default_storage.exists(new) and Job.objects.filter(key="reciente").exists()
