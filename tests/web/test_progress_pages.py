@@ -395,3 +395,20 @@ def test_readers_cannot_send_a_programs_reports(client, program):
     CutFactory(date=SEPTEMBER, name="Septiembre 2012", state=Cut.State.OPEN)
     client.force_login(member(Role.OVERSIGHT))
     assert client.post(reverse("program-submit", args=[program.pk])).status_code == 403
+
+
+def test_the_program_page_with_an_open_cut_costs_the_same_queries_whatever_is_captured(
+    client, program, django_assert_num_queries
+):
+    cut = CutFactory(date=SEPTEMBER, name="Septiembre 2012", state=Cut.State.OPEN)
+    activities = list(Activity.objects.filter(aspect__program=program).order_by("pk"))
+    ProgressReportFactory(activity=activities[0], cut=cut, state="draft")
+    client.force_login(member(Role.LIAISON, program=program))
+    url = reverse("program-detail", args=[program.pk])
+    client.get(url)
+    few = _count(client, url)
+    for n, activity in enumerate(activities[1:12]):
+        ProgressReportFactory(activity=activity, cut=cut, state=("draft", "submitted")[n % 2])
+    with django_assert_num_queries(few):
+        page = client.get(url).content.decode()
+    assert page.count("badge report-draft") == 7 and page.count("badge report-submitted") == 5
