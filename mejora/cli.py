@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REJECTED
     with translation.override(_environment_language()), _argparse_in_django_language():
         args = _parser().parse_args(argv)
-        if args.handler in _NEEDS_SCHEMA and not _schema_ready():
+        queue = args.handler in _NEEDS_QUEUE
+        if args.handler in _NEEDS_SCHEMA and not _schema_ready(queue=queue):
             return EXIT_REJECTED
         return args.handler(args)
 
@@ -696,14 +697,15 @@ def _remind(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _migrate_all() -> None:
-    """Migrate the record's database and, when it is a file of its own, the queue's."""
+def _migrate_all(*, queue: bool = True) -> None:
+    """Migrate the record's database and (`queue`), when it is a file of its own, the
+    queue's."""
     from django.core.management import call_command
 
     from mejora.tasks.router import TASKS_DB, tasks_database_is_separate
 
     call_command("migrate", verbosity=0)
-    if tasks_database_is_separate():
+    if queue and tasks_database_is_separate():
         call_command("migrate", database=TASKS_DB, verbosity=0)
 
 
@@ -727,7 +729,7 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_INTERNAL  # pragma: no cover - execv does not return
 
 
-def _schema_ready() -> bool:
+def _schema_ready(*, queue: bool = False) -> bool:
     """Whether the database has every migration; an embedded SQLite file is migrated here.
 
     The SQLite file is Mejora's own, made in its data folder, and `demo` and `synth` migrate
@@ -739,7 +741,8 @@ def _schema_ready() -> bool:
 
     from mejora.tasks.router import TASKS_DB, tasks_database_is_separate
 
-    aliases = ["default", TASKS_DB] if tasks_database_is_separate() else ["default"]
+    # The queue's own SQLite file matters only to the commands that use the queue.
+    aliases = ["default", TASKS_DB] if queue and tasks_database_is_separate() else ["default"]
     try:
         pending = []
         for alias in aliases:
@@ -751,7 +754,7 @@ def _schema_ready() -> bool:
     if not pending:
         return True
     if connection.vendor == "sqlite":
-        _migrate_all()
+        _migrate_all(queue=queue)
         return True
     print(
         ngettext(
@@ -776,3 +779,4 @@ def _manage(args: argparse.Namespace) -> int:
 
 # Commands that read or write the records; demo and synth migrate, bench has its own folder.
 _NEEDS_SCHEMA = {_import, _report, _status, _serve, _worker, _remind}
+_NEEDS_QUEUE = {_serve, _worker, _remind}
