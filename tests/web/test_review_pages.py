@@ -172,3 +172,47 @@ def test_the_cuts_page_costs_the_same_queries_whatever_the_number_of_cuts(
         CutFactory(date=dt.date(year, 3, 31), name=f"marzo {year}")
     with django_assert_num_queries(len(few)):
         client.get(reverse("cut-list"))
+
+
+# Annexes imported from the page: a liaison's progress waits for review; the unit's is official.
+
+
+@pytest.mark.django_db(databases=["default", "tasks"])
+@pytest.mark.parametrize(("role", "state"), [("liaison", "submitted"), ("evaluator", "validated")])
+def test_an_import_from_the_page_is_official_only_when_the_unit_brings_it(
+    client, seed_bytes, settings, tmp_path, role, state
+):
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from mejora.followup.models import AnnexImport, Program
+    from mejora.followup.services.imports import annex_import, annex_read, file_sha256
+    from tests.factories import SEED_INSTITUTION
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    document = annex_read(seed_bytes)
+    # The program is in the record (its commitments), its progress not yet.
+    annex_import(
+        document=document, file_name="a.txt", sha256=file_sha256(seed_bytes), file_format="txt"
+    )
+    ProgressReport.objects.all().delete()
+    program = Program.objects.get()
+    person = (
+        member(Role.LIAISON, program=program)
+        if role == "liaison"
+        else member(Role.EVALUATOR, institution=program.institution)
+    )
+    assert program.institution.name == SEED_INSTITUTION
+    client.force_login(person)
+    review_url = client.post(
+        reverse("import-upload"), {"file": SimpleUploadedFile("anexo-e.txt", seed_bytes)}
+    ).url
+    page = client.get(review_url).content.decode()
+    stamp = re.search(r'name="stamp" value="([0-9a-z]+)"', page).group(1)
+    client.post(review_url, {"stamp": stamp, "confirmo_todo": "on"}, follow=True)
+    assert set(ProgressReport.objects.values_list("state", flat=True)) == {state}
+    assert AnnexImport.objects.filter(imported_by=person).get().as_validated == (
+        state == "validated"
+    )
