@@ -48,4 +48,5 @@ def pending(request: HttpRequest) -> dict[str, object]:
         "pending_counts": SimpleLazyObject(lambda: _counts(request, actions())),
         "may_review": SimpleLazyObject(lambda: Action.REVIEW in actions()),
         "may_administer": SimpleLazyObject(lambda: Action.ADMINISTER in actions()),
+        "may_import": SimpleLazyObject(lambda: Action.IMPORT in actions()),
     }

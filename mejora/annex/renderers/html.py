@@ -104,7 +104,10 @@ class HtmlPart:
 
 def render_html(doc: AnnexDocument, *, standalone: bool = True) -> str:
     """The annex as escaped HTML: a printable document, or the fragment a web page embeds."""
-    fragment = _fragment(doc, (0, HEADING), (len(doc.sections), HEADING), None)
+    # A web page names each table for screen readers; the printed annex has no captions.
+    fragment = _fragment(
+        doc, (0, HEADING), (len(doc.sections), HEADING), None, captions=not standalone
+    )
     if not standalone:
         return fragment
     return _page(doc, fragment, "")
@@ -189,7 +192,12 @@ def _stop_after(doc: AnnexDocument, start: Position, rows: int) -> Position:
 
 
 def _fragment(
-    doc: AnnexDocument, start: Position, stop: Position, anchors: dict[str, Position] | None
+    doc: AnnexDocument,
+    start: Position,
+    stop: Position,
+    anchors: dict[str, Position] | None,
+    *,
+    captions: bool = False,
 ) -> str:
     """The annex from `start` to `stop`: the title opens it only at the start, the closing lines
     only at the end."""
@@ -207,7 +215,9 @@ def _fragment(
         first = start[1] if index == start[0] else HEADING
         last = stop[1] if index == stop[0] else None
         if last != HEADING:
-            parts.append(_section(annex, doc.sections[index], index, first, last, anchors))
+            parts.append(
+                _section(annex, doc.sections[index], index, first, last, anchors, caption=captions)
+            )
     if stop == (len(doc.sections), HEADING):
         if doc.footnote:
             parts.append(f'<p class="annex-footnote">{escape(doc.footnote)}</p>\n')
@@ -227,6 +237,8 @@ def _section(
     first: int,
     last: int | None,
     anchors: dict[str, Position] | None,
+    *,
+    caption: bool = False,
 ) -> str:
     """The section's heading (when `first` is HEADING) and table rows first..last."""
     cols = "".join(f'<col class="annex-{escape(c.key)}">' for c in annex.columns)
@@ -255,9 +267,12 @@ def _section(
         offset += count
         if offset >= last:
             break
+    caption_html = (
+        f'<caption class="annex-caption">{escape(section.heading)}</caption>\n' if caption else ""
+    )
     return (
         f'<section class="annex-cycle">\n{heading}'
-        f'<table class="annex">\n<colgroup>{cols}</colgroup>\n'
+        f'<table class="annex">\n{caption_html}<colgroup>{cols}</colgroup>\n'
         f"<thead>\n<tr>{headings}</tr>\n</thead>\n<tbody>\n{''.join(rows)}</tbody>\n</table>\n"
         "</section>\n"
     )

@@ -1,0 +1,194 @@
+"""Every page a person can reach speaks one language, has one title and accessible tables and
+forms; refusals and missing pages are our own styled pages, in the person's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from lxml import html
+
+from mejora.accounts.models import Role
+from mejora.annex.formats import FORMATS
+from mejora.demo import demo_prepare
+from mejora.followup.models import Activity
+from mejora.followup.services.cuts import cut_open
+from tests.factories import ProgramFactory, member
+
+pytestmark = pytest.mark.django_db
+
+LANGS = {"es-MX": "es-MX", "en": "en"}
+ROLES = ["enlace", "area", "evaluacion", "supervision", "admin"]
+
+
+@pytest.fixture
+def record(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    prepared = demo_prepare()
+    program = prepared.summary.program
+    cut_open(
+        name="Septiembre 2012",
+        date=dt.date(2012, 9, 30),
+        deadline=dt.date(2012, 10, 15),
+        actor=get_user_model().objects.get(username="admin"),
+    )
+    activity = Activity.objects.filter(aspect__program=program).order_by("pk").first()
+    return program, activity
+
+
+def _pages(program, activity) -> list[str]:
+    """Every page a GET opens, with the sample's records filled in."""
+    aspect = activity.aspect
+    pages = [
+        reverse("home"),
+        reverse("program-detail", args=[program.pk]),
+        reverse("commitments-program", args=[program.pk]),
+        reverse("commitments-evaluation-new", args=[program.pk]),
+        reverse("commitments-aspect-new", args=[program.pk]),
+        reverse("commitments-aspect-edit", args=[aspect.pk]),
+        reverse("commitments-aspect-relate", args=[aspect.pk]),
+        reverse("commitments-activity-new", args=[aspect.pk]),
+        reverse("commitments-activity-edit", args=[activity.pk]),
+        reverse("activity-detail", args=[activity.pk]),
+        reverse("review-queue"),
+        reverse("cut-list"),
+        reverse("pending"),
+        reverse("import-upload"),
+        reverse("people"),
+        reverse("person-invite"),
+        *(reverse("annex-page", args=[program.pk, code]) for code in FORMATS),
+    ]
+    return pages
+
+
+def _get(client, url: str, lang: str):
+    return client.get(url, HTTP_ACCEPT_LANGUAGE=lang, follow=False)
+
+
+def _problems(content: bytes, lang: str) -> list[str]:
+    tree = html.fromstring(content)
+    found = []
+    if tree.get("lang") != lang:
+        found.append(f"lang={tree.get('lang')!r}")
+    h1 = tree.xpath("//h1")
+    if len(h1) != 1:
+        found.append(f"{len(h1)} h1")
+    for table in tree.xpath("//table"):
+        if not table.xpath("./caption"):
+            found.append("a table without caption")
+        for th in table.xpath(".//th"):
+            if not th.get("scope"):
+                found.append(f"th without scope: {th.text_content().strip()[:30]!r}")
+    labelled = {label.get("for") for label in tree.xpath("//label[@for]")}
+    for field in tree.xpath("//input | //select | //textarea"):
+        if field.get("type") in {"hidden", "submit", "button"}:
+            continue
+        if field.get("aria-label") or field.get("aria-labelledby") or field.get("title"):
+            continue
+        if field.get("id") in labelled or field.xpath("ancestor::label"):
+            continue
+        found.append(f"input without label: {field.get('name')!r}")
+    return found
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_page_a_role_reaches_is_whole_and_accessible(client, record, username):
+    program, activity = record
+    client.force_login(get_user_model().objects.get(username=username))
+    reached = 0
+    problems = {}
+    for lang in LANGS:
+        for url in _pages(program, activity):
+            response = _get(client, url, lang)
+            if response.status_code == 302:
+                continue
+            assert response.status_code in {200, 403, 404}, (url, response.status_code)
+            reached += response.status_code == 200
+            found = _problems(response.content, LANGS[lang])
+            if found:
+                problems[f"{lang} {url}"] = found
+    assert reached > 0
+    assert problems == {}, "\n".join(f"{u}: {sorted(set(p))}" for u, p in problems.items())
+
+
+def test_the_navigation_shows_each_person_the_links_they_may_use(client, record):
+    users = get_user_model().objects
+    expected = {
+        "enlace": {"Programas", "Pendientes", "Importar"},
+        "area": {"Programas", "Pendientes"},
+        "evaluacion": {"Programas", "Pendientes", "Revisión", "Importar"},
+        "supervision": {"Programas", "Pendientes"},
+        "admin": {"Programas", "Pendientes", "Revisión", "Importar", "Cortes", "Personas"},
+    }
+    for username, links in expected.items():
+        client.force_login(users.get(username=username))
+        tree = html.fromstring(_get(client, reverse("pending"), "es-MX").content)
+        nav = tree.xpath("//nav[contains(@class, 'follow-up-nav')]")[0]
+        # The count beside a link is not part of its name.
+        shown = {a.xpath("string(text())").strip() for a in nav.xpath(".//a")}
+        assert shown == links, username
+
+
+def test_the_navigation_counts_what_waits_for_the_liaison(client, record):
+    client.force_login(get_user_model().objects.get(username="enlace"))
+    tree = html.fromstring(_get(client, reverse("pending"), "es-MX").content)
+    count = tree.xpath(
+        "//nav//a[starts-with(normalize-space(.), 'Pendientes')]//span[@class='count']"
+    )
+    assert count and int(count[0].text_content().strip("() ")) > 0
+
+
+def test_a_refusal_is_our_styled_spanish_403(client, record):
+    client.force_login(get_user_model().objects.get(username="supervision"))
+    response = _get(client, reverse("import-upload"), "es-MX")
+
+    assert response.status_code == 403
+    tree = html.fromstring(response.content)
+    assert tree.get("lang") == "es-MX"
+    assert tree.xpath("string(//h1)") == "No tiene permiso para hacer esto"
+    assert tree.xpath("//link[@rel='stylesheet']")
+    assert "Forbidden" not in response.content.decode()
+
+
+def test_a_refusal_in_english_is_all_in_english_markup(client, record):
+    client.force_login(get_user_model().objects.get(username="supervision"))
+    response = _get(client, reverse("import-upload"), "en")
+
+    assert response.status_code == 403
+    assert html.fromstring(response.content).get("lang") == "en"
+
+
+def test_a_missing_page_is_our_styled_404(client, record):
+    client.force_login(get_user_model().objects.get(username="enlace"))
+    response = _get(client, "/no-existe/", "es-MX")
+
+    assert response.status_code == 404
+    tree = html.fromstring(response.content)
+    assert tree.xpath("string(//h1)") == "No encontramos esta página"
+    assert tree.xpath("//link[@rel='stylesheet']")
+    assert tree.xpath("//nav[contains(@class, 'follow-up-nav')]")
+
+
+def test_another_programs_activity_is_our_404_not_a_leak(client, record):
+    _, activity = record
+    outsider = member(Role.LIAISON, program=ProgramFactory())
+    client.force_login(outsider)
+    response = _get(client, reverse("activity-detail", args=[activity.pk]), "es-MX")
+
+    assert response.status_code == 404
+    assert activity.text not in response.content.decode()
+    assert "No encontramos esta página" in response.content.decode()
+
+
+def test_a_server_error_is_our_styled_500(client, record, settings):
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    response = server_error(RequestFactory().get("/"))
+
+    assert response.status_code == 500
+    tree = html.fromstring(response.content)
+    assert tree.xpath("string(//h1)") == "Algo salió mal de nuestro lado"
+    assert "Traceback" not in response.content.decode()
