@@ -281,3 +281,18 @@ def test_a_deactivated_person_gets_no_reset_link(client):
     UserFactory(username="ida", email="ida@example.gob.mx", is_active=False)
     client.post(reverse("password-reset"), {"email": "ida@example.gob.mx"})
     assert mail.outbox == []
+
+
+def test_an_invitation_is_sent_again_until_the_person_chooses_a_password(
+    client, admin, institution
+):
+    send_invitation(client, admin, ProgramFactory(institution=institution))
+    person = User.objects.get(email="ana@example.gob.mx")
+    client.post(reverse("invitation-resend", args=[person.pk]))
+    assert len(mail.outbox) == 2 and mail.outbox[1].subject == "Su invitación a Mejora"
+    client.logout()
+    choose_password(client, link_in(mail.outbox[1]))
+    client.force_login(admin)
+    answer = client.post(reverse("invitation-resend", args=[person.pk]), follow=True)
+    assert "Esta persona ya eligió su contraseña" in answer.content.decode()
+    assert len(mail.outbox) == 2
