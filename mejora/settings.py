@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "mejora.followup",
     "mejora.web",
     "mejora.tasks",
+    "mejora.notices",
 ]
 
 MIDDLEWARE = [
@@ -130,7 +131,18 @@ MEJORA_TASK_BACKOFF_SECONDS = env_int("MEJORA_TASK_BACKOFF_SECONDS", 30)
 MEJORA_TASK_LEASE_MINUTES = env_int("MEJORA_TASK_LEASE_MINUTES", 30)
 # What `mejora remind` runs: dotted paths of functions called as function(now=...), each
 # sending what is due and nothing twice (mejora/tasks/reminders.py).
-MEJORA_REMINDERS: list[str] = []
+MEJORA_REMINDERS: list[str] = [
+    "mejora.notices.reminders.overdue_remind",
+    "mejora.notices.reminders.deadline_remind",
+]
+# Days before a cut's deadline when whoever still has something to capture is reminded.
+MEJORA_REMINDER_DAYS = env_list("MEJORA_REMINDER_DAYS", ["7", "2"])
+if not all(days.isdecimal() for days in MEJORA_REMINDER_DAYS):
+    raise ImproperlyConfigured(
+        f"MEJORA_REMINDER_DAYS={','.join(MEJORA_REMINDER_DAYS)!r}: se esperaban días, p. ej. 7,2."
+    )
+# Where people open the pages a notice links to.
+MEJORA_BASE_URL = env_str("MEJORA_BASE_URL", "http://127.0.0.1:8000")
 # How often the demo's worker runs the reminders.
 MEJORA_REMIND_EVERY_HOURS = env_int("MEJORA_REMIND_EVERY_HOURS", 24)
 

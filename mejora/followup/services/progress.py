@@ -18,6 +18,13 @@ from django.utils.translation import gettext as _
 
 from mejora.annex.dates import DateReading, read_date
 from mejora.annex.document import PartialDate
+from mejora.followup.events import (
+    announce_on_commit,
+    ids_of,
+    report_returned,
+    report_validated,
+    reports_submitted,
+)
 from mejora.followup.history import change_record, snapshot
 from mejora.followup.models import (
     Activity,
@@ -286,6 +293,7 @@ def progress_submit(
         report.full_clean()
         report.save()
         _record(report, actor, before, source)
+    announce_on_commit(reports_submitted, report_ids=ids_of(locked))
     return locked
 
 
@@ -314,6 +322,7 @@ def progress_validate(
     report.full_clean()
     report.save()
     _record(report, actor, before, source)
+    announce_on_commit(report_validated, report_id=report.pk)
     return report
 
 
@@ -331,4 +340,5 @@ def progress_return(
     report.full_clean()
     report.save()
     _record(report, actor, before, source)
+    announce_on_commit(report_returned, report_id=report.pk)
     return report
