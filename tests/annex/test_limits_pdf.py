@@ -199,6 +199,15 @@ def test_a_stream_deflated_twice_is_measured_through_both_layers():
     assert peak < 16 * MIB
 
 
+def test_an_lzw_stream_is_measured_too():
+    # The PDF reference's own LZW example: nine bytes that decode to '-----A---B'.
+    lzw = stream(bytes.fromhex("800B6050220C0C8501"), b"/Filter /LZWDecode")
+    message = rejection(pages_pdf([lzw]), inflated_part_bytes=9)
+    assert "límite de bytes descomprimidos de un flujo del PDF (9)" in message
+    # Within ten bytes it is read, and '-----A---B' is no page's drawing.
+    assert "la página 1 no se puede leer" in rejection(pages_pdf([lzw]), inflated_part_bytes=10)
+
+
 def test_streams_past_the_total_limit_together_reject_the_file():
     page = deflated(TEXT_PAGE + b"\n%" + b"x" * 400_000)
     data = pages_pdf([page, page, page])
