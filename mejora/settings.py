@@ -156,6 +156,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Answers has_perm("followup.<action>", record) from memberships: the services' check.
+    "mejora.accounts.backends.ScopeBackend",
 ]
 # Argon2 hashes new passwords; the PBKDF2 hashers stay to read (and upgrade) older ones.
 PASSWORD_HASHERS = [

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mejora.followup.permissions import Action
+
 
 class Role(models.TextChoices):
     LIAISON = "liaison", _("enlace del programa")
@@ -14,17 +16,6 @@ class Role(models.TextChoices):
     EVALUATOR = "evaluator", _("unidad de evaluación")
     OVERSIGHT = "oversight", _("lector de supervisión")
     ADMINISTRATOR = "administrator", _("administrador")
-
-
-class Action(models.TextChoices):
-    """What a person does to a record; each role allows some of these, within its scope."""
-
-    VIEW = "view", _("consultar")
-    CAPTURE = "capture", _("capturar avance")
-    REGISTER = "register", _("registrar compromisos")
-    REVIEW = "review", _("revisar avance")
-    IMPORT = "import", _("importar anexos")
-    ADMINISTER = "administer", _("administrar")
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {

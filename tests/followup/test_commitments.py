@@ -238,7 +238,8 @@ def test_the_same_number_is_free_in_another_cycle_or_program(program, liaison):
     register_aspect(program, liaison, number="4")
     other_cycle = CycleFactory(mechanism_year=2012, evaluation_period="2011-2012")
     assert register_aspect(program, liaison, number="4", cycle=other_cycle).pk
-    assert register_aspect(ProgramFactory(), liaison, number="4").pk
+    elsewhere = ProgramFactory()
+    assert register_aspect(elsewhere, member(Role.LIAISON, program=elsewhere), number="4").pk
 
 
 def test_a_past_registration_keeps_its_date_and_a_future_one_is_refused(program, liaison):

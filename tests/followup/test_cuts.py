@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 
+from mejora.accounts.models import Role
 from mejora.followup.models import ChangeRecord, Cut
 from mejora.followup.services.cuts import CutRefused, cut_close, cut_open, open_cut
-from tests.factories import CutFactory, UserFactory
+from tests.factories import CutFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ SEPTEMBER = dt.date(2012, 9, 30)
 
 
 def test_it_opens_a_cut_with_its_deadline_and_records_who():
-    admin = UserFactory()
+    admin = member(Role.ADMINISTRATOR)
     cut = cut_open(
         name="Septiembre 2012", date=SEPTEMBER, deadline=dt.date(2012, 10, 15), actor=admin
     )
@@ -51,7 +52,7 @@ def test_it_refuses_a_cut_without_a_name():
 
 
 def test_closing_freezes_the_cut_and_records_before_and_after():
-    admin = UserFactory()
+    admin = member(Role.ADMINISTRATOR)
     cut = cut_open(name="Septiembre 2012", date=SEPTEMBER, deadline=None, actor=admin)
     cut_close(cut=cut, actor=admin)
     cut.refresh_from_db()

@@ -6,14 +6,28 @@ import datetime as dt
 
 import pytest
 
-from mejora.followup.models import ChangeRecord, Cut, Evidence, ProgressReport, Replanning
+from mejora.accounts.models import Role
+from mejora.followup.models import (
+    ActivityArea,
+    ChangeRecord,
+    Cut,
+    Evidence,
+    ProgressReport,
+    Replanning,
+)
 from mejora.followup.services.progress import (
     ProgressRefused,
     ReportConflict,
     activity_replan,
     progress_save,
 )
-from tests.factories import ActivityFactory, CutFactory, ProgressReportFactory, UserFactory
+from tests.factories import (
+    ActivityFactory,
+    AreaFactory,
+    CutFactory,
+    ProgressReportFactory,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +43,8 @@ def activity():
 
 
 @pytest.fixture
-def liaison():
-    return UserFactory()
+def liaison(activity):
+    return member(Role.LIAISON, program=activity.aspect.program)
 
 
 def save(activity, cut, actor, **values):
@@ -147,7 +161,12 @@ def test_a_returned_report_can_be_fixed_and_stays_returned_until_sent(activity, 
 
 def test_the_second_saver_is_told_and_sees_the_saved_version(activity, cut, liaison):
     first = save(activity, cut, liaison)
-    other = UserFactory()
+    other = member(
+        Role.AREA_STAFF, area=AreaFactory(institution=activity.aspect.program.institution)
+    )
+    ActivityArea.objects.create(
+        activity=activity, area=other.memberships.get().area, role="responsible", position=1
+    )
     save(activity, cut, other, percent=60, seen_version=first.version)
     with pytest.raises(ReportConflict) as conflict:
         save(activity, cut, liaison, percent=75, seen_version=first.version)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from mejora.accounts.models import Role
 from mejora.followup.models import ChangeRecord, Cut, ProgressReport
 from mejora.followup.selectors import program_as_of_date
 from mejora.followup.services.progress import (
@@ -15,7 +16,13 @@ from mejora.followup.services.progress import (
     progress_submit,
     progress_validate,
 )
-from tests.factories import ActivityFactory, CutFactory, ProgressReportFactory, UserFactory
+from tests.factories import (
+    ActivityFactory,
+    CutFactory,
+    ProgressReportFactory,
+    UserFactory,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +37,8 @@ def draft(cut, **values) -> ProgressReport:
 
 
 def test_submitting_sends_every_report_and_says_who_and_when(cut):
-    liaison = UserFactory()
     reports = [draft(cut), draft(cut)]
+    liaison = member(Role.ADMINISTRATOR)  # the two reports are of two programs
     progress_submit(reports=reports, actor=liaison)
     for report in reports:
         report.refresh_from_db()
@@ -67,8 +74,8 @@ def test_nothing_to_send_is_said(cut):
 
 
 def test_validating_makes_the_report_official(cut):
-    evaluator = UserFactory()
     report = ProgressReportFactory(cut=cut, state=ProgressReport.State.SUBMITTED)
+    evaluator = member(Role.EVALUATOR, institution=report.activity.aspect.program.institution)
     program = report.activity.aspect.program
     assert program_as_of_date(program) != cut.date  # a submitted report moves nothing
     progress_validate(report=report, actor=evaluator)
@@ -95,8 +102,10 @@ def test_only_a_submitted_report_is_reviewed(cut, state):
 
 
 def test_the_whole_cycle_returned_fixed_resent_validated(cut):
-    liaison, evaluator = UserFactory(), UserFactory()
     activity = ActivityFactory()
+    program = activity.aspect.program
+    liaison = member(Role.LIAISON, program=program)
+    evaluator = member(Role.EVALUATOR, institution=program.institution)
     values = {"justification": "Concluida.", "observations": "", "references": ["Oficio 1"]}
     report = progress_save(
         activity=activity,

@@ -316,7 +316,7 @@ def test_a_stale_edit_shows_both_versions_and_keeps_what_was_typed(client, world
         expected_results="",
         deliverable="",
         seen_version=1,
-        actor=UserFactory(),
+        actor=member(Role.LIAISON, program=activity.aspect.program),
     )
     mine = activity_post(
         world, text="Lo que escribí yo", due_text=activity.due_text, read_as="2011-12-31"

@@ -38,6 +38,7 @@ from mejora.followup.models import (
     Program,
     Recommendation,
 )
+from mejora.followup.permissions import Action, require
 
 WEB = "página web"
 _PERIOD = re.compile(r"^(\d{4})-(\d{4})$")
@@ -66,6 +67,7 @@ def cycle_ensure(
     *, mechanism_year: int, evaluation_period: str, actor: Any, source: str = WEB
 ) -> Cycle:
     """The cycle of a mechanism year and period, created (and recorded) when it is new."""
+    require(actor, Action.REGISTER)
     evaluation_period = evaluation_period.strip()
     match = _PERIOD.match(evaluation_period)
     if match is None or int(match[1]) > int(match[2]):
@@ -112,6 +114,7 @@ def evaluation_register(
     source: str = WEB,
 ) -> Evaluation:
     """An external evaluation of the program: its type, year, evaluator and report."""
+    require(actor, Action.REGISTER, program)
     if not kind.strip():
         raise ValidationError({"kind": _("Escriba el tipo de evaluación.")})
     if year is not None and not 1990 <= year <= timezone.localdate().year:
@@ -144,6 +147,7 @@ def recommendation_register(
     source: str = WEB,
 ) -> Recommendation:
     """A finding or recommendation and the institution's position on it."""
+    require(actor, Action.REGISTER, evaluation)
     if not text.strip():
         raise ValidationError({"text": _("Escriba el hallazgo o la recomendación.")})
     needs_reason = position in (
@@ -189,6 +193,7 @@ def aspect_register(
     source: str = WEB,
 ) -> Aspect:
     """An ASM of the program; a 'Operación: …' prefix gives its theme as imports read it."""
+    require(actor, Action.REGISTER, program)
     aspect = Aspect(program=program, cycle=cycle)
     _aspect_fill(
         aspect,
@@ -226,6 +231,7 @@ def aspect_update(
     source: str = WEB,
 ) -> Aspect:
     """The ASM as edited, unless someone saved it after the person opened it."""
+    require(actor, Action.REGISTER, aspect)
     current = Aspect.objects.select_for_update().get(pk=aspect.pk)
     values = {
         "number": number,
@@ -317,6 +323,7 @@ def aspect_link(
     *, aspect: Aspect, related: Aspect, kind: str, note: str, actor: Any, source: str = WEB
 ) -> AspectLink:
     """The ASM continues or duplicates another one, of this program or another."""
+    require(actor, Action.REGISTER, aspect)
     if aspect.pk == related.pk:
         raise ValidationError({"related": _("Un ASM no puede continuar ni duplicar a sí mismo.")})
     if AspectLink.objects.filter(aspect=aspect, related=related, kind=kind).exists():
@@ -395,6 +402,7 @@ def activity_register(
     A due date that can be read two ways (01/06/2010) is saved only once the person
     confirmed the reading shown to them: `confirmed_due` is that reading's ISO form.
     """
+    require(actor, Action.REGISTER, aspect)
     aspect = Aspect.objects.select_for_update().select_related("program").get(pk=aspect.pk)
     last = aspect.activities.aggregate(last=Max("order"))["last"] or 0
     activity = Activity(aspect=aspect, order=last + 1)
@@ -442,6 +450,7 @@ def activity_update(
     Once progress was reported, a new due date is a replanning (with its justification),
     not an edit.
     """
+    require(actor, Action.REGISTER, activity)
     current = (
         Activity.objects.select_for_update().select_related("aspect__program").get(pk=activity.pk)
     )

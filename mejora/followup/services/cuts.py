@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from mejora.followup.history import change_record, snapshot
 from mejora.followup.models import ChangeRecord, Cut
+from mejora.followup.permissions import Action, require
 
 SOURCE = "página web"
 
@@ -29,6 +30,7 @@ def cut_open(
     *, name: str, date: dt.date, deadline: dt.date | None, actor: Any, source: str = SOURCE
 ) -> Cut:
     """Open a new cut; one at a time, so everybody reports to the same one."""
+    require(actor, Action.ADMINISTER)
     name = name.strip()
     if not name:
         raise CutRefused(_("Escriba el nombre del corte, por ejemplo «Septiembre 2012»."))
@@ -55,6 +57,7 @@ def cut_open(
 @transaction.atomic
 def cut_close(*, cut: Cut, actor: Any, source: str = SOURCE) -> Cut:
     """Close an open cut: its reports are frozen from then on."""
+    require(actor, Action.ADMINISTER)
     cut = Cut.objects.select_for_update().get(pk=cut.pk)
     if cut.state != Cut.State.OPEN:
         raise CutRefused(_("El corte «%(name)s» ya está cerrado.") % {"name": cut.name})

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_noop
 
 from mejora.followup.history import change_record, snapshot
 from mejora.followup.models import ChangeRecord, Cut, Evidence, ProgressReport
+from mejora.followup.permissions import Action, require
 
 logger = logging.getLogger(__name__)
 
@@ -386,6 +387,7 @@ def evidence_add(
     reference: str = "",
 ) -> Evidence:
     """Attach one file, link or reference to a draft or returned report, with its history row."""
+    require(actor, Action.CAPTURE, report)
     given = sum((file is not None, bool(url.strip()), bool(reference.strip())))
     if given != 1:
         raise EvidenceRefused(
@@ -424,6 +426,7 @@ def evidence_add(
 @transaction.atomic
 def evidence_remove(*, evidence: Evidence, actor: Any) -> None:
     """Take a document off a draft or returned report; its file goes once the removal commits."""
+    require(actor, Action.CAPTURE, evidence)
     _open_report(evidence.report)
     before = snapshot(evidence)
     stored = evidence.file.name or ""

@@ -33,6 +33,7 @@ from mejora.followup.models import (
     ProgressReport,
     Replanning,
 )
+from mejora.followup.permissions import Action, require
 
 SOURCE = "página web"
 EDITABLE = (ProgressReport.State.DRAFT, ProgressReport.State.RETURNED)
@@ -124,6 +125,7 @@ def progress_save(
     same transaction, so a refusal of any of it saves nothing. A report someone else saved
     after `seen_version` raises ReportConflict with their version.
     """
+    require(actor, Action.CAPTURE, activity)
     cut = Cut.objects.select_for_update().get(pk=cut.pk)
     _require_open(cut)
     if percent is None or not 0 <= percent <= 100:
@@ -216,6 +218,7 @@ def activity_replan(
     source: str = SOURCE,
 ) -> Replanning:
     """Record a new due date (and, if it changed, new wording) beside the original promise."""
+    require(actor, Action.CAPTURE, activity)
     cut = Cut.objects.select_for_update().get(pk=cut.pk)
     _require_open(cut)
     justification = justification.strip()
@@ -270,6 +273,7 @@ def progress_submit(
         raise ProgressRefused(_("No hay reportes por enviar."))
     now = timezone.now()
     for report in locked:
+        require(actor, Action.CAPTURE, report)
         _require_open(report.cut)
         if report.state not in EDITABLE:
             raise ProgressRefused(
@@ -298,6 +302,7 @@ def progress_submit(
 
 
 def _review(report: ProgressReport, actor: Any) -> tuple[ProgressReport, dict]:
+    require(actor, Action.REVIEW, report)
     report = ProgressReport.objects.select_for_update().select_related("cut").get(pk=report.pk)
     if report.state != ProgressReport.State.SUBMITTED:
         raise ProgressRefused(
