@@ -66,7 +66,8 @@ def _activity_page(
     may_capture = activities_for_user(request.user, Action.CAPTURE).filter(pk=activity.pk).exists()
     editable = cut is not None and may_capture and (current is None or current.state in EDITABLE)
     if editable and progress_form is None:
-        initial = {"seen_version": current.version if current else None}
+        # Version 0 is "I saw no report": a report someone saves meanwhile is a conflict.
+        initial = {"seen_version": current.version if current else 0}
         if current is not None:
             initial |= {
                 "percent": current.percent,
