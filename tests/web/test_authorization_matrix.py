@@ -237,6 +237,8 @@ PAGES: dict[str, Page] = {
     "cut-list": Page(get=ADMINISTRATORS, post=answers(403, 403, 403, 403, 422)),
     "cut-close": Page(lambda w, u, i: [w.cut.pk], post=answers(403, 403, 403, 403, 302)),
     "pending": Page(get=EVERYONE),
+    # Each person's own notice preferences; an empty form is refused (no language chosen).
+    "notice-preferences": Page(get=EVERYONE, post=answers(422, 422, 422, 422, 422)),
     "import-upload": Page(
         get=answers(200, 403, 200, 403, 200), post=answers(200, 403, 200, 403, 200)
     ),
