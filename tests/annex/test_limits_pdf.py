@@ -233,6 +233,14 @@ def test_a_stream_cut_short_rejects_the_file():
     assert_damaged(rejection(data))
 
 
+@pytest.mark.parametrize("length", [len(TEXT_PAGE) - 14, len(TEXT_PAGE) + 30])
+def test_a_plain_stream_whose_length_lies_rejects_the_file(length):
+    # Shorter, pdfminer would read the page without its last line's drawing; longer, it
+    # reads 'endstream' and what follows as drawing.
+    data = pages_pdf([stream(TEXT_PAGE, length=length)])
+    assert_damaged(rejection(data))
+
+
 def test_a_glyph_without_text_rejects_the_file():
     # A composite font with no ToUnicode map: pdfminer would read each glyph as '(cid:N)'.
     font = (

@@ -103,7 +103,7 @@ def parse_pdf(
 
     from mejora.annex.parsers import pdf_guard
 
-    with pdf_guard.reading(limits) as account:
+    with pdf_guard.reading(limits, data) as account:
         try:
             pdf = pdfplumber.open(io.BytesIO(data))
             account.check()

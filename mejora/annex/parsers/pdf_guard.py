@@ -64,8 +64,9 @@ class Reading:
     """One PDF's reading: what it has inflated and read so far, against its limits, and the
     first rejection found, kept because pdfminer and pdfplumber wrap or swallow some errors."""
 
-    def __init__(self, limits: ReadingLimits) -> None:
+    def __init__(self, limits: ReadingLimits, data: bytes = b"") -> None:
         self.limits = limits
+        self.data = data
         self.inflated = 0
         self.chars = 0
         self.rejection: AnnexRejected | None = None
@@ -89,6 +90,19 @@ class Reading:
         left = self.limits.inflated_total_bytes - self.inflated
         size = _inflated_size(stream, min(part, left), self)
         self._account(size, count=False)
+        if not stream.get_filters() and stream.rawdata and not self._whole(stream.rawdata):
+            raise self.reject(damaged("un flujo declara menos bytes de los que tiene"))
+
+    def _whole(self, raw: bytes) -> bool:
+        """Whether the file holds these bytes right before an 'endstream'. pdfminer reads the
+        /Length a stream declares and skips what follows up to 'endstream': a compressed
+        stream cut so fails to inflate, but a plain one would silently lose its end."""
+        at = self.data.find(raw)
+        while at >= 0:
+            if self.data[at + len(raw) : at + len(raw) + 12].lstrip().startswith(b"endstream"):
+                return True
+            at = self.data.find(raw, at + 1)
+        return not self.data  # without the file's bytes there is nothing to compare
 
     def after_inflating(self, size: int) -> None:
         self._account(size, count=True)
@@ -285,11 +299,11 @@ _STRICT = _Strict()
 
 
 @contextmanager
-def reading(limits: ReadingLimits) -> Iterator[Reading]:
+def reading(limits: ReadingLimits, data: bytes) -> Iterator[Reading]:
     """A PDF's reading with its account open: streams measured, warnings caught, pdfminer
     strict."""
     _install()
-    account = Reading(limits)
+    account = Reading(limits, data)
     token = _READING.set(account)
     logger = logging.getLogger("pdfminer")
     handler = _Warnings(account)
