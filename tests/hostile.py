@@ -1,8 +1,8 @@
 """Running `mejora import` on a hostile file in a process of its own, as a server would.
 
 The answer is measured where it matters: the exit code and message, the wall time, the
-process's own peak memory (from wait4, not the test runner's), and whether the embedded
-database changed at all.
+process's own peak memory (as the process itself reports it, not the test runner's), and
+whether the embedded database changed at all.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,35 +49,58 @@ def database_dump(data_dir: Path) -> list[str]:
 
 def mejora_environment(data_dir: Path, **settings: str) -> dict[str, str]:
     """This process's environment with no MEJORA_* setting but the data folder and `settings`."""
-    return {
-        key: value for key, value in os.environ.items() if not key.startswith("MEJORA_")
-    } | {"MEJORA_DATA_DIR": str(data_dir), "PYTHONUTF8": "1"} | settings
+    return (
+        {key: value for key, value in os.environ.items() if not key.startswith("MEJORA_")}
+        | {"MEJORA_DATA_DIR": str(data_dir), "PYTHONUTF8": "1"}
+        | settings
+    )
+
+
+# The command runs under a few lines that write its own peak (VmHWM of the process after
+# exec) to a file as it exits. rusage's ru_maxrss would not do: a child forked from a test
+# runner that has grown to hundreds of megabytes starts out counting the runner's pages.
+_MEASURED = """
+import atexit, os, runpy, sys
+
+def _peak():
+    with open("/proc/self/status") as status:
+        kb = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(os.environ["MEJORA_TEST_PEAK_FILE"], "w") as out:
+        out.write(kb)
+
+atexit.register(_peak)
+sys.argv = ["mejora", *sys.argv[1:]]
+runpy.run_module("mejora", run_name="__main__", alter_sys=True)
+"""
 
 
 def _mejora(data_dir: Path, *args: str, check: bool = False) -> Outcome:
-    environment = mejora_environment(data_dir)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        peak_file = Path(scratch) / "peak-kb"
+        environment = mejora_environment(data_dir) | {"MEJORA_TEST_PEAK_FILE": str(peak_file)}
         started = time.monotonic()
         process = subprocess.Popen(
-            [sys.executable, "-m", "mejora", *args], stdout=out, stderr=err, env=environment
+            [sys.executable, "-c", _MEASURED, *args], stdout=out, stderr=err, env=environment
         )
-        # Reaped here with wait4, for the child's own peak memory; killed if it overstays.
-        timer = threading.Timer(MAX_SECONDS * 3, process.kill)
-        timer.start()
         try:
-            _, status, usage = os.wait4(process.pid, 0)
-        finally:
-            timer.cancel()
+            process.wait(timeout=MAX_SECONDS * 3)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         seconds = time.monotonic() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
+        peak_kb = int(peak_file.read_text()) if peak_file.exists() else float("inf")
         outcome = Outcome(
             process.returncode,
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
             seconds,
-            usage.ru_maxrss / 1024,  # kilobytes on Linux
+            peak_kb / 1024,
         )
     if check and outcome.exit_code != 0:
         raise AssertionError(f"mejora {' '.join(args)} failed:\n{outcome.stderr}")
