@@ -387,3 +387,43 @@ def test_each_role_gets_its_answer_inside_and_outside_its_scope(client, world, n
         if who == "anonymous" and wanted[scope] == LOGIN and response.status_code == 302:
             assert response.url.startswith(reverse("login")), url
     assert got == wanted, f"{method} {name} as {who}"
+
+
+# Area staff reach the activities their area coordinates or carries out, not their program's
+# others: a sibling activity of the same program is outside their scope (404), while the
+# program's liaison reaches it like any other.
+SIBLING_PAGES = {
+    "activity-detail": ("GET", "activity"),
+    "activity-progress": ("POST", "activity"),
+    "activity-replan": ("POST", "activity"),
+    "activity-submit": ("POST", "activity"),
+    "commitments-activity-edit": ("GET", "activity"),
+    "review-decide": ("POST", "report"),
+    "evidence-download": ("GET", "evidence"),
+}
+
+
+@pytest.mark.parametrize("name", SIBLING_PAGES)
+def test_area_staff_do_not_reach_their_programs_other_activities(client, world, name):
+    method, thing = SIBLING_PAGES[name]
+    sibling = ActivityFactory(aspect=world.inside.aspect)
+    liaison = world.personas["liaison"]
+    report = ProgressReportFactory(
+        activity=sibling, cut=world.cut, state=ProgressReport.State.DRAFT
+    )
+    evidence = evidence_add(
+        report=report, actor=liaison, file=SimpleUploadedFile("acta.pdf", b"%PDF-1.4 acta")
+    )
+    pk = {"activity": sibling.pk, "report": report.pk, "evidence": evidence.pk}[thing]
+    url = reverse(name, args=[pk])
+    answers_ = {}
+    for who in ("area_staff", "liaison"):
+        client.force_login(world.personas[who])
+        response = client.get(url) if method == "GET" else client.post(url)
+        answers_[who] = response.status_code
+    # The liaison reaches it and may act on it, but for deciding a review (a 403).
+    assert answers_["area_staff"] == 404, answers_
+    if name == "review-decide":
+        assert answers_["liaison"] == 403, answers_
+    else:
+        assert answers_["liaison"] in (200, 302, 400, 422), answers_
