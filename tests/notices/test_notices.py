@@ -9,7 +9,8 @@ import smtplib
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -435,7 +436,7 @@ def test_a_person_chooses_english_and_declines_reminders_on_their_page(client, w
 
 
 def test_the_preferences_page_lists_the_persons_own_notices_only(
-    client, world, django_capture_on_commit_callbacks, django_assert_num_queries
+    client, world, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         world.submitted_report()
@@ -450,3 +451,29 @@ def test_the_preferences_page_lists_the_persons_own_notices_only(
 def test_the_preferences_page_asks_for_a_login(client):
     response = client.get(reverse("notice-preferences"))
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_the_preferences_page_costs_the_same_queries_for_one_notice_or_many(
+    client, world, django_assert_num_queries
+):
+    def log(count: int) -> None:
+        for number in range(Notice.objects.count(), Notice.objects.count() + count):
+            Notice.objects.create(
+                event_key=f"prueba:{number}",
+                kind=Kind.OVERDUE,
+                recipient=world.liaison,
+                email=world.liaison.email,
+                language=Language.SPANISH,
+                subject=f"Actividad vencida {number}",
+                link=f"{BASE}/actividades/{number}/",
+            )
+
+    client.force_login(world.liaison)
+    log(1)
+    client.get(reverse("notice-preferences"))  # the session and caches warmed
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("notice-preferences"))
+    log(30)
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("notice-preferences"))
+    assert page.content.decode().count(f'href="{BASE}/actividades/') == 20, "the latest twenty"
