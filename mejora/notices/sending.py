@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -55,6 +55,8 @@ def notice_send(
     """
     if not person.email or not person.is_active:
         return None
+    if Notice.objects.filter(event_key=key, recipient=person).exists():
+        return None
     preference = preference_of(person)
     if preference.declines(kind):
         return None
@@ -65,6 +67,26 @@ def notice_send(
         preference.language,
         {**context, "person": person, "link": link, "preferences_link": preferences_link},
     )
+    # Opened before the transaction: a mail server that is away or slow to answer holds
+    # no lock on the record (on SQLite, every other write) while it is waited for.
+    connection = get_connection()
+    connection.open()
+    try:
+        return _send_once(key, kind, person, preference.language, subject, body, link, connection)
+    finally:
+        connection.close()
+
+
+def _send_once(
+    key: str,
+    kind: Kind,
+    person: Any,
+    language: str,
+    subject: str,
+    body: str,
+    link: str,
+    connection: Any,
+) -> Notice | None:
     with transaction.atomic():
         if Notice.objects.filter(event_key=key, recipient=person).exists():
             return None
@@ -73,7 +95,7 @@ def notice_send(
             kind=kind,
             recipient=person,
             email=person.email,
-            language=preference.language,
+            language=language,
             subject=subject[:300],
             link=link,
         )
@@ -83,5 +105,5 @@ def notice_send(
                 notice.save()
         except IntegrityError:  # another worker sent it meanwhile
             return None
-        EmailMessage(subject, body, None, [person.email]).send()
+        EmailMessage(subject, body, None, [person.email], connection=connection).send()
     return notice
