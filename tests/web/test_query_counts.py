@@ -61,6 +61,12 @@ BUDGET = {
     "commitments-program": 18,
     "activity-detail": 21,
     "import-review": 11,
+    "home/evaluator": 7,
+    "program-detail/area_staff": 22,
+    "pending/area_staff": 16,
+    "pending/evaluator": 11,
+    "review-queue/administrator": 13,
+    "activity-detail/area_staff": 21,
 }
 
 
@@ -223,6 +229,30 @@ PAGES: dict[str, ListPage] = {
     ),
     "activity-detail": ListPage(
         lambda r: member(Role.LIAISON, program=r.program),
+        lambda r, u, n: reverse("activity-detail", args=[r.activity.pk]),
+        grow=_grow_history,
+    ),
+    # The same pages for the other roles that read them, whose reach is a subquery.
+    "home/evaluator": ListPage(
+        lambda r: member(Role.EVALUATOR, institution=r.program.institution),
+        lambda r, u, n: reverse("home"),
+    ),
+    "program-detail/area_staff": ListPage(
+        lambda r: member(Role.AREA_STAFF, area=r.area),
+        lambda r, u, n: reverse("program-detail", args=[r.program.pk]),
+    ),
+    "pending/area_staff": ListPage(
+        lambda r: member(Role.AREA_STAFF, area=r.area), lambda r, u, n: reverse("pending")
+    ),
+    "pending/evaluator": ListPage(
+        lambda r: member(Role.EVALUATOR, institution=r.program.institution),
+        lambda r, u, n: reverse("pending"),
+    ),
+    "review-queue/administrator": ListPage(
+        lambda r: member(Role.ADMINISTRATOR), lambda r, u, n: reverse("review-queue")
+    ),
+    "activity-detail/area_staff": ListPage(
+        lambda r: member(Role.AREA_STAFF, area=r.area),
         lambda r, u, n: reverse("activity-detail", args=[r.activity.pk]),
         grow=_grow_history,
     ),
