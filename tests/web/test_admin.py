@@ -10,7 +10,8 @@ from django.urls import reverse
 from mejora.demo import demo_prepare
 from mejora.followup.models import Activity, ChangeRecord
 
-pytestmark = pytest.mark.django_db
+# The queue and its jobs (mejora/tasks/) are under the `tasks` database alias.
+pytestmark = pytest.mark.django_db(databases=["default", "tasks"])
 
 
 @pytest.fixture
