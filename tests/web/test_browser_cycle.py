@@ -170,11 +170,14 @@ def test_the_whole_cycle_in_the_browser(
         row = unit.locator(f"tr:has(a[href='/actividades/{activity.pk}/'])")
         assert row.locator("td.num").inner_text().strip() == "100%"
         walk.check(unit, "revision")
+        report = ProgressReport.objects.get(activity=activity, cut=cut)
         row.locator("textarea[name=reason]").fill(RETURN_REASON)
         row.locator("button:has-text('Devolver')").click()
-        unit.wait_for_load_state()
+        # htmx answers with the row alone: the queue stays where it was.
+        unit.wait_for_selector(f"#reporte-{report.pk}.decided")
+        assert unit.url == f"{url}/revision/"
         walk.check(unit, "devuelto")
-        report = ProgressReport.objects.get(activity=activity, cut=cut)
+        report.refresh_from_db()
         assert report.state == ProgressReport.State.RETURNED
 
         # The liaison sees the reason among their pendientes, fixes and resends.
@@ -198,7 +201,7 @@ def test_the_whole_cycle_in_the_browser(
         row = unit.locator(f"tr:has(a[href='/actividades/{activity.pk}/'])")
         assert RETURN_REASON in row.inner_text(), "the queue says why it had been returned"
         row.locator("button:has-text('Validar')").click()
-        unit.wait_for_load_state()
+        unit.wait_for_selector(f"#reporte-{report.pk}.decided")
         walk.check(unit, "validado")
         report.refresh_from_db()
         assert report.state == ProgressReport.State.VALIDATED

@@ -45,23 +45,49 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    """Validar or Devolver (with its reason) one report."""
+    """Validar or Devolver (with its reason) one report; from htmx, the row answers in place."""
     report = get_report_for_user(request.user, pk, Action.REVIEW)
     decision = request.POST.get("decision")
     form = ReturnForm(request.POST) if decision == "return" else None
     try:
         if decision == "validate":
             progress_validate(report=report, actor=request.user)
-            messages.success(request, _("Se validó el avance de %(a)s.") % {"a": report.activity})
+            done = _("Se validó el avance de %(a)s.") % {"a": report.activity}
         elif decision == "return" and form is not None and form.is_valid():
             progress_return(report=report, actor=request.user, reason=form.cleaned_data["reason"])
-            messages.success(request, _("Se devolvió el avance de %(a)s.") % {"a": report.activity})
+            done = _("Se devolvió el avance de %(a)s.") % {"a": report.activity}
         elif decision == "return":
-            return _queue(request, form=form, failed=report.pk, status=422)
+            return _refused(request, report, form=form)
         else:
             return _queue(request, errors=[_("Elija Validar o Devolver.")], status=400)
     except ValidationError as refused:
-        return _queue(
-            request, failed=report.pk, errors=[str(m) for m in refused.messages], status=422
-        )
+        return _refused(request, report, errors=[str(m) for m in refused.messages])
+    if request.htmx:
+        waiting = to_review(reports_for_user(request.user, Action.REVIEW)).count()
+        context = {"report": report, "message": done, "waiting": waiting}
+        return render(request, "web/review_decided.html", context)
+    messages.success(request, done)
     return redirect("review-queue")
+
+
+def _refused(
+    request: HttpRequest,
+    report,
+    *,
+    form: ReturnForm | None = None,
+    errors: list[str] | None = None,
+) -> HttpResponse:
+    """The queue again with the report's refusal beside it; from htmx, only the report's row."""
+    if request.htmx:
+        row = reports_listed(to_review(reports_for_user(request.user, Action.REVIEW))).filter(
+            pk=report.pk
+        )
+        context = {
+            "report": row.first() or report,
+            "return_form": form,
+            "failed": report.pk,
+            "errors": errors or [],
+            "row_only": True,
+        }
+        return render(request, "web/review_row.html", context, status=422)
+    return _queue(request, form=form, failed=report.pk, errors=errors, status=422)
