@@ -13,9 +13,9 @@ from lxml import html
 from mejora.accounts.models import Role
 from mejora.annex.formats import FORMATS
 from mejora.demo import demo_prepare
-from mejora.followup.models import Activity
+from mejora.followup.models import Activity, ProgressReport
 from mejora.followup.services.cuts import cut_open
-from tests.factories import ProgramFactory, member
+from tests.factories import ProgramFactory, ProgressReportFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +148,9 @@ def test_a_refusal_is_our_styled_spanish_403(client, record):
     tree = html.fromstring(response.content)
     assert tree.get("lang") == "es-MX"
     assert tree.xpath("string(//h1)") == "No tiene permiso para hacer esto"
+    assert (
+        tree.xpath("string(//p[@class='error-reason'])") == "Su papel no permite importar anexos."
+    )
     assert tree.xpath("//link[@rel='stylesheet']")
     assert "Forbidden" not in response.content.decode()
 
@@ -192,3 +195,63 @@ def test_a_server_error_is_our_styled_500(client, record, settings):
     tree = html.fromstring(response.content)
     assert tree.xpath("string(//h1)") == "Algo salió mal de nuestro lado"
     assert "Traceback" not in response.content.decode()
+
+
+def _submitted(record):
+    from mejora.followup.services.cuts import open_cut
+
+    _, activity = record
+    return ProgressReportFactory(
+        activity=activity, cut=open_cut(), percent=60, state=ProgressReport.State.SUBMITTED
+    )
+
+
+def test_htmx_validation_answers_with_the_row_alone(client, record):
+    report = _submitted(record)
+    client.force_login(get_user_model().objects.get(username="evaluacion"))
+
+    response = client.post(
+        reverse("review-decide", args=[report.pk]),
+        {"decision": "validate"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" not in body
+    row = html.fragment_fromstring(body, create_parent="div").xpath(
+        f"//tr[@id='reporte-{report.pk}']"
+    )
+    assert row and "decided" in row[0].get("class")
+    assert "Se validó el avance" in row[0].text_content()
+    assert 'hx-swap-oob="true"' in body and "0 reportes esperan su revisión" in body
+    report.refresh_from_db()
+    assert report.state == ProgressReport.State.VALIDATED
+
+
+def test_htmx_return_without_reason_answers_the_row_with_its_refusal(client, record):
+    report = _submitted(record)
+    client.force_login(get_user_model().objects.get(username="evaluacion"))
+
+    response = client.post(
+        reverse("review-decide", args=[report.pk]),
+        {"decision": "return", "reason": ""},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "<html" not in body
+    assert f'id="reporte-{report.pk}"' in body
+    report.refresh_from_db()
+    assert report.state == ProgressReport.State.SUBMITTED
+
+
+def test_without_htmx_a_decision_goes_back_to_the_whole_queue(client, record):
+    report = _submitted(record)
+    client.force_login(get_user_model().objects.get(username="evaluacion"))
+
+    response = client.post(reverse("review-decide", args=[report.pk]), {"decision": "validate"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("review-queue")

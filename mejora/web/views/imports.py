@@ -48,7 +48,7 @@ REVIEW_TABLE_ACTIVITIES = 300
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Step one of an import: the file is kept and read in the background; nothing is written."""
     if not user_can_import(request.user):
-        raise PermissionDenied("Su papel no permite importar anexos.")
+        raise PermissionDenied(_("Su papel no permite importar anexos."))
     form = AnnexUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -85,7 +85,7 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "web/refused.html", context, status=422)
     document = reading.document
     if not may_import_into(request.user, document.institution, document.program):
-        raise PermissionDenied("No tiene acceso al programa de este anexo.")
+        raise PermissionDenied(_("No tiene acceso al programa de este anexo."))
     form = ImportReviewForm(request.POST or None)
     corrections: dict[int, str] = {}
     confirmed: set[int] = set()
@@ -150,7 +150,7 @@ def import_reading(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("Esa lectura ya no existe.")
     document = reading.document
     if not may_import_into(request.user, document.institution, document.program):
-        raise PermissionDenied("No tiene acceso al programa de este anexo.")
+        raise PermissionDenied(_("No tiene acceso al programa de este anexo."))
     response = HttpResponse(render_annex(document, "csv"), content_type=MEDIA_TYPES["csv"])
     response["Content-Disposition"] = f'attachment; filename="lectura-{token[:12]}.csv"'
     return response
@@ -159,7 +159,7 @@ def import_reading(request: HttpRequest, token: str) -> HttpResponse:
 def _own_upload(request: HttpRequest, token: str) -> None:
     """Only a person who may import, and only their own upload (404 for anyone else's)."""
     if not user_can_import(request.user):
-        raise PermissionDenied("Su papel no permite importar anexos.")
+        raise PermissionDenied(_("Su papel no permite importar anexos."))
     if not is_pending_token(token) or pending_owner(token) != request.user.pk:
         raise Http404("Ese archivo ya no está pendiente de revisión.")
 
