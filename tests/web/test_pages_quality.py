@@ -255,3 +255,15 @@ def test_without_htmx_a_decision_goes_back_to_the_whole_queue(client, record):
 
     assert response.status_code == 302
     assert response["Location"] == reverse("review-queue")
+
+
+def test_dates_follow_the_language(client, record):
+    program, _ = record
+    client.force_login(get_user_model().objects.get(username="enlace"))
+
+    spanish = _get(client, reverse("program-detail", args=[program.pk]), "es-MX").content.decode()
+    english = _get(client, reverse("program-detail", args=[program.pk]), "en").content.decode()
+
+    assert "31 de marzo de 2012" in spanish
+    assert "31 de marzo de 2012" not in english
+    assert "March 31, 2012" in english
