@@ -106,6 +106,7 @@ def parse_pdf(
     with pdf_guard.reading(limits, data) as account:
         try:
             pdf = pdfplumber.open(io.BytesIO(data))
+            account.document = pdf.doc
             account.check()
             count = pdf_guard.page_count(pdf, account)
         except AnnexRejected:

@@ -67,6 +67,7 @@ class Reading:
     def __init__(self, limits: ReadingLimits, data: bytes = b"") -> None:
         self.limits = limits
         self.data = data
+        self.document = None  # pdfminer's, once the file is open
         self.inflated = 0
         self.chars = 0
         self.rejection: AnnexRejected | None = None
@@ -90,19 +91,35 @@ class Reading:
         left = self.limits.inflated_total_bytes - self.inflated
         size = _inflated_size(stream, min(part, left), self)
         self._account(size, count=False)
-        if not stream.get_filters() and stream.rawdata and not self._whole(stream.rawdata):
-            raise self.reject(damaged("un flujo declara menos bytes de los que tiene"))
+        if not stream.get_filters() and stream.rawdata and not self._whole(stream):
+            raise self.reject(damaged("un flujo declara más o menos bytes de los que tiene"))
 
-    def _whole(self, raw: bytes) -> bool:
-        """Whether the file holds these bytes right before an 'endstream'. pdfminer reads the
+    def _whole(self, stream) -> bool:
+        """Whether a plain stream's bytes end where its 'endstream' is. pdfminer reads the
         /Length a stream declares and skips what follows up to 'endstream': a compressed
         stream cut so fails to inflate, but a plain one would silently lose its end."""
-        at = self.data.find(raw)
-        while at >= 0:
-            if self.data[at + len(raw) : at + len(raw) + 12].lstrip().startswith(b"endstream"):
-                return True
-            at = self.data.find(raw, at + 1)
-        return not self.data  # without the file's bytes there is nothing to compare
+        start = self._offset(stream.objid)
+        if start is None:
+            return True  # a stream of no known place: nothing to compare with
+        keyword = self.data.find(b"stream", start)
+        if keyword < 0:
+            return True
+        begin = keyword + len(b"stream")
+        begin += 2 if self.data.startswith(b"\r\n", begin) else 1
+        after = self.data[begin + len(stream.rawdata) : begin + len(stream.rawdata) + 40]
+        return after.lstrip().startswith(b"endstream")
+
+    def _offset(self, objid: int | None) -> int | None:
+        """Where the file's cross-reference puts an object, as pdfminer finds it."""
+        if objid is None or self.document is None:
+            return None
+        for xref in self.document.xrefs:
+            try:
+                in_stream, offset, _ = xref.get_pos(objid)
+            except KeyError:
+                continue
+            return None if in_stream is not None else offset
+        return None
 
     def after_inflating(self, size: int) -> None:
         self._account(size, count=True)
