@@ -191,6 +191,27 @@ def test_a_returned_report_tells_its_liaison_the_reason_and_links_to_the_activit
     )
 
 
+def test_a_report_sent_by_area_staff_is_returned_to_them_and_to_the_liaison(
+    world, django_capture_on_commit_callbacks
+):
+    report = progress_save(
+        activity=world.activity,
+        cut=world.cut,
+        actor=world.area_staff,
+        percent=30,
+        justification="Avance del área.",
+        concluded_text="",
+        observations="",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        progress_submit(reports=[report], actor=world.area_staff)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        progress_return(report=report, actor=world.evaluator, reason="Falta la evidencia.")
+    assert sorted(m.to[0] for m in mail.outbox) == ["area@example.org", "enlace@example.org"]
+    assert "otro@example.org" not in [m.to[0] for m in mail.outbox]
+
+
 def test_a_person_who_chose_english_reads_the_return_in_english(
     world, django_capture_on_commit_callbacks
 ):
