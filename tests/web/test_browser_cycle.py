@@ -22,6 +22,7 @@ from mejora.annex.renderers import render
 from mejora.demo import SAMPLE_ANNEX, demo_prepare, sample_bytes
 from mejora.followup.models import Activity, Cut, ProgressReport
 from tests.web.test_browser import CHROMIUM, log_in
+from tests.web.test_pages_quality import _pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,6 +35,13 @@ AXE_RUN = """async () => {
     .filter(v => v.impact === "serious" || v.impact === "critical")
     .map(v => `${v.impact} ${v.id}: ` + v.nodes.map(n => n.target.join(" ")).join(" | "));
 }"""
+
+# What sticks out of the page on the right, for the message of a failed width check.
+WIDEST = """() => [...document.querySelectorAll("body *")]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth)
+  .filter(e => !e.parentElement.closest(".table-scroll"))
+  .slice(0, 5).map(e => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +109,8 @@ class Walk:
             scroll, inner = page.evaluate(
                 "[document.documentElement.scrollWidth, window.innerWidth]"
             )
-            assert scroll <= inner, f"{name} ({page.url}) scrolls sideways: {scroll} > {inner}"
+            wide = page.evaluate(WIDEST) if scroll > inner else []
+            assert scroll <= inner, f"{name} ({page.url}) scrolls sideways: {scroll}: {wide}"
         assert page.locator("html").get_attribute("lang") == "es-MX"
         self.checked.append(page.url)
 
@@ -231,5 +240,38 @@ def test_the_whole_cycle_in_the_browser(
         assert set(cuts) == {imported.name, cut.name}
         walk.check(liaison, "historia")
         assert len(walk.checked) >= 12
+    finally:
+        walk.close()
+
+
+def test_every_other_page_passes_axe_on_a_phone(browser, live_server, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "uploads"
+    prepared = demo_prepare()
+    program = prepared.summary.program
+    accounts = {a.username: a.password for a in prepared.accounts}
+    shots = ARTIFACTS / "paginas-390"
+    shots.mkdir(parents=True, exist_ok=True)
+    walk = Walk(browser, live_server, accounts, 390, shots)
+    url = live_server.url
+    try:
+        context = browser.new_context(
+            locale="es-MX", viewport={"width": 390, "height": 900}, bypass_csp=True
+        )
+        anonymous = context.new_page()
+        anonymous.goto(f"{url}/entrar/")
+        walk.check(anonymous, "entrar")
+        anonymous.goto(f"{url}/contrasena/olvido/")
+        walk.check(anonymous, "olvido")
+        context.close()
+
+        activity = Activity.objects.filter(aspect__program=program).order_by("pk").first()
+        admin = walk.as_("admin")
+        for path in [*_pages(program, activity), "/no-existe/"]:
+            admin.goto(f"{url}{path}")
+            walk.check(admin, path.strip("/").replace("/", "-") or "inicio")
+        observer = walk.as_("supervision")
+        observer.goto(f"{url}/importar/")
+        assert observer.locator("h1").inner_text() == "No tiene permiso para hacer esto"
+        walk.check(observer, "403")
     finally:
         walk.close()
