@@ -21,6 +21,7 @@ from mejora.annex.renderers import render
 from mejora.annex.synth import synth_document
 from mejora.followup.models import (
     ActivityArea,
+    AspectLink,
     ChangeRecord,
     Cut,
     Evaluation,
@@ -85,6 +86,7 @@ class Record:
     open_cut: Cut
     closed_cut: Cut
     activity: object | None = None
+    last_aspect: object | None = None
     grown: int = 0
 
 
@@ -104,6 +106,7 @@ def record() -> Record:
 def _grow(record: Record, to: int) -> None:
     """Bring the record to `to` ASM of two activities each, with everything a list shows:
     areas, validated, sent and returned reports, evidence, replannings, recommendations,
+    related ASM,
     other programs, cuts and people."""
     author = UserFactory(username="autora")
     for n in range(record.grown, to):
@@ -111,9 +114,17 @@ def _grow(record: Record, to: int) -> None:
         recommendation = Recommendation.objects.create(
             evaluation=evaluation, text=f"Recomendación {n}", position="attended"
         )
+        Recommendation.objects.create(
+            evaluation=evaluation, text=f"Otra {n}", position="not_attended", reason="Sin datos."
+        )
         aspect = AspectFactory(
             program=record.program, evaluation=evaluation, recommendation=recommendation
         )
+        if record.last_aspect is not None:
+            AspectLink.objects.create(
+                aspect=aspect, related=record.last_aspect, kind=AspectLink.Kind.CONTINUES
+            )
+        record.last_aspect = aspect
         for order, state in enumerate(
             (ProgressReport.State.SUBMITTED, ProgressReport.State.RETURNED), start=1
         ):
