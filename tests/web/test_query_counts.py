@@ -106,8 +106,7 @@ def record() -> Record:
 def _grow(record: Record, to: int) -> None:
     """Bring the record to `to` ASM of two activities each, with everything a list shows:
     areas, validated, sent and returned reports, evidence, replannings, recommendations,
-    related ASM,
-    other programs, cuts and people."""
+    related ASM, other programs, cuts and people."""
     author = UserFactory(username="autora")
     for n in range(record.grown, to):
         evaluation = Evaluation.objects.create(program=record.program, kind="Diseño", year=2000 + n)
