@@ -24,7 +24,11 @@ from mejora.followup.models import Activity, Cut, ProgressReport
 from tests.web.test_browser import CHROMIUM, log_in
 from tests.web.test_pages_quality import _pages
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The notices a transition sends go through the queue, whose tables live under `tasks`.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, databases=["default", "tasks"]),
+]
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(os.environ.get("MEJORA_ARTIFACTS", "artifacts")) / "screenshots"
