@@ -267,3 +267,17 @@ def test_dates_follow_the_language(client, record):
     assert "31 de marzo de 2012" in spanish
     assert "31 de marzo de 2012" not in english
     assert "March 31, 2012" in english
+
+
+def test_a_stale_form_is_our_styled_page_not_djangos(record):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(get_user_model().objects.get(username="enlace"))
+
+    response = client.post(reverse("logout"), HTTP_ACCEPT_LANGUAGE="es-MX")
+
+    assert response.status_code == 403
+    tree = html.fromstring(response.content)
+    assert tree.xpath("string(//h1)") == "El formulario ya no es válido"
+    assert "CSRF" not in response.content.decode()

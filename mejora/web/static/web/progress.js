@@ -5,7 +5,9 @@
   if (!job) return;
   const bar = job.querySelector(".job-bar");
   const text = job.querySelector(".job-text");
-  const number = new Intl.NumberFormat("es-MX");
+  // Numbers and words in the page's language, as the server wrote the rest of it.
+  const number = new Intl.NumberFormat(document.documentElement.lang || "es-MX");
+  const of = " " + (job.dataset.of || "de") + " ";
   async function poll() {
     let state;
     try {
@@ -18,7 +20,7 @@
     }
     bar.value = state.percent;
     bar.textContent = state.percent + " %";
-    const count = state.total ? " (" + number.format(state.done) + " de " + number.format(state.total) + ")" : "";
+    const count = state.total ? " (" + number.format(state.done) + of + number.format(state.total) + ")" : "";
     text.textContent = state.stage + " · " + state.percent + " %" + count;
     if (state.finished || state.lost) {
       window.location.reload();
