@@ -24,11 +24,16 @@ class ReadingLimits:
     cell_chars: int = 32_767
     # Characters of text in the whole file, once read.
     text_chars: int = 200_000_000
-    # Pages of a PDF; the 15,000-activity annex prints on about 2,600.
-    pages: int = 10_000
+    # Pages of a PDF. A trivial page still costs pdfminer some 17 ms, so this bounds the time
+    # of a file of empty pages to about a minute; an annex of 15,000 activities prints on
+    # about 2,600 pages, but its text is past `pdf_chars`: such an annex comes in Excel or Word.
+    pages: int = 3_000
     # Characters on one page of a PDF: a dense annex page prints about 4,000, and pdfminer
     # holds some 2 KB for each while it lays a page out.
     page_chars: int = 40_000
+    # Characters of a whole PDF: the reader keeps about half a kilobyte for each until the
+    # end, so a million (some 250 dense pages, 750 activities) stays within 600 MB.
+    pdf_chars: int = 1_000_000
     # Bytes one compressed part may inflate to (a zip member of an XLSX or DOCX, a PDF stream).
     inflated_part_bytes: int = 300_000_000
     # Bytes all the compressed parts of one file may inflate to together.

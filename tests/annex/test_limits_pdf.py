@@ -142,6 +142,7 @@ def test_a_budget_of_exactly_the_seeds_pages_and_glyphs_reads_it(seed_pdf, seed_
     assert parse(seed_pdf, "pdf", limits=exact) == seed_read
     assert "límite de páginas" in rejection(seed_pdf, pages=pages - 1)
     assert "límite de caracteres de texto del archivo" in rejection(seed_pdf, text_chars=glyphs - 1)
+    assert "límite de caracteres de texto del archivo" in rejection(seed_pdf, pdf_chars=glyphs - 1)
 
 
 def test_a_page_past_the_characters_of_a_page_is_rejected_as_it_is_laid_out(seed_pdf):

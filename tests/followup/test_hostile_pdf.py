@@ -97,7 +97,28 @@ def test_a_stream_inflating_to_a_gigabyte_is_rejected_before_it_inflates(data_di
 def test_150000_pages_are_rejected_before_any_is_read(data_dir, tmp_path):
     outcome = imported(data_dir, tmp_path, many_pages_pdf(150_000))
     assert outcome.exit_code == 2
-    assert "pasa el límite de páginas (10 000)" in outcome.stderr
+    assert "pasa el límite de páginas (3 000)" in outcome.stderr
+    assert outcome.peak_mb < MAX_PEAK_MB and outcome.seconds < MAX_SECONDS
+
+
+def test_pages_of_dense_text_are_rejected_once_the_file_holds_a_million_glyphs(data_dir, tmp_path):
+    """Each page within its own bound, all drawing one small stream of 35,000 glyphs: laid
+    out whole they would hold gigabytes; the reading stops at the file's bound instead."""
+    line = b"(" + b"A" * 500 + b") Tj T* "
+    dense = stream(b"BT /F1 3 Tf 3 TL 5 600 Td " + line * 70 + b"ET")
+    pages = 60
+    kids = b" ".join(b"%d 0 R" % (5 + n) for n in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 4 0 R >> >> >>" % (kids, pages),
+        dense,
+        HELVETICA,
+    ]
+    objects += [b"<< /Type /Page /Parent 2 0 R /Contents 3 0 R >>"] * pages
+    outcome = imported(data_dir, tmp_path, pdf_bytes(objects))
+    assert outcome.exit_code == 2
+    assert "pasa el límite de caracteres de texto del archivo (1 000 000)" in outcome.stderr
     assert outcome.peak_mb < MAX_PEAK_MB and outcome.seconds < MAX_SECONDS
 
 

@@ -148,9 +148,10 @@ class Reading:
     def count_char(self, on_page: int) -> None:
         """One more glyph laid out, the `on_page`th of its page."""
         self.chars += 1
-        if self.chars > self.limits.text_chars:
+        limit = min(self.limits.text_chars, self.limits.pdf_chars)
+        if self.chars > limit:
             what = "caracteres de texto del archivo"
-            raise self.reject(over_limit(what, self.limits.text_chars, advice=_SPLIT))
+            raise self.reject(over_limit(what, limit, advice=_SPLIT))
         if on_page > self.limits.page_chars:
             what = "caracteres en una página del PDF"
             raise self.reject(over_limit(what, self.limits.page_chars, advice=_NO_PAGE))
