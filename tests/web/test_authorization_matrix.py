@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 
 from mejora.accounts.models import Membership, Role
 from mejora.annex.renderers import render
@@ -353,6 +353,16 @@ def test_every_page_has_an_entry():
     assert not missing, f"URL patterns without an entry in the authorization matrix: {missing}"
     gone = sorted(PAGES.keys() - names)
     assert not gone, f"Entries in the authorization matrix for URLs that no longer exist: {gone}"
+
+
+def test_a_new_page_is_found_through_any_include_and_the_admin_is_left_out():
+    def view(request):
+        raise AssertionError("never called")
+
+    extra = [path("nuevo/", include([path("pagina/", view, name="pagina-nueva")]))]
+    names = _named_patterns([*get_resolver().url_patterns, *extra])
+    assert names - PAGES.keys() == {"pagina-nueva"}
+    assert "index" not in names  # the admin's own, tested in test_admin.py
 
 
 def test_every_entry_says_how_to_reach_it():
