@@ -12,7 +12,6 @@ the file instead of letting a part of it through.
 from __future__ import annotations
 
 import logging
-import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,7 +70,6 @@ class Reading:
         self.inflated = 0
         self.chars = 0
         self.rejection: AnnexRejected | None = None
-        self.thread = threading.get_ident()
 
     def reject(self, rejection: AnnexRejected) -> AnnexRejected:
         if self.rejection is None:
@@ -241,11 +239,11 @@ def _lzw(data: bytes, cap: int, *, keep: bool) -> bytes | int:
 
 
 _READING: ContextVar[Reading | None] = ContextVar("pdf_reading", default=None)
-_install_lock = threading.Lock()
 
 
 def _install() -> None:
-    """Wrap pdfminer's PDFStream.decode once, so each stream is measured before it inflates.
+    """Wrap pdfminer's PDFStream.decode, so each stream is measured before it inflates, and
+    put pdfminer in strict mode; done once, as this module is imported.
 
     pdfminer inflates a stream whole with one zlib.decompress call, and decode is the one
     place every stream it inflates passes through (content, fonts, object and
@@ -253,23 +251,27 @@ def _install() -> None:
     zlib.decompressobj and max_length, a MiB at a time. A pre-scan with pypdf was the other
     choice; it reads the file with another parser, which a hostile file can show other
     streams than pdfminer sees. Outside a reading (`reading()`) the wrapper does nothing.
+
+    Strict mode is pdfminer's module flag, so it holds for the whole process: out of it,
+    pdfminer reads a value of the wrong type as an empty one, and a page whose content
+    dictionary a damaged byte broke reads as a blank page, its rows lost.
     """
-    with _install_lock:
-        if getattr(PDFStream.decode, "measured", False):
-            return
-        original = PDFStream.decode
+    pdfminer_settings.STRICT = True
+    original = PDFStream.decode
 
-        def decode(stream) -> None:
-            reading = _READING.get()
-            if reading is None:
-                return original(stream)
-            reading.check()
-            reading.before_inflating(stream)
-            original(stream)
-            reading.after_inflating(len(stream.data or b""))
+    def decode(stream) -> None:
+        reading = _READING.get()
+        if reading is None:
+            return original(stream)
+        reading.check()
+        reading.before_inflating(stream)
+        original(stream)
+        reading.after_inflating(len(stream.data or b""))
 
-        decode.measured = True  # type: ignore[attr-defined]
-        PDFStream.decode = decode
+    PDFStream.decode = decode
+
+
+_install()
 
 
 # What pdfminer warns of that changes no text read: a font without its bounding box still
@@ -278,7 +280,8 @@ _HARMLESS = ("Could not get FontBBox",)
 
 
 class _Warnings(logging.Handler):
-    """pdfminer's warnings during one reading, from its own thread: each is damage it saw
+    """pdfminer's warnings during one reading (logged in the reading's own context, so
+    another reading elsewhere in the process is not told of them): each is damage it saw
     (data lost inflating a stream, a broken box or operator) and read past."""
 
     def __init__(self, reading: Reading) -> None:
@@ -287,48 +290,21 @@ class _Warnings(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if record.thread == self.reading.thread and not message.startswith(_HARMLESS):
+        if _READING.get() is self.reading and not message.startswith(_HARMLESS):
             self.reading.warned(message)
-
-
-class _Strict:
-    """pdfminer's strict mode while any reading runs (the flag is the module's, not a
-    reading's). Out of it, pdfminer reads a value of the wrong type as an empty one: a page
-    whose content dictionary a damaged byte broke reads as a blank page, its rows lost."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.readings = 0
-
-    @contextmanager
-    def on(self) -> Iterator[None]:
-        with self.lock:
-            self.readings += 1
-            pdfminer_settings.STRICT = True
-        try:
-            yield
-        finally:
-            with self.lock:
-                self.readings -= 1
-                pdfminer_settings.STRICT = self.readings > 0
-
-
-_STRICT = _Strict()
 
 
 @contextmanager
 def reading(limits: ReadingLimits, data: bytes) -> Iterator[Reading]:
     """A PDF's reading with its account open: streams measured, warnings caught, pdfminer
     strict."""
-    _install()
     account = Reading(limits, data)
     token = _READING.set(account)
     logger = logging.getLogger("pdfminer")
     handler = _Warnings(account)
     logger.addHandler(handler)
     try:
-        with _STRICT.on():
-            yield account
+        yield account
     finally:
         logger.removeHandler(handler)
         _READING.reset(token)
