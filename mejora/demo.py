@@ -109,6 +109,8 @@ def _demo_accounts(program: Program) -> list[DemoAccount]:
             continue
         password = secrets.token_urlsafe(9)
         user, _ = users.objects.get_or_create(username=username)
+        # An address on the reserved .test domain, so the demo's notices show on its console.
+        user.email = f"{username}@mejora.test"
         user.set_password(password)
         user.is_staff = user.is_superuser = role == Role.ADMINISTRATOR
         user.save()
