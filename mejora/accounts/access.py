@@ -33,11 +33,13 @@ def _reach(
     program: str,
     institution: str,
     activities: Callable[[QuerySet[Activity]], Q],
+    through_areas: bool = True,
 ) -> Q | None:
     """The condition a person's memberships put on one model for an action; None for all.
 
     `program` and `institution` are the model's lookups of its program's and institution's
     ids; `activities` narrows the model to the records of some activities (an area's reach).
+    Without `through_areas`, an area's memberships reach nothing: only whole programs count.
     """
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
@@ -50,6 +52,8 @@ def _reach(
         if membership.program_id:
             reach |= Q(**{program: membership.program_id})
         elif membership.area_id:
+            if not through_areas:
+                continue
             roles = ActivityArea.objects.filter(area_id=membership.area_id)
             reach |= activities(Activity.objects.filter(pk__in=roles.values("activity_id")))
         elif membership.institution_id:
@@ -73,6 +77,30 @@ def programs_for_user(user, action: str = Action.VIEW) -> QuerySet[Program]:
         activities=lambda a: Q(pk__in=a.values("aspect__program_id")),
     )
     return _restrict(Program.objects.select_related("institution"), reach)
+
+
+def whole_programs_for_user(user, action: str = Action.VIEW) -> QuerySet[Program]:
+    """The programs a person reaches whole for an action: area staff, who reach only their
+    area's activities, reach none of them whole (nor their annexes)."""
+    reach = _reach(
+        user,
+        action,
+        program="pk",
+        institution="institution_id",
+        activities=lambda a: Q(pk__in=[]),
+        through_areas=False,
+    )
+    return _restrict(Program.objects.select_related("institution"), reach)
+
+
+def get_whole_program_for_user(user, pk: int, action: str = Action.VIEW) -> Program:
+    """The program for a page of all of it (an annex): 404 outside, 403 to area staff."""
+    program = get_program_for_user(user, pk, action)
+    if not whole_programs_for_user(user, action).filter(pk=pk).exists():
+        raise PermissionDenied(
+            "Su papel le permite ver solo las actividades de su área, no el programa entero."
+        )
+    return program
 
 
 def aspects_for_user(user, action: str = Action.VIEW) -> QuerySet[Aspect]:

@@ -214,9 +214,19 @@ def program_as_of_date(program: Program) -> dt.date:
     return latest or dt.date.today()
 
 
-def program_overview(program: Program, as_of: dt.date) -> ProgramOverview:
-    """Cycles → ASM → activities with their areas, latest validated report and status."""
+def program_overview(
+    program: Program, as_of: dt.date, visible: QuerySet[Activity] | None = None
+) -> ProgramOverview:
+    """Cycles → ASM → activities with their areas, latest validated report and status.
+
+    With `visible`, only those activities are listed (an area's), and only the ASM holding
+    one; an ASM's progress and status are still those of all its activities."""
     registered = Aspect.objects.filter(program=program, registered_on__lte=as_of)
+    shown = (
+        None
+        if visible is None
+        else set(visible.filter(aspect__program=program).values_list("pk", flat=True))
+    )
     facts = activity_facts(Activity.objects.filter(aspect__in=registered), as_of)
     aspects = aspect_tree(registered, as_of)
     cycles: dict[int, CycleBlock] = {}
@@ -238,9 +248,12 @@ def program_overview(program: Program, as_of: dt.date) -> ProgramOverview:
                 )
             )
         progress = aspect_progress(facts[r.activity.pk].percent for r in rows)
-        block = AspectBlock(
-            aspect, progress, aspect_status([r.status for r in rows], progress), rows
-        )
+        status = aspect_status([r.status for r in rows], progress)
+        if shown is not None:
+            rows = [r for r in rows if r.activity.pk in shown]
+            if not rows:
+                continue
+        block = AspectBlock(aspect, progress, status, rows)
         cycles.setdefault(aspect.cycle_id, CycleBlock(aspect.cycle)).aspects.append(block)
     latest_import = AnnexImport.objects.filter(program=program).first()
     return ProgramOverview(program, as_of, list(cycles.values()), latest_import)

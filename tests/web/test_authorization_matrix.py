@@ -183,6 +183,7 @@ def answers(
 EVERYONE = answers(200, 200, 200, 200, 200)
 PUBLIC = answers(200, 200, 200, 200, 200, anonymous=200)
 ADMINISTRATORS = answers(403, 403, 403, 403, 200)
+WHOLE_PROGRAM = answers(200, 403, 200, 200, 200)
 
 
 @dataclass(frozen=True)
@@ -222,8 +223,10 @@ PAGES: dict[str, Page] = {
     # A person who reaches one program is taken straight to it.
     "home": Page(get=answers(302, 302, 302, 200, 200)),
     "program-detail": Page(_of("program"), get=EVERYONE, scoped=True),
-    "annex-page": Page(_of("program", "anexo-e"), get=EVERYONE, scoped=True),
-    "annex-download": Page(_of("program", "anexo-e", "csv"), get=EVERYONE, scoped=True),
+    # An annex is the whole program's: area staff, who see only their area's activities,
+    # may not read it.
+    "annex-page": Page(_of("program", "anexo-e"), get=WHOLE_PROGRAM, scoped=True),
+    "annex-download": Page(_of("program", "anexo-e", "csv"), get=WHOLE_PROGRAM, scoped=True),
     # Sending a program's reports: those who capture; nothing editable → back to the page.
     "program-submit": Page(_of("program"), post=answers(302, 302, 403, 403, 302), scoped=True),
     "activity-detail": Page(_of("activity"), get=EVERYONE, scoped=True),

@@ -96,12 +96,12 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_activities(
     client.force_login(member(Role.LIAISON, program=program))
     url = reverse("program-detail", args=[program.pk])
     # 16 for the page, 3 for the cut selector, the open cut and the navigation's pendientes.
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(21):
         client.get(url)
     aspect = program.aspects.first()
     for order in range(10, 40):
         ActivityFactory(aspect=aspect, order=order)
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(21):
         assert client.get(url).status_code == 200
 
 
@@ -199,3 +199,20 @@ def test_a_pdf_still_printing_shows_its_progress(client, program, monkeypatch, s
     assert "Imprimiendo el PDF del anexo" in body
     assert 'value="25"' in body and "progreso=1" in body
     assert not DBTaskResult.objects.exists(), "a print under way is not queued again"
+
+
+def test_area_staff_see_only_their_areas_activities_and_no_annex(client, program):
+    from mejora.followup.models import Activity, Area
+
+    area = Area.objects.get(institution=program.institution, acronym="DGEMPS")
+    theirs = Activity.objects.filter(aspect__program=program, area_roles__area=area).distinct()
+    others = Activity.objects.filter(aspect__program=program).exclude(pk__in=theirs)
+    assert theirs.exists() and others.exists()
+    client.force_login(member(Role.AREA_STAFF, area=area))
+    page = client.get(reverse("program-detail", args=[program.pk])).content.decode()
+    for activity in theirs:
+        assert reverse("activity-detail", args=[activity.pk]) in page
+    for activity in others:
+        assert reverse("activity-detail", args=[activity.pk]) not in page
+    annex = client.get(reverse("annex-page", args=[program.pk, "anexo-e"]))
+    assert annex.status_code == 403

@@ -54,7 +54,7 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 # must say why here.
 BUDGET = {
     "home": 5,
-    "program-detail": 22,
+    "program-detail": 24,
     "review-queue": 8,
     "pending": 16,
     "cut-list": 12,
@@ -63,7 +63,7 @@ BUDGET = {
     "activity-detail": 21,
     "import-review": 11,
     "home/evaluator": 7,
-    "program-detail/area_staff": 22,
+    "program-detail/area_staff": 25,
     "pending/area_staff": 16,
     "pending/evaluator": 11,
     "review-queue/administrator": 13,

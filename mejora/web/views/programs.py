@@ -12,8 +12,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from mejora.accounts.access import (
+    activities_for_user,
     get_program_for_user,
+    get_whole_program_for_user,
     programs_for_user,
+    whole_programs_for_user,
 )
 from mejora.accounts.models import Action
 from mejora.annex.document import AnnexDocument
@@ -55,7 +58,10 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cuts = list(Cut.objects.order_by("-date"))
     chosen = _chosen_cut(request, cuts)
     as_of = (chosen.date if chosen else None) or _as_of(request) or program_as_of_date(program)
-    overview = program_overview(program, as_of)
+    # Area staff see only their area's activities; everyone else the whole program.
+    whole = whole_programs_for_user(request.user).filter(pk=program.pk).exists()
+    visible = None if whole else activities_for_user(request.user)
+    overview = program_overview(program, as_of, visible)
     # Reports being captured or reviewed at the open cut, shown beside the official state.
     current = open_cut()
     unofficial = unofficial_reports(program, current)
@@ -88,7 +94,7 @@ def _chosen_cut(request: HttpRequest, cuts: list[Cut]) -> Cut | None:
 @login_required
 def annex_page(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The annex on screen, from the same HTML rendering the PDF prints."""
-    program = get_program_for_user(request.user, pk)
+    program = get_whole_program_for_user(request.user, pk)
     doc = _annex_document(request, program, kind)
     context = {
         "program": program,
@@ -102,7 +108,7 @@ def annex_page(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @login_required
 def annex_download(request: HttpRequest, pk: int, kind: str, file_format: str) -> HttpResponse:
-    program = get_program_for_user(request.user, pk)
+    program = get_whole_program_for_user(request.user, pk)
     if file_format not in FILE_FORMATS:
         raise Http404("No existe ese formato.")
     if kind not in FORMATS:
