@@ -29,3 +29,13 @@ def fast_password_hashing(request):
     if request.config.pluginmanager.has_plugin("django"):
         settings = request.getfixturevalue("settings")
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Tasks run inside the request that queues them: for tests whose subject is a page's answer,
+# not the queue (tests/followup/test_queue.py runs real workers).
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    settings.TASKS = IMMEDIATE_TASKS

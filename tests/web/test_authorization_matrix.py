@@ -27,6 +27,7 @@ from mejora.followup.models import ActivityArea, Cut, Evaluation, ProgressReport
 from mejora.followup.services.evidence import evidence_add
 from mejora.followup.services.pending import pending_save
 from mejora.tasks.work import review_read_start
+from tests.conftest import IMMEDIATE_TASKS
 from tests.factories import (
     ActivityFactory,
     AreaFactory,
@@ -44,13 +45,12 @@ pytestmark = pytest.mark.django_db(databases=["default", "tasks"])
 ROLES = ("liaison", "area_staff", "evaluator", "oversight", "administrator")
 WHO = (*ROLES, "anonymous")
 LOGIN = 302  # anonymous visitors of a private page are sent to the login page
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture(autouse=True)
 def isolated_storage(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 @dataclass

@@ -122,7 +122,7 @@ def test_an_outsider_gets_404_for_the_program(page, live_server, django_user_mod
 
 
 def test_an_evaluator_uploads_an_annex_corrects_a_date_and_imports_it(
-    page, live_server, settings, tmp_path, seed_bytes
+    page, live_server, settings, tmp_path, seed_bytes, immediate_tasks
 ):
     settings.MEDIA_ROOT = tmp_path / "uploads"
     institution = InstitutionFactory(name="Secretaría de Desarrollo Social")

@@ -19,6 +19,7 @@ from mejora.accounts.models import Role
 from mejora.annex.renderers import render
 from mejora.annex.synth import synth_document
 from mejora.followup.models import Activity, ActivityArea, ChangeRecord, Cut, ProgressReport
+from tests.conftest import IMMEDIATE_TASKS
 from tests.factories import (
     SEED_INSTITUTION,
     ActivityFactory,
@@ -32,13 +33,11 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db(databases=["default", "tasks"])
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
 
 @pytest.fixture(autouse=True)
 def isolated_storage(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from mejora.tasks.jobs import job_give_up
 from mejora.tasks.models import Job
 from mejora.tasks.work import import_key
 from mejora.web.views.imports import REVIEW_TABLE_ACTIVITIES
+from tests.conftest import IMMEDIATE_TASKS
 from tests.factories import (
     SEED_INSTITUTION,
     AreaFactory,
@@ -35,13 +36,11 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db(databases=["default", "tasks"])
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
 
 @pytest.fixture(autouse=True)
 def uploads_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 def seed_evaluator():

@@ -10,6 +10,7 @@ from mejora.annex.renderers import render
 from mejora.demo import demo_prepare
 from mejora.followup.extract import annex_extract, latest_cut
 from mejora.followup.models import Area, Program
+from tests.conftest import IMMEDIATE_TASKS
 from tests.factories import ActivityFactory, AreaFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +158,7 @@ def test_a_long_pdf_is_printed_in_the_background_then_handed_over(
 
     settings.MEDIA_ROOT = tmp_path
     # The print runs inside the request: the page's answers are the subject here.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
     monkeypatch.setattr(views, "PDF_IN_REQUEST_ACTIVITIES", 10)
     client.force_login(member(Role.LIAISON, program=program))
     url = reverse("annex-download", args=[program.pk, "anexo-e", "pdf"])

@@ -32,6 +32,7 @@ from mejora.followup.models import (
 )
 from mejora.followup.services.pending import pending_save
 from mejora.tasks.work import review_read_start
+from tests.conftest import IMMEDIATE_TASKS
 from tests.factories import (
     SEED_INSTITUTION,
     ActivityFactory,
@@ -48,7 +49,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db(databases=["default", "tasks"])
 
 FEW, MANY = 2, 20
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # The queries each page costs today, whatever the size of the record: a page that needs more
 # must say why here.
@@ -74,7 +74,7 @@ BUDGET = {
 @pytest.fixture(autouse=True)
 def isolated_storage(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 @dataclass
