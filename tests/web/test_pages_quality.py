@@ -281,3 +281,15 @@ def test_a_stale_form_is_our_styled_page_not_djangos(record):
     tree = html.fromstring(response.content)
     assert tree.xpath("string(//h1)") == "El formulario ya no es válido"
     assert "CSRF" not in response.content.decode()
+
+
+def test_the_home_page_offers_the_import_only_to_who_may_import(client, record):
+    users = get_user_model().objects
+    # Two programs, so the home page lists them instead of opening the only one.
+    ProgramFactory()
+    seen = {}
+    for username in ("supervision", "admin"):
+        client.force_login(users.get(username=username))
+        tree = html.fromstring(_get(client, reverse("home"), "es-MX").content)
+        seen[username] = bool(tree.xpath("//main//a[@href='/importar/']"))
+    assert seen == {"supervision": False, "admin": True}
