@@ -293,3 +293,12 @@ def test_the_home_page_offers_the_import_only_to_who_may_import(client, record):
         tree = html.fromstring(_get(client, reverse("home"), "es-MX").content)
         seen[username] = bool(tree.xpath("//main//a[@href='/importar/']"))
     assert seen == {"supervision": False, "admin": True}
+
+
+def test_the_navigation_marks_the_page_the_person_is_on(client, record):
+    client.force_login(get_user_model().objects.get(username="admin"))
+
+    tree = html.fromstring(_get(client, reverse("cut-list"), "es-MX").content)
+
+    current = tree.xpath("//nav//a[@aria-current='page']")
+    assert [a.get("href") for a in current] == [reverse("cut-list")]
