@@ -661,6 +661,10 @@ def _demo(args: argparse.Namespace) -> int:
 
     from mejora.tasks.reminders import remind_schedule
 
+    # Static files are served from the apps (WHITENOISE_USE_FINDERS); the collected folder
+    # need only exist for whitenoise not to warn of it.
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
     remind_schedule(every_hours=settings.MEJORA_REMIND_EVERY_HOURS)
     # The demo's worker is a child process: it runs the background tasks and the daily
     # reminders, and stops with the server.

@@ -17,7 +17,9 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("MEJORA_DATA_DIR", str(Path.cwd() / "mejora-data"))).resolve()
 
 PRODUCTION = env_bool("MEJORA_PRODUCTION", False)
-DEBUG = env_bool("MEJORA_DEBUG", not PRODUCTION)
+# Off by default, the demo too: a person who meets an error gets our page in their language,
+# never a stack trace. A developer sets MEJORA_DEBUG=true for Django's debug pages.
+DEBUG = env_bool("MEJORA_DEBUG", False)
 SECRET_KEY = env_str("MEJORA_SECRET_KEY")
 ALLOWED_HOSTS = env_list("MEJORA_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
 if PRODUCTION:
@@ -178,6 +180,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Outside production whitenoise serves the apps' static files where they are, so the demo
+# needs no collectstatic; `mejora serve` collects them once at start.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 # Uploads and prints; app servers that share no data folder share this one (or object storage).
 MEDIA_ROOT = Path(env_str("MEJORA_MEDIA_ROOT", str(DATA_DIR / "uploads"))).resolve()
 MEDIA_URL = "uploads/"
