@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from mejora.accounts.models import Membership, Role
 from mejora.followup import models as m
 
-
 # The institution the sample annex (and `synth_document`) names.
 SEED_INSTITUTION = "Secretaría de Desarrollo Social"
 

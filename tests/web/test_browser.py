@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -14,39 +12,16 @@ from mejora.demo import demo_prepare
 from mejora.followup.models import Activity, Aspect, ChangeRecord
 from tests.factories import InstitutionFactory, member
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The import pages keep their jobs' progress under the `tasks` database.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, databases=["default", "tasks"]),
+]
 
 FIRST_CYCLE = "ASPECTOS INSTITUCIONALES 2007-2008 (Mecanismo 2008)"
 SECOND_CYCLE = "ASPECTOS INSTITUCIONALES 2008-2009 (Mecanismo 2010)"
 OVERDUE = ["2008/3.4", "2008/3.5", "2008/4.1", "2010/1.1"]
 WRONG_CREDENTIALS = "El usuario o la contraseña no son correctos."
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} no está instalado (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an asyncio loop running in this thread, so Django refuses
-    # ORM calls here (SynchronousOnlyOperation). The documented workaround for Playwright +
-    # Django tests is to allow them: the loop never touches the database.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-            )
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from mejora.annex.parsers.text import parse_text
 from mejora.annex.renderers import render
 from mejora.demo import SAMPLE_ANNEX, demo_prepare, sample_bytes
 from mejora.followup.models import Activity, Cut, ProgressReport
-from tests.web.test_browser import CHROMIUM, log_in
+from tests.web.test_browser import log_in
 from tests.web.test_pages_quality import _pages
 
 # The notices a transition sends go through the queue, whose tables live under `tasks`.
@@ -48,29 +47,10 @@ WIDEST = """() => [...document.querySelectorAll("body *")]
 """
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} no está instalado (apt-get install chromium)")
+@pytest.fixture(scope="module", autouse=True)
+def axe_installed() -> None:
     if not AXE.exists():
         pytest.fail(f"{AXE} falta: npm install --prefix tests/web (lo hace .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    # As in test_browser.py: Playwright's loop never touches the database.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-            )
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class Walk:
