@@ -133,13 +133,24 @@ def _refuse_type(found: str) -> EvidenceRefused:
 
 
 def evidence_file_name(raw: str) -> str:
-    """The person's file name made harmless: no folders, control characters or device names."""
+    """The person's file name made harmless: no folders, control characters or device names;
+    a name that climbs out of its folder ('../x.pdf') is refused."""
     if "\x00" in raw:
         raise EvidenceRefused(
             _("El nombre del archivo contiene un carácter nulo; cámbielo e inténtelo de nuevo."),
             code="name",
         )
-    name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
+    folders = unicodedata.normalize("NFC", raw).replace("\\", "/").split("/")
+    if ".." in (part.strip() for part in folders[:-1]):
+        # A name that climbs out of its folder is no document's name: an attempt, refused.
+        raise EvidenceRefused(
+            _(
+                "El nombre del archivo intenta salir de su carpeta («..»); súbalo con su "
+                "nombre solamente."
+            ),
+            code="name",
+        )
+    name = folders[-1]
     # Category C: control, format (e.g. the right-to-left override that hides ".exe"),
     # surrogates, private use and unassigned characters.
     name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
