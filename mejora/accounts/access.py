@@ -15,6 +15,7 @@ from typing import TypeVar
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext, gettext_lazy
 
 from mejora.accounts.models import Action, Membership, Role
 from mejora.followup.models import Activity, ActivityArea, Aspect, Evidence, Program, ProgressReport
@@ -22,8 +23,8 @@ from mejora.followup.scope import ImportRefused, ImportScope, import_target
 
 M = TypeVar("M", bound=Model)
 
-_NOT_FOUND = "No existe o no tiene acceso a él."
-_FORBIDDEN = "Su papel le permite consultar esto, pero no esa acción."
+_NOT_FOUND = gettext_lazy("No existe o no tiene acceso a él.")
+_FORBIDDEN = gettext_lazy("Su papel le permite consultar esto, pero no esa acción.")
 
 
 def _reach(
@@ -98,7 +99,9 @@ def get_whole_program_for_user(user, pk: int, action: str = Action.VIEW) -> Prog
     program = get_program_for_user(user, pk, action)
     if not whole_programs_for_user(user, action).filter(pk=pk).exists():
         raise PermissionDenied(
-            "Su papel le permite ver solo las actividades de su área, no el programa entero."
+            gettext(
+                "Su papel le permite ver solo las actividades de su área, no el programa entero."
+            )
         )
     return program
 
