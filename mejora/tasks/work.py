@@ -73,7 +73,6 @@ def review_import_task(
     corrections: dict[str, str],
     confirmed: list[int],
     stamp: str,
-    as_validated: bool = True,
 ) -> dict[str, Any]:
     """Import a reviewed upload with the person's decisions, all or nothing."""
     job = job_state(key)
@@ -97,7 +96,6 @@ def review_import_task(
             actor=actor,
             scope=import_scope_for(actor),
             source=f"importación de {upload.file_name} (página web)",
-            as_validated=as_validated,
         )
 
     return job_run(key, work) if job is not None else {}
@@ -161,7 +159,6 @@ def review_import_start(
     corrections: Mapping[int, str],
     confirmed: Collection[int],
     stamp: str,
-    as_validated: bool = True,
 ) -> Job:
     """Import the reviewed upload as a task; a finished attempt that failed is tried again,
     one waiting or running is left to run (a double click imports once)."""
@@ -175,7 +172,6 @@ def review_import_start(
         corrections={str(index): text for index, text in corrections.items()},
         confirmed=sorted(confirmed),
         stamp=stamp,
-        as_validated=as_validated,
     )
 
 

@@ -8,6 +8,7 @@ institution; a refusal writes nothing and reads the same whether or not the targ
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,10 +21,17 @@ from mejora.accounts.models import Role
 from mejora.annex.parsers.text import parse_text
 from mejora.annex.renderers import render
 from mejora.cli import EXIT_OK, EXIT_REJECTED, main
-from mejora.followup.models import Area, Institution, Program
+from mejora.followup.models import Area, Cut, Institution, Program
 from mejora.followup.scope import ImportRefused
 from mejora.followup.services.imports import annex_import, annex_read, file_sha256
-from tests.factories import AreaFactory, InstitutionFactory, ProgramFactory, UserFactory, member
+from tests.factories import (
+    AreaFactory,
+    CutFactory,
+    InstitutionFactory,
+    ProgramFactory,
+    UserFactory,
+    member,
+)
 from tests.followup.test_import import dump
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +55,8 @@ ALLOWED = {
 @pytest.fixture
 def world():
     """Two institutions with their programs and areas: the person's side and another."""
+    # The sample annex's cut, open: a liaison's import is sent for review, so only there.
+    CutFactory(date=dt.date(2012, 3, 31), name="marzo 2012", state=Cut.State.OPEN)
     own = InstitutionFactory(name="Secretaría Propia")
     foreign = InstitutionFactory(name="Secretaría Ajena")
     return {

@@ -20,7 +20,6 @@ from tests.factories import (
     ActivityFactory,
     CutFactory,
     ProgressReportFactory,
-    UserFactory,
     member,
 )
 
@@ -143,23 +142,80 @@ def test_the_whole_cycle_returned_fixed_resent_validated(cut):
     assert states == [None, "draft", "submitted", "returned", "returned", "submitted"]
 
 
-def test_a_liaisons_import_is_submitted_for_review_and_the_record_says_so(seed_bytes):
-    from mejora.followup.models import AnnexImport
-    from mejora.followup.scope import ImportScope
+def _liaisons_import(seed_bytes, liaison, data=None):
+    from mejora.accounts.access import import_scope_for
     from mejora.followup.services.imports import annex_import, annex_read, file_sha256
 
-    summary = annex_import(
-        document=annex_read(seed_bytes),
+    data = data or seed_bytes
+    return annex_import(
+        document=annex_read(data),
         file_name="anexo.txt",
+        sha256=file_sha256(data),
+        file_format="txt",
+        actor=liaison,
+        scope=import_scope_for(liaison),
+    )
+
+
+@pytest.fixture
+def commitments_on_record(seed_bytes):
+    """The sample program in the record (as the operator imported it), without its progress."""
+    from mejora.followup.models import Program
+    from mejora.followup.services.imports import annex_import, annex_read, file_sha256
+
+    annex_import(
+        document=annex_read(seed_bytes),
+        file_name="a.txt",
         sha256=file_sha256(seed_bytes),
         file_format="txt",
-        actor=UserFactory(),
-        scope=ImportScope(everything=True),
-        as_validated=False,
     )
+    ProgressReport.objects.all().delete()
+    return Program.objects.get()
+
+
+def test_a_liaisons_import_is_submitted_for_review_and_the_record_says_so(
+    seed_bytes, commitments_on_record
+):
+    from mejora.followup.models import AnnexImport
+
+    Cut.objects.filter(date=dt.date(2012, 3, 31)).update(state=Cut.State.OPEN)
+    liaison = member(Role.LIAISON, program=commitments_on_record)
+    summary = _liaisons_import(seed_bytes, liaison)
     states = set(ProgressReport.objects.values_list("state", flat=True))
     assert states == {"submitted"}
-    assert AnnexImport.objects.get(program=summary.program).as_validated is False
+    assert (
+        AnnexImport.objects.get(program=summary.program, imported_by=liaison).as_validated is False
+    )
+
+
+def test_a_liaisons_import_at_a_closed_cut_is_refused_and_writes_nothing(
+    seed_bytes, commitments_on_record
+):
+    from mejora.annex.document import AnnexRejected
+
+    liaison = member(Role.LIAISON, program=commitments_on_record)
+    with pytest.raises(AnnexRejected, match="no está abierto"):
+        _liaisons_import(seed_bytes, liaison)
+    assert not ProgressReport.objects.exists()
+
+
+def test_a_liaisons_import_never_lowers_validated_reports(seed_bytes, commitments_on_record):
+    """The history the evaluation unit validated stays official, whoever imports it again."""
+    from mejora.annex.document import AnnexRejected
+    from mejora.followup.services.imports import annex_import, annex_read, file_sha256
+
+    annex_import(
+        document=annex_read(seed_bytes),
+        file_name="a.txt",
+        sha256=file_sha256(seed_bytes),
+        file_format="txt",
+    )
+    Cut.objects.filter(date=dt.date(2012, 3, 31)).update(state=Cut.State.OPEN)
+    liaison = member(Role.LIAISON, program=commitments_on_record)
+    changed = seed_bytes.replace(b"Avance 100%", b"Avance 40%", 1)
+    with pytest.raises(AnnexRejected, match="ya está validado"):
+        _liaisons_import(seed_bytes, liaison, changed)
+    assert set(ProgressReport.objects.values_list("state", flat=True)) == {"validated"}
 
 
 def test_an_evaluation_units_import_is_validated_as_it_stands(seed_bytes):

@@ -198,6 +198,8 @@ def test_an_import_from_the_page_is_official_only_when_the_unit_brings_it(
         document=document, file_name="a.txt", sha256=file_sha256(seed_bytes), file_format="txt"
     )
     ProgressReport.objects.all().delete()
+    # A liaison's import is sent for review, so only at an open cut.
+    Cut.objects.filter(date=dt.date(2012, 3, 31)).update(state=Cut.State.OPEN)
     program = Program.objects.get()
     person = (
         member(Role.LIAISON, program=program)

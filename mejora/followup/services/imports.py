@@ -136,12 +136,12 @@ def annex_import(
     source: str = "",
     dry_run: bool = False,
     progress: Progress | None = None,
-    as_validated: bool = True,
 ) -> ImportSummary:
     """Write the document into the record; with dry_run, report what would change and undo.
 
-    Its progress is official (`as_validated`) when the evaluation unit or an administrator
-    brings a historical annex in; a liaison's import is submitted for review like typed reports.
+    Its progress is official (validated) when whoever brings it may review that program (the
+    evaluation unit, an administrator, the operator at the command line); anyone else's
+    import is sent for review like typed reports, and only at the open cut.
 
     A person's import (`actor`) keeps to their `scope`: ImportRefused, and nothing written,
     for a program outside it. Without an actor it is the operator's, at the command line.
@@ -156,7 +156,6 @@ def annex_import(
         source=source or f"importación de {file_name}",
         progress=progress,
         keep_changes=not dry_run,
-        as_validated=as_validated,
     )
     summary = loader.load()
     if dry_run:
@@ -177,7 +176,7 @@ def annex_import(
             aspects=document.aspect_count(),
             activities=document.activity_count(),
             changes=loader.changed,
-            as_validated=as_validated,
+            as_validated=loader.official,
             findings=[f.as_dict() for f in document.findings],
             imported_by=actor if getattr(actor, "pk", None) else None,
         )
@@ -207,12 +206,9 @@ class _Loader:
         source: str,
         progress: Progress | None = None,
         keep_changes: bool = True,
-        as_validated: bool = True,
     ) -> None:
         self.document = document
-        self.report_state = (
-            ProgressReport.State.VALIDATED if as_validated else ProgressReport.State.SUBMITTED
-        )
+        self.official = True  # decided in load(), once the program is known
         self.actor = actor
         self.scope = scope
         self.source = source
@@ -236,7 +232,18 @@ class _Loader:
         # Two imports of one program wait for each other instead of racing to create the
         # same ASM (SQLite's immediate transactions already serialise every writer).
         Program.objects.select_for_update().filter(pk=program.pk).first()
+        self.official = self.actor is None or self.actor.has_perm("followup.review", program)
         self.cut = self._cut()
+        if (
+            not self.official
+            and FORMATS[doc.kind].has_progress
+            and self.cut.state != Cut.State.OPEN
+        ):
+            raise AnnexRejected(
+                f"El avance de este anexo es al corte «{self.cut.name}», que no está abierto. "
+                "Lo que usted importa se envía a revisión, y solo un corte abierto recibe "
+                "reportes; un anexo de un corte cerrado lo importa la unidad de evaluación."
+            )
         self.areas = _AreaIndex(institution, self)
         existing = {
             (a.cycle_id, a.number): a
@@ -444,10 +451,16 @@ class _Loader:
                 "justification": entry.progress.text,
                 "proof_text": entry.proof,
                 "observations": entry.observations,
-                "state": self.report_state,
+                "state": (
+                    ProgressReport.State.VALIDATED
+                    if self.official
+                    else ProgressReport.State.SUBMITTED
+                ),
                 **_partial_date_columns("concluded", entry.concluded, None),
             }
             report = existing.get(activity.pk)
+            if report is not None and not self.official:
+                self._check_still_open(report, activity, values)
             previous = self._history.previous_percent.get(activity.pk, _NO_REPORT)
             if previous is not _NO_REPORT and previous != entry.percent:
                 self.since_previous.append(
@@ -463,6 +476,18 @@ class _Loader:
             else:
                 self._update(report, values)
         self._create(ProgressReport, new)
+
+    def _check_still_open(
+        self, report: ProgressReport, activity: Activity, values: dict[str, Any]
+    ) -> None:
+        """A report sent or validated is no longer the person's to change by an import."""
+        unchanged = all(getattr(report, name) == value for name, value in values.items())
+        editable = report.state in (ProgressReport.State.DRAFT, ProgressReport.State.RETURNED)
+        if not unchanged and not editable:
+            raise AnnexRejected(
+                f"El reporte de {_label(activity)} en el corte «{self.cut.name}» ya está "
+                f"{report.get_state_display()}: una importación no lo cambia. No se importó nada."
+            )
 
     # Generic writes, each with its history row.
 

@@ -75,7 +75,6 @@ def annex_import_reviewed(
     scope: ImportScope,
     source: str,
     progress: Progress | None = None,
-    as_validated: bool = True,
 ) -> ImportSummary:
     """Import the document with the person's corrections, all or nothing.
 
@@ -101,7 +100,6 @@ def annex_import_reviewed(
         scope=scope,
         source=source,
         progress=progress,
-        as_validated=as_validated,
     )
 
 

@@ -14,9 +14,7 @@ from django.utils.translation import gettext as _
 from mejora.accounts.access import (
     may_import_into,
     user_can_import,
-    user_may,
 )
-from mejora.accounts.models import Action
 from mejora.annex.corrections import ReviewIncomplete, correction_input, current_value
 from mejora.annex.document import AnnexDocument, Section
 from mejora.annex.renderers import MEDIA_TYPES
@@ -107,7 +105,6 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
                 confirmed=confirmed,
                 stamp=form.cleaned_data["stamp"],
                 # Only who reviews progress brings it in as official; a liaison's is sent.
-                as_validated=user_may(request.user, Action.REVIEW),
             )
             return redirect("import-review", token=token)
     elif (failed := jobs.import_failed) is not None:
