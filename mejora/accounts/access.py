@@ -181,13 +181,17 @@ def get_evidence_for_user(user, pk: int, action: str = Action.VIEW) -> Evidence:
     return _get_for_user(evidence_for_user, user, pk, action)
 
 
-def user_may(user, action: str) -> bool:
-    """Whether any of the person's memberships allows the action somewhere."""
+def user_may(user, action: str, *, everywhere: bool = False) -> bool:
+    """Whether any of the person's memberships allows the action somewhere; with
+    `everywhere`, only a membership over the whole record counts (cuts are everyone's)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or any(
-        action in m.actions for m in Membership.objects.filter(user=user)
-    )
+    memberships = Membership.objects.filter(user=user)
+    if everywhere:
+        memberships = memberships.filter(
+            program__isnull=True, area__isnull=True, institution__isnull=True
+        )
+    return user.is_superuser or any(action in m.actions for m in memberships)
 
 
 def user_can_import(user) -> bool:

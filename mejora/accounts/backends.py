@@ -39,6 +39,8 @@ class ScopeBackend(BaseBackend):
             obj = obj.program
         selector = _SELECTORS.get(type(obj)) if obj is not None else None
         if selector is None:
-            # A record without a scope of its own (a cut, a cycle): the role decides.
-            return user_may(user_obj, action)
+            # A record without a scope of its own (a cut, a cycle): the role decides, and
+            # administering what is everyone's (opening and closing cuts) takes an
+            # administrator of the whole record.
+            return user_may(user_obj, action, everywhere=action == Action.ADMINISTER)
         return selector(user_obj, action).filter(pk=obj.pk).exists()

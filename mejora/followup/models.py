@@ -372,6 +372,16 @@ class Cut(models.Model):
         verbose_name = _("corte")
         verbose_name_plural = _("cortes")
         ordering = ["date"]
+        constraints = [
+            # Everybody reports to the same cut: two administrators opening one each at the
+            # same moment must not leave two open.
+            models.UniqueConstraint(
+                fields=["state"],
+                condition=Q(state="open"),
+                name="cut_one_open",
+                violation_error_message=_("Ya hay un corte abierto: ciérrelo antes de abrir otro."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

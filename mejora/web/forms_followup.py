@@ -53,7 +53,9 @@ class ProgressForm(forms.Form):
         required=False,
         help_text=_("Por ejemplo, el número de oficio."),
     )
-    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The version the person saw (0 or absent: no report yet), so a save over a newer one is
+    # refused (the view holds an absent one to 0).
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
     def clean_urls(self) -> list[str]:
         return _lines(self.cleaned_data["urls"])

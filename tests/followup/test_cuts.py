@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from mejora.accounts.models import Role
-from mejora.followup.models import ChangeRecord, Cut
+from mejora.followup.models import ChangeRecord, Cut, ProgressReport
 from mejora.followup.services.cuts import CutRefused, cut_close, cut_open, open_cut
-from tests.factories import CutFactory, member
+from tests.factories import CutFactory, InstitutionFactory, ProgressReportFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +67,20 @@ def test_a_closed_cut_cannot_be_closed_again():
     cut = CutFactory(state=Cut.State.CLOSED)
     with pytest.raises(CutRefused, match="ya está cerrado"):
         cut_close(cut=cut, actor=None)
+
+
+def test_a_cut_with_reports_waiting_for_review_is_not_closed():
+    cut = CutFactory(date=dt.date(2012, 9, 30), name="Septiembre 2012", state=Cut.State.OPEN)
+    ProgressReportFactory(cut=cut, state=ProgressReport.State.SUBMITTED)
+    with pytest.raises(CutRefused, match="1 reporte enviado sin revisar"):
+        cut_close(cut=cut, actor=member(Role.ADMINISTRATOR))
+    cut.refresh_from_db()
+    assert cut.state == Cut.State.OPEN
+
+
+def test_an_administrator_of_one_institution_opens_no_cut():
+    """Cuts are everyone's: only an administrator of the whole record opens or closes one."""
+    scoped = member(Role.ADMINISTRATOR, institution=InstitutionFactory())
+    with pytest.raises(PermissionDenied):
+        cut_open(name="Marzo 2013", date=dt.date(2013, 3, 31), deadline=None, actor=scoped)
+    assert not Cut.objects.exists()

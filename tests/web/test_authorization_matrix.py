@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 
 from mejora.accounts.models import Membership, Role
+from mejora.annex.document import PartialDate
 from mejora.annex.renderers import render
 from mejora.annex.synth import synth_document
 from mejora.followup.models import ActivityArea, Cut, Evaluation, ProgressReport
@@ -124,7 +125,13 @@ def world() -> World:
 def _upload(world: World, owner, side: Side, *, read: bool = False) -> str:
     """An annex of the side's program kept for its owner's review (read at once if asked)."""
     doc = synth_document(aspects=1)
-    doc = dataclasses.replace(doc, institution=side.institution.name, program=side.program.name)
+    # Prepared at the open cut: a liaison's import is sent for review, so only there.
+    doc = dataclasses.replace(
+        doc,
+        institution=side.institution.name,
+        program=side.program.name,
+        prepared=PartialDate(2012, 9, 30, "30 de septiembre de 2012"),
+    )
     token = pending_save(data=render(doc, "txt"), file_name="anexo-e.txt", owner_id=owner.pk)
     if read:
         review_read_start(token, actor=owner)
@@ -266,7 +273,7 @@ PAGES: dict[str, Page] = {
         outside=IMPORT_OUTSIDE,
     ),
     "evidence-download": Page(_of("evidence"), get=EVERYONE, scoped=True),
-    "commitments-program": Page(_of("program"), get=EVERYONE, scoped=True),
+    "commitments-program": Page(_of("program"), get=WHOLE_PROGRAM, scoped=True),
     # Registering: the liaison, the institution's evaluation unit and the administrator; an
     # empty form is shown again with its errors.
     "commitments-evaluation-new": Page(

@@ -86,7 +86,8 @@ REGISTERING = {
     "other_evaluator": 404,
     "outsider": 404,
 }
-READING = REGISTERING | {"oversight": 200, "area": 200}
+# Area staff see only their area's activities, not the program's commitments.
+READING = REGISTERING | {"oversight": 200}
 MATRIX = [
     (page, who, (READING if page == "commitments-program" else REGISTERING)[who])
     for page in PAGES

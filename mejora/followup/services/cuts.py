@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mejora.followup.history import change_record, snapshot
-from mejora.followup.models import ChangeRecord, Cut
+from mejora.followup.models import ChangeRecord, Cut, ProgressReport
 from mejora.followup.permissions import Action, require
 
 SOURCE = "página web"
@@ -49,7 +50,14 @@ def cut_open(
         )
     cut = Cut(name=name, date=date, deadline=deadline, state=Cut.State.OPEN)
     cut.full_clean()
-    cut.save()
+    try:
+        with transaction.atomic():
+            cut.save()
+    except IntegrityError:
+        # Another administrator opened one at the same moment (the database keeps one open).
+        raise CutRefused(
+            _("Otro corte se abrió al mismo tiempo; recargue la página para verlo.")
+        ) from None
     change_record(action=ChangeRecord.Action.CREATE, obj=cut, actor=actor, source=source).save()
     return cut
 
@@ -61,6 +69,20 @@ def cut_close(*, cut: Cut, actor: Any, source: str = SOURCE) -> Cut:
     cut = Cut.objects.select_for_update().get(pk=cut.pk)
     if cut.state != Cut.State.OPEN:
         raise CutRefused(_("El corte «%(name)s» ya está cerrado.") % {"name": cut.name})
+    # Closing freezes the cut's reports: none may be left waiting for a review that could
+    # return it to someone who can no longer fix it.
+    waiting = cut.reports.filter(state=ProgressReport.State.SUBMITTED).count()
+    if waiting:
+        raise CutRefused(
+            ngettext(
+                "Queda %(count)d reporte enviado sin revisar en «%(name)s»: valídelo o "
+                "devuélvalo antes de cerrar el corte.",
+                "Quedan %(count)d reportes enviados sin revisar en «%(name)s»: valídelos o "
+                "devuélvalos antes de cerrar el corte.",
+                waiting,
+            )
+            % {"count": waiting, "name": cut.name}
+        )
     before = snapshot(cut)
     cut.state = Cut.State.CLOSED
     cut.full_clean()

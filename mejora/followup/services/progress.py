@@ -304,6 +304,7 @@ def progress_submit(
 def _review(report: ProgressReport, actor: Any) -> tuple[ProgressReport, dict]:
     require(actor, Action.REVIEW, report)
     report = ProgressReport.objects.select_for_update().select_related("cut").get(pk=report.pk)
+    _require_open(report.cut)
     if report.state != ProgressReport.State.SUBMITTED:
         raise ProgressRefused(
             _("El reporte está %(state)s: solo se revisa un reporte enviado a revisión.")

@@ -127,7 +127,7 @@ def activity_progress(request: HttpRequest, pk: int) -> HttpResponse:
             justification=data["justification"],
             concluded_text=data["concluded_text"],
             observations=data["observations"],
-            seen_version=data["seen_version"],
+            seen_version=data["seen_version"] or 0,
             files=data["files"],
             urls=data["urls"],
             references=data["references"],

@@ -20,6 +20,7 @@ from mejora.accounts.access import (
     get_activity_for_user,
     get_aspect_for_user,
     get_program_for_user,
+    get_whole_program_for_user,
     programs_for_user,
 )
 from mejora.accounts.models import Action
@@ -58,8 +59,10 @@ from mejora.web.forms_commitments import (
 
 @login_required
 def commitments_program(request: HttpRequest, pk: int) -> HttpResponse:
-    """The program's evaluations with their recommendations, and its ASM with their activities."""
-    program = get_program_for_user(request.user, pk)
+    """The program's evaluations with their recommendations, and its ASM with their activities.
+
+    The whole program's: area staff, who see only their area's activities, may not read it."""
+    program = get_whole_program_for_user(request.user, pk)
     evaluations = (
         Evaluation.objects.filter(program=program)
         .select_related("cycle")

@@ -18,8 +18,10 @@ from mejora.web.forms_followup import CutForm
 
 
 def _administrator(request: HttpRequest) -> None:
-    if not user_may(request.user, Action.ADMINISTER):
-        raise PermissionDenied(_("Solo un administrador abre y cierra cortes."))
+    if not user_may(request.user, Action.ADMINISTER, everywhere=True):
+        raise PermissionDenied(
+            _("Solo un administrador de todo el sistema abre y cierra cortes: son de todos.")
+        )
 
 
 @login_required
