@@ -20,6 +20,7 @@ from django.utils.module_loading import import_string
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
+from mejora.followup.services.evidence import evidence_orphans_sweep
 from mejora.followup.services.pending import KEEP_FOR, pending_sweep
 from mejora.tasks.models import Job
 from mejora.tasks.retries import tasks_reclaim
@@ -39,6 +40,7 @@ def reminders_run(*, now: dt.datetime | None = None) -> dict[str, Any]:
         reports[path] = import_string(path)(now=now)
     tasks_reclaim(now=now)
     _sweep(now)
+    evidence_orphans_sweep(now=now)
     return reports
 
 

@@ -617,3 +617,27 @@ def test_any_storage_backend_keeps_the_files(settings, report, liaison):
     with default_storage.open(evidence.file.name, "rb") as kept:
         assert kept.read() == data
     assert type(default_storage._wrapped).__name__ == "InMemoryStorage"
+
+
+# Files a rolled-back save left behind ------------------------------------------------------
+
+
+def test_a_file_of_a_save_that_rolled_back_is_swept_once_it_is_an_hour_old(
+    storage, report, liaison
+):
+    from django.db import transaction
+    from django.utils import timezone
+
+    from mejora.followup.services.evidence import evidence_orphans_sweep
+
+    kept = evidence_add(report=report, actor=liaison, file=upload("acta.pdf", pdf_bytes()))
+    with pytest.raises(EvidenceRefused), transaction.atomic():
+        evidence_add(report=report, actor=liaison, file=upload("oficio.pdf", pdf_bytes(2)))
+        evidence_add(report=report, actor=liaison, file=upload("x.pdf", b"MZ" + bytes(200)))
+    assert len(stored_files(storage)) == 2, "the rolled-back save's first file is still there"
+
+    assert evidence_orphans_sweep(now=timezone.now()) == [], "a save may still be running"
+    later = timezone.now() + dt.timedelta(hours=2)
+    [swept] = evidence_orphans_sweep(now=later)
+    assert swept != kept.file.name
+    assert stored_files(storage) == [storage / kept.file.name]

@@ -11,6 +11,7 @@ Whoever calls these services has already checked the person's right through the 
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -309,10 +310,13 @@ def detect_kind(file: File, head: bytes) -> FileKind:
     raise _refuse_type(f"{guessed.extension.upper()} ({guessed.mime})")
 
 
+STORAGE_ROOT = "evidencia"
+
+
 def _storage_name(sha256: str, kind: FileKind) -> str:
     # Content-addressed and the type's own extension: nothing of the person's name reaches
     # the storage's paths, and a name never repeats in practice.
-    return f"evidencia/{timezone.now():%Y}/{sha256[:2]}/{sha256}.{kind.extension}"
+    return f"{STORAGE_ROOT}/{timezone.now():%Y}/{sha256[:2]}/{sha256}.{kind.extension}"
 
 
 def _clean_url(url: str) -> str:
@@ -455,3 +459,32 @@ def _delete_stored(name: str) -> None:
         default_storage.delete(name)
     except OSError:
         logger.warning("No se pudo borrar el archivo de evidencia %s", name, exc_info=True)
+
+
+# A file stored by an evidence_add whose transaction then rolled back (a later file of the
+# same save refused, say) has no record: after this long it is nobody's upload in progress.
+ORPHANS_KEPT_FOR = dt.timedelta(hours=1)
+
+
+def evidence_orphans_sweep(*, now: dt.datetime) -> list[str]:
+    """Delete stored evidence files no record points at, older than ORPHANS_KEPT_FOR."""
+    kept = set(Evidence.objects.exclude(file="").values_list("file", flat=True))
+    swept = []
+    for name in _stored_names(STORAGE_ROOT):
+        if name in kept:
+            continue
+        if default_storage.get_modified_time(name) < now - ORPHANS_KEPT_FOR:
+            _delete_stored(name)
+            swept.append(name)
+    return swept
+
+
+def _stored_names(folder: str):
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _stored_names(f"{folder}/{sub}")
