@@ -59,7 +59,7 @@ BUDGET = {
     "pending": 16,
     "cut-list": 12,
     "people": 14,
-    "commitments-program": 18,
+    "commitments-program": 20,
     "activity-detail": 21,
     "import-review": 11,
     "home/evaluator": 7,
