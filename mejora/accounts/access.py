@@ -10,6 +10,7 @@ reach for an action is the union of their memberships that allow it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
@@ -27,71 +28,78 @@ _NOT_FOUND = gettext_lazy("No existe o no tiene acceso a él.")
 _FORBIDDEN = gettext_lazy("Su papel le permite consultar esto, pero no esa acción.")
 
 
-def _reach(
-    user,
-    action: str,
-    *,
-    program: str,
-    institution: str,
-    activities: Callable[[QuerySet[Activity]], Q],
-    through_areas: bool = True,
-) -> Q | None:
-    """The condition a person's memberships put on one model for an action; None for all.
+@dataclass(frozen=True)
+class _Lookups:
+    """How one model finds its program and institution, and its records of some activities
+    (an area's reach)."""
 
-    `program` and `institution` are the model's lookups of its program's and institution's
-    ids; `activities` narrows the model to the records of some activities (an area's reach).
+    program: str
+    institution: str
+    of_activities: Callable[[QuerySet[Activity]], Q]
+
+
+_LOOKUPS: dict[type[Model], _Lookups] = {
+    Program: _Lookups("pk", "institution_id", lambda a: Q(pk__in=a.values("aspect__program_id"))),
+    Aspect: _Lookups(
+        "program_id", "program__institution_id", lambda a: Q(pk__in=a.values("aspect_id"))
+    ),
+    Activity: _Lookups(
+        "aspect__program_id", "aspect__program__institution_id", lambda a: Q(pk__in=a.values("pk"))
+    ),
+    ProgressReport: _Lookups(
+        "activity__aspect__program_id",
+        "activity__aspect__program__institution_id",
+        lambda a: Q(activity_id__in=a.values("pk")),
+    ),
+    Evidence: _Lookups(
+        "report__activity__aspect__program_id",
+        "report__activity__aspect__program__institution_id",
+        lambda a: Q(report__activity_id__in=a.values("pk")),
+    ),
+}
+
+
+def records_for_user(
+    model: type[M], user, action: str = Action.VIEW, *, through_areas: bool = True
+) -> QuerySet[M]:
+    """The records of a model a person's memberships reach for an action.
+
     Without `through_areas`, an area's memberships reach nothing: only whole programs count.
     """
+    records = model.objects.all()
     if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
+        return records.none()
     if user.is_superuser:
-        return None
+        return records
+    lookups = _LOOKUPS[model]
     reach = Q(pk__in=[])
     for membership in Membership.objects.filter(user=user):
         if action not in membership.actions:
             continue
         if membership.program_id:
-            reach |= Q(**{program: membership.program_id})
+            reach |= Q(**{lookups.program: membership.program_id})
         elif membership.area_id:
             if not through_areas:
                 continue
             roles = ActivityArea.objects.filter(area_id=membership.area_id)
-            reach |= activities(Activity.objects.filter(pk__in=roles.values("activity_id")))
+            of_area = Activity.objects.filter(pk__in=roles.values("activity_id"))
+            reach |= lookups.of_activities(of_area)
         elif membership.institution_id:
-            reach |= Q(**{institution: membership.institution_id})
+            reach |= Q(**{lookups.institution: membership.institution_id})
         else:
-            return None
-    return reach
-
-
-def _restrict(queryset: QuerySet[M], reach: Q | None) -> QuerySet[M]:
-    return queryset if reach is None else queryset.filter(reach)
+            return records
+    return records.filter(reach)
 
 
 def programs_for_user(user, action: str = Action.VIEW) -> QuerySet[Program]:
     """The programs a person reaches for an action; an area reaches its activities' programs."""
-    reach = _reach(
-        user,
-        action,
-        program="pk",
-        institution="institution_id",
-        activities=lambda a: Q(pk__in=a.values("aspect__program_id")),
-    )
-    return _restrict(Program.objects.select_related("institution"), reach)
+    return records_for_user(Program, user, action).select_related("institution")
 
 
 def whole_programs_for_user(user, action: str = Action.VIEW) -> QuerySet[Program]:
     """The programs a person reaches whole for an action: area staff, who reach only their
     area's activities, reach none of them whole (nor their annexes)."""
-    reach = _reach(
-        user,
-        action,
-        program="pk",
-        institution="institution_id",
-        activities=lambda a: Q(pk__in=[]),
-        through_areas=False,
-    )
-    return _restrict(Program.objects.select_related("institution"), reach)
+    return records_for_user(Program, user, action, through_areas=False)
 
 
 def get_whole_program_for_user(user, pk: int, action: str = Action.VIEW) -> Program:
@@ -107,48 +115,20 @@ def get_whole_program_for_user(user, pk: int, action: str = Action.VIEW) -> Prog
 
 
 def aspects_for_user(user, action: str = Action.VIEW) -> QuerySet[Aspect]:
-    reach = _reach(
-        user,
-        action,
-        program="program_id",
-        institution="program__institution_id",
-        activities=lambda a: Q(pk__in=a.values("aspect_id")),
-    )
-    return _restrict(Aspect.objects.all(), reach)
+    return records_for_user(Aspect, user, action)
 
 
 def activities_for_user(user, action: str = Action.VIEW) -> QuerySet[Activity]:
     """The activities a person reaches for an action: area staff only their area's."""
-    reach = _reach(
-        user,
-        action,
-        program="aspect__program_id",
-        institution="aspect__program__institution_id",
-        activities=lambda a: Q(pk__in=a.values("pk")),
-    )
-    return _restrict(Activity.objects.all(), reach)
+    return records_for_user(Activity, user, action)
 
 
 def reports_for_user(user, action: str = Action.VIEW) -> QuerySet[ProgressReport]:
-    reach = _reach(
-        user,
-        action,
-        program="activity__aspect__program_id",
-        institution="activity__aspect__program__institution_id",
-        activities=lambda a: Q(activity_id__in=a.values("pk")),
-    )
-    return _restrict(ProgressReport.objects.all(), reach)
+    return records_for_user(ProgressReport, user, action)
 
 
 def evidence_for_user(user, action: str = Action.VIEW) -> QuerySet[Evidence]:
-    reach = _reach(
-        user,
-        action,
-        program="report__activity__aspect__program_id",
-        institution="report__activity__aspect__program__institution_id",
-        activities=lambda a: Q(report__activity_id__in=a.values("pk")),
-    )
-    return _restrict(Evidence.objects.all(), reach)
+    return records_for_user(Evidence, user, action)
 
 
 def _get_for_user(selector: Callable[..., QuerySet[M]], user, pk: int, action: str) -> M:
@@ -234,3 +214,8 @@ def may_import_into(user, institution: str, program: str) -> bool:
     except ImportRefused:
         return False
     return user_can_import(user)
+
+
+def records_reached(model: type[Model]) -> bool:
+    """Whether a model's records have a scope of their own (a cut or a cycle has none)."""
+    return model in _LOOKUPS

@@ -3,29 +3,12 @@ report)` is true when the person's role allows capturing and the report is in th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib.auth.backends import BaseBackend
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 
-from mejora.accounts.access import (
-    activities_for_user,
-    aspects_for_user,
-    evidence_for_user,
-    programs_for_user,
-    reports_for_user,
-    user_may,
-)
-from mejora.followup.models import Activity, Aspect, Evaluation, Evidence, Program, ProgressReport
+from mejora.accounts.access import records_for_user, records_reached, user_may
+from mejora.followup.models import Evaluation
 from mejora.followup.permissions import Action
-
-_SELECTORS: dict[type[Model], Callable[..., QuerySet]] = {
-    Program: programs_for_user,
-    Aspect: aspects_for_user,
-    Activity: activities_for_user,
-    ProgressReport: reports_for_user,
-    Evidence: evidence_for_user,
-}
 
 
 class ScopeBackend(BaseBackend):
@@ -37,10 +20,9 @@ class ScopeBackend(BaseBackend):
             return False
         if isinstance(obj, Evaluation):
             obj = obj.program
-        selector = _SELECTORS.get(type(obj)) if obj is not None else None
-        if selector is None:
+        if obj is None or not records_reached(type(obj)):
             # A record without a scope of its own (a cut, a cycle): the role decides, and
             # administering what is everyone's (opening and closing cuts) takes an
             # administrator of the whole record.
             return user_may(user_obj, action, everywhere=action == Action.ADMINISTER)
-        return selector(user_obj, action).filter(pk=obj.pk).exists()
+        return records_for_user(type(obj), user_obj, action).filter(pk=obj.pk).exists()
