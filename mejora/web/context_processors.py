@@ -7,7 +7,7 @@ from functools import cache
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from mejora.accounts.access import activities_for_user, reports_for_user
+from mejora.accounts.access import activities_for_user, reports_for_user, user_may
 from mejora.accounts.models import ROLE_ACTIONS, Action, Membership
 from mejora.followup.pending_work import PendingCounts, pending_counts
 from mejora.followup.services.cuts import open_cut
@@ -48,5 +48,12 @@ def pending(request: HttpRequest) -> dict[str, object]:
         "pending_counts": SimpleLazyObject(lambda: _counts(request, actions())),
         "may_review": SimpleLazyObject(lambda: Action.REVIEW in actions()),
         "may_administer": SimpleLazyObject(lambda: Action.ADMINISTER in actions()),
+        # Cuts are everyone's: only an administrator of the whole record opens and closes them.
+        "may_open_cuts": SimpleLazyObject(
+            lambda: (
+                Action.ADMINISTER in actions()
+                and user_may(request.user, Action.ADMINISTER, everywhere=True)
+            )
+        ),
         "may_import": SimpleLazyObject(lambda: Action.IMPORT in actions()),
     }

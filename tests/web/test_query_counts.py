@@ -57,8 +57,8 @@ BUDGET = {
     "program-detail": 24,
     "review-queue": 8,
     "pending": 16,
-    "cut-list": 12,
-    "people": 14,
+    "cut-list": 13,
+    "people": 15,
     "commitments-program": 20,
     "activity-detail": 21,
     "import-review": 11,
@@ -66,7 +66,7 @@ BUDGET = {
     "program-detail/area_staff": 25,
     "pending/area_staff": 16,
     "pending/evaluator": 11,
-    "review-queue/administrator": 13,
+    "review-queue/administrator": 14,
     "activity-detail/area_staff": 21,
 }
 
