@@ -1,0 +1,45 @@
+"""The blocks of an Anexo F typed in Word: paragraphs and tables in the order of the body."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+
+from mejora.annex.document import AnnexRejected
+from mejora.annex.limits import ReadingLimits, over_limit
+from mejora.annex.parsers.position import Block, Paragraph, Table
+
+_NOT_DOCX = "El archivo no es un documento de Word (DOCX) válido."
+
+
+def docx_blocks(data: bytes, limits: ReadingLimits) -> Iterator[Block]:
+    """Paragraphs and tables of the body in order; a cell's paragraphs joined by line breaks."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.table import Table as DocxTable
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            # An Anexo F is a few pages: its parts inflated past the limits are not one.
+            inflated = sum(info.file_size for info in package.infolist())
+        if inflated > limits.inflated_total_bytes:
+            raise over_limit("bytes descomprimidos del archivo", limits.inflated_total_bytes)
+        document = Document(io.BytesIO(data))
+    except AnnexRejected:
+        raise
+    except Exception:
+        raise AnnexRejected(_NOT_DOCX) from None
+    rows_read = 0
+    for element in document.element.body.iterchildren():
+        if element.tag == qn("w:p"):
+            yield Paragraph(DocxParagraph(element, document).text)
+        elif element.tag == qn("w:tbl"):
+            rows = []
+            for row in DocxTable(element, document).rows:
+                rows_read += 1
+                if rows_read > limits.rows:
+                    raise over_limit("filas", limits.rows)
+                rows.append(tuple("\n".join(p.text for p in cell.paragraphs) for cell in row.cells))
+            yield Table(tuple(rows))

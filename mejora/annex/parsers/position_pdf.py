@@ -1,0 +1,84 @@
+"""The blocks of an Anexo F printed to PDF: ruled tables, and the lines between them joined
+into paragraphs.
+
+A printed paragraph's lines are joined by a space; a new paragraph starts where the space
+between two lines is larger than within one, or where the weight of the type changes (a bold
+heading above its text). The page footer 'Página X de Y' is left out.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+
+from mejora.annex.document import AnnexRejected
+from mejora.annex.limits import ReadingLimits
+from mejora.annex.parsers.position import Block, Paragraph, Table
+from mejora.annex.words import fold, squash
+
+_TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+_PAGE_FOOTER = re.compile(r"^pagina\s+\d+\s+de\s+\d+$")
+# Between lines of one paragraph the gap is a fraction of the type's size; between paragraphs
+# it is a whole line or more.
+_PARAGRAPH_GAP = 0.45
+
+
+def pdf_blocks(data: bytes, limits: ReadingLimits) -> Iterator[Block]:
+    """The blocks page after page, read as the annex readers read a PDF (pdf_guard's budget)."""
+    from mejora.annex.parsers.pdf import NOT_A_PDF
+
+    if b"%PDF-" not in data[:1024]:
+        raise AnnexRejected(NOT_A_PDF)
+    import pdfplumber
+
+    from mejora.annex.parsers import pdf_guard
+
+    with pdf_guard.reading(limits, data) as account:
+        try:
+            pdf = pdfplumber.open(io.BytesIO(data))
+            account.document = pdf.doc
+            account.check()
+            pdf_guard.page_count(pdf, account)
+        except AnnexRejected:
+            raise
+        except Exception:
+            account.check()
+            raise pdf_guard.unopenable() from None
+        for page in pdf_guard.pages(pdf, account):
+            blocks = _page_blocks(page)
+            account.check()
+            yield from blocks
+
+
+def _page_blocks(page) -> list[Block]:
+    tables = page.find_tables(_TABLE_SETTINGS)
+    placed: list[tuple[float, Block]] = []
+    for table in tables:
+        rows = tuple(tuple(squash(cell or "") for cell in row) for row in table.extract())
+        placed.append((table.bbox[1], Table(rows)))
+    outside = page
+    for table in tables:
+        outside = outside.outside_bbox(table.bbox)
+    paragraph: list[str] = []
+    last = None
+    for line in outside.extract_text_lines(return_chars=True):
+        text = squash(line["text"])
+        if not text or _PAGE_FOOTER.match(fold(text)):
+            continue
+        size = max(char["size"] for char in line["chars"])
+        bold = "bold" in line["chars"][0]["fontname"].lower()
+        if last is not None and (
+            line["top"] - last["bottom"] > _PARAGRAPH_GAP * size
+            or bold != last["bold"]
+            or any(last["bottom"] < t.bbox[1] < line["top"] for t in tables)
+        ):
+            placed.append((last["top_of_paragraph"], Paragraph(" ".join(paragraph))))
+            paragraph = []
+        top = line["top"] if not paragraph else last["top_of_paragraph"]
+        paragraph.append(text)
+        last = {"bottom": line["bottom"], "bold": bold, "top_of_paragraph": top}
+    if paragraph and last is not None:
+        placed.append((last["top_of_paragraph"], Paragraph(" ".join(paragraph))))
+    placed.sort(key=lambda item: item[0])
+    return [block for _, block in placed]
