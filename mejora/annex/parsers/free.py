@@ -1,0 +1,559 @@
+"""The free format of interinstitutional ASM: one block of labelled fields per ASM.
+
+Agencies file the ASM they share with other institutions not as a table but as blocks:
+
+    Aspecto No. 1.
+    Aspecto Susceptible de Mejora: …
+    Acción a emprender: …
+    Área coordinadora: …
+    Áreas e instituciones responsables: … (areas of other institutions among them)
+    Fecha de término: …
+    Resultados esperados: …
+    Productos y/o evidencias: …
+
+under a cycle heading ('ASPECTOS INTERINSTITUCIONALES 2021-2022 (Mecanismo 2022)', or
+INTERGUBERNAMENTALES), after the institution and the program, and closed by the
+'Fecha de Elaboración'. A label that comes again within a block starts the ASM's next
+activity; a line without a label continues the field before it. A missing label is a finding
+with where the block is; text after 'Aspecto No. N.' without its label is read as the ASM.
+With 'Porcentaje de avance' in a block, the document is the progress at a cut.
+
+The same reading serves text, Word and PDF: each gives its paragraphs, one per line, and the
+blocks are read from those. The cells are then read exactly as the table formats read them
+(`AnnexBuilder`): dates, areas against the catalogue, progress.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from mejora.annex.areas import AreaCatalogue
+from mejora.annex.document import AnnexDocument, AnnexRejected, Finding, Signatory
+from mejora.annex.formats import (
+    FOOTNOTE_MARKER,
+    FORMATS,
+    INSTITUTION_LABEL,
+    PROGRAM_LABEL,
+    AnnexFormat,
+    read_cycle_heading,
+    read_header_line,
+    read_signatory_line,
+    split_program,
+)
+from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits, over_limit
+from mejora.annex.parsers.encoding import NOT_XML_IN_LINES, check_text, decode
+from mejora.annex.parsers.rows import PREPARED_LINE, AnnexBuilder, CatalogueFor, RawRow
+from mejora.annex.progress import Progress
+from mejora.annex.words import fold, squash
+
+FREE_ANNEX_LINE = "Formato libre. Aspectos Susceptibles de Mejora interinstitucionales"
+FREE_FORMATS = ("txt", "docx", "pdf")
+
+
+@dataclass(frozen=True)
+class Label:
+    key: str
+    written: str  # as the format issues it
+    spellings: tuple[str, ...]  # folded, as filings write it
+
+
+LABELS = (
+    Label("aspect", "Aspecto Susceptible de Mejora", ("aspecto susceptible de mejora", "asm")),
+    Label(
+        "activity",
+        "Acción a emprender",
+        (
+            "accion a emprender",
+            "acciones a emprender",
+            "accion",
+            "acciones",
+            "actividad",
+            "actividades",
+        ),
+    ),
+    Label(
+        "coordinating",
+        "Área coordinadora",
+        (
+            "area coordinadora",
+            "areas coordinadoras",
+            "institucion coordinadora",
+            "dependencia coordinadora",
+            "coordinadora",
+        ),
+    ),
+    Label(
+        "responsible",
+        "Áreas e instituciones responsables",
+        (
+            "areas e instituciones responsables",
+            "area responsable",
+            "areas responsables",
+            "areas e instituciones involucradas",
+            "areas e instituciones participantes",
+            "instituciones involucradas",
+            "instituciones participantes",
+            "dependencias participantes",
+            "dependencias y entidades participantes",
+            "areas involucradas",
+            "unidades responsables",
+            "responsables",
+        ),
+    ),
+    Label(
+        "due",
+        "Fecha de término",
+        (
+            "fecha de termino",
+            "fecha termino",
+            "fecha compromiso",
+            "fecha de compromiso",
+            "fecha de cumplimiento",
+        ),
+    ),
+    Label(
+        "expected_results", "Resultados esperados", ("resultados esperados", "resultado esperado")
+    ),
+    Label(
+        "deliverable",
+        "Productos y/o evidencias",
+        (
+            "productos y/o evidencias",
+            "producto y/o evidencia",
+            "productos y evidencias",
+            "productos",
+            "producto",
+            "evidencias",
+            "evidencia",
+        ),
+    ),
+    Label(
+        "progress",
+        "Porcentaje de avance y justificación",
+        (
+            "porcentaje de avance y justificacion",
+            "porcentaje de avance",
+            "% de avance",
+            "% avance",
+            "avance",
+        ),
+    ),
+    Label(
+        "proof",
+        "Identificación del documento probatorio",
+        ("identificacion del documento probatorio", "documento probatorio"),
+    ),
+    Label("observations", "Observaciones", ("observaciones",)),
+)
+_BY_SPELLING = {spelling: label for label in LABELS for spelling in label.spellings}
+LABEL_OF = {label.key: label for label in LABELS}
+ACTIVITY_KEYS = tuple(label.key for label in LABELS if label.key != "aspect")
+# What every activity of a block should say; the progress ones only in a progress document.
+_EXPECTED = ("activity", "coordinating", "responsible", "due", "expected_results", "deliverable")
+_PROGRESS_KEYS = ("progress", "proof", "observations")
+
+ASPECT_NUMBER = re.compile(
+    r"^\s*aspecto\s+(?:no|n[uú]m(?:ero)?|nro|n[°º])\s*\.?\s*"
+    r"(?P<number>\d+(?:\.\d+)*)\s*\.?(?:\s+(?P<rest>.*))?$",
+    re.I,
+)
+_LABELLED = re.compile(r"^\s*(?P<label>[^:]{1,60}?)\s*:\s*(?P<value>.*)$", re.S)
+
+
+def number_line(number: str) -> str:
+    return f"Aspecto No. {number}."
+
+
+def labelled(line: str) -> tuple[str, str] | None:
+    """'Fecha de término: Diciembre 2022' → ('due', 'Diciembre 2022'), for a known label."""
+    match = _LABELLED.match(line)
+    if match is None:
+        return None
+    label = _BY_SPELLING.get(fold(match["label"]))
+    return (label.key, match["value"].strip()) if label is not None else None
+
+
+def looks_free(lines: Iterable[str]) -> bool:
+    """Whether the text holds ASM blocks: an 'Aspecto No. N.' line and a labelled field."""
+    numbered = labels = False
+    for line in lines:
+        numbered = numbered or ASPECT_NUMBER.match(line) is not None
+        labels = labels or labelled(line) is not None
+        if numbered and labels:
+            return True
+    return False
+
+
+def free_annex(progress: bool) -> AnnexFormat:
+    """The table annex whose cells a free-format document holds: the institutional commitments,
+    or their progress at a cut."""
+    return next(
+        f
+        for f in FORMATS.values()
+        if f.classification == "institucional"
+        and f.has_progress == progress
+        and any(c.key == "coordinating" for c in f.columns)
+    )
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def parse_free(
+    data: bytes,
+    file_format: str,
+    *,
+    catalogue: AreaCatalogue | CatalogueFor | None = None,
+    progress: Progress | None = None,
+    limits: ReadingLimits = DEFAULT_LIMITS,
+) -> AnnexDocument:
+    """Read the free format from a text, Word or PDF file."""
+    del progress  # a free-format filing is a few pages: read at once
+    if not data.strip():
+        raise AnnexRejected("El archivo está vacío.")
+    findings: list[Finding] = []
+    match file_format:
+        case "txt":
+            text, findings = decode(data, limits, NOT_XML_IN_LINES)
+            lines = [(line, f"línea {n}") for n, line in enumerate(text.splitlines(), start=1)]
+        case "docx":
+            lines = docx_paragraphs(data, limits)
+        case "pdf":
+            lines = [
+                (line, f"página {page}")
+                for page, paragraphs in enumerate(pdf_paragraphs(data, limits), start=1)
+                for line in paragraphs
+            ]
+        case _:
+            raise AnnexRejected(
+                f"El formato libre se lee de {', '.join(FREE_FORMATS)}, no de «{file_format}»."
+            )
+    return read_free_lines(lines, catalogue=catalogue, limits=limits, findings=findings)
+
+
+def read_free_lines(
+    lines: list[tuple[str, str]],
+    *,
+    catalogue: AreaCatalogue | CatalogueFor | None = None,
+    limits: ReadingLimits = DEFAULT_LIMITS,
+    findings: Iterable[Finding] = (),
+) -> AnnexDocument:
+    """The document the lines (each with where it was seen) hold in the free format."""
+    if len(lines) > limits.rows:
+        raise over_limit("filas (líneas del texto)", limits.rows)
+    reader = _FreeReader(list(findings))
+    for text, where in lines:
+        check_text(text, limits, NOT_XML_IN_LINES)
+        reader.line(text.rstrip(), where)
+    return reader.document(catalogue)
+
+
+@dataclass
+class _Block:
+    number: str
+    where: str
+    aspect: str = ""
+    aspect_labelled: bool = False
+    activities: list[dict[str, str]] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)  # every label the block has, for the findings
+
+
+@dataclass
+class _Section:
+    heading: str
+    where: str
+    blocks: list[_Block] = field(default_factory=list)
+
+
+class _FreeReader:
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        self.preamble: list[str] = []
+        self.institution = self.program = self.program_key = ""
+        self.signatories: list[Signatory] = []
+        self.sections: list[_Section] = []
+        self.field: tuple[dict[str, str], str] | None = None  # where a continuation goes
+        self.footnote = ""
+        self.prepared_text: tuple[str, str] | None = None
+        self.progress = False
+
+    def note(self, kind: str, where: str, text: str) -> None:
+        self.findings.append(Finding(kind, where, text))
+
+    def line(self, line: str, where: str) -> None:
+        if not line.strip():
+            return
+        if self.prepared_text is not None:
+            self.note(
+                "ignored_line", where, f"Texto después de la fecha, no se leyó: «{line[:60]}»."
+            )
+        elif (prepared := PREPARED_LINE.match(line)) is not None:
+            self.prepared_text = (prepared["date"], where)
+            self.field = None
+        elif read_cycle_heading(line) is not None:
+            self.sections.append(_Section(squash(line), where))
+            self.field = None
+        elif line.lstrip().startswith(FOOTNOTE_MARKER):
+            self.footnote = squash(line)
+            self.field = None
+        elif (number := ASPECT_NUMBER.match(line)) is not None:
+            self._start_block(number["number"], (number["rest"] or "").strip(), where)
+        elif not self.sections:
+            self._preamble(line, where)
+        elif (pair := labelled(line)) is not None:
+            self._field(*pair, where)
+        elif (signatory := read_signatory_line(line)) is not None:
+            self.signatories.append(signatory)
+            self.field = None
+        elif self.field is not None:
+            cells, key = self.field
+            cells[key] = f"{cells[key]}\n{line.strip()}" if cells[key] else line.strip()
+        else:
+            self.note(
+                "ignored_line", where, f"Texto fuera de un aspecto, no se leyó: «{line[:60]}»."
+            )
+
+    def _preamble(self, line: str, where: str) -> None:
+        header = read_header_line(line)
+        if header is not None and header[0] == "institution" and not self.institution:
+            self.institution = header[1]
+        elif header is not None and header[0] == "program" and not self.program:
+            self.program_key, self.program = split_program(header[1])
+        else:
+            self.preamble.append(squash(line))
+
+    def _start_block(self, number: str, rest: str, where: str) -> None:
+        if not self.sections:
+            raise AnnexRejected(
+                f"{where}: el «Aspecto No. {number}» está antes del encabezado de ciclo, p. ej. "
+                "«ASPECTOS INTERINSTITUCIONALES 2021-2022 (Mecanismo 2022)»."
+            )
+        block = _Block(number, where)
+        self.sections[-1].blocks.append(block)
+        pair = labelled(rest) if rest else None
+        self.field = None
+        if pair is not None:
+            self._field(*pair, where)
+        elif rest:
+            # 'Aspecto No. 1. Mejorar…': the text is the ASM's, its label left out.
+            block.aspect = rest
+            self.field = (_AspectCells(block), "aspect")
+
+    def _field(self, key: str, value: str, where: str) -> None:
+        block = self._block(where)
+        block.seen.add(key)
+        if key == "aspect":
+            block.aspect = f"{block.aspect}\n{value}".strip() if block.aspect else value
+            block.aspect_labelled = True
+            self.field = (_AspectCells(block), "aspect")
+            return
+        if key in _PROGRESS_KEYS:
+            self.progress = True
+        if not block.activities or key in block.activities[-1]:
+            block.activities.append({"__where": where})
+        cells = block.activities[-1]
+        cells[key] = value
+        self.field = (cells, key)
+
+    def _block(self, where: str) -> _Block:
+        if not self.sections or not self.sections[-1].blocks:
+            raise AnnexRejected(f"{where}: hay un campo antes del primer «Aspecto No. 1.».")
+        return self.sections[-1].blocks[-1]
+
+    def document(self, catalogue: AreaCatalogue | CatalogueFor | None) -> AnnexDocument:
+        if not self.sections:
+            raise AnnexRejected(
+                "No se encontró ningún encabezado de ciclo, p. ej. «ASPECTOS "
+                "INTERINSTITUCIONALES 2021-2022 (Mecanismo 2022)», ni los aspectos bajo él."
+            )
+        if not self.institution or not self.program:
+            missing = INSTITUTION_LABEL if not self.institution else PROGRAM_LABEL
+            raise AnnexRejected(f"Falta la línea «{missing}: …» antes de los aspectos.")
+        builder = AnnexBuilder(free_annex(self.progress), catalogue)
+        builder.findings.extend(self.findings)
+        for section in self.sections:
+            builder.start_section(section.heading, section.where)
+            for block in section.blocks:
+                self._missing_labels(builder, section, block)
+                rows = [dict(cells) for cells in block.activities] or [{}]
+                for position, cells in enumerate(rows):
+                    where = cells.pop("__where", block.where)
+                    if position == 0:
+                        cells |= {"number": block.number, "aspect": block.aspect}
+                    builder.add_row(RawRow(cells, where), after_page_break=False)
+        if self.prepared_text is None:
+            builder.note(
+                "prepared_missing", "documento", "El documento no dice su «Fecha de Elaboración»."
+            )
+            prepared = None
+        else:
+            from mejora.annex.dates import read_date
+
+            text, where = self.prepared_text
+            prepared = read_date(text).date
+            if prepared is None:
+                builder.note(
+                    "date_not_understood",
+                    where,
+                    f"No se entendió la fecha de elaboración «{text}».",
+                )
+        annex_line = next((line for line in self.preamble if _is_annex_line(line)), "")
+        title = " ".join(line for line in self.preamble if line != annex_line)
+        return builder.build(
+            title=title,
+            institution=self.institution,
+            program=self.program,
+            annex_line=annex_line,
+            prepared=prepared,
+            footnote=self.footnote,
+            program_key=self.program_key,
+            signatories=tuple(self.signatories),
+        )
+
+    def _missing_labels(self, builder: AnnexBuilder, section: _Section, block: _Block) -> None:
+        year = read_cycle_heading(section.heading).mechanism_year  # type: ignore[union-attr]
+        where = f"{block.where} · ASM {year}/{block.number}"
+        if not block.aspect_labelled:
+            said = (
+                "se leyó el texto que sigue al número" if block.aspect else "el ASM no tiene texto"
+            )
+            builder.note(
+                "label_missing",
+                where,
+                f"Falta la etiqueta «{LABEL_OF['aspect'].written}:»; {said}.",
+            )
+        expected = _EXPECTED + (("progress",) if self.progress else ())
+        if not block.activities:
+            builder.note("label_missing", where, "El aspecto no tiene «Acción a emprender:».")
+            return
+        for order, cells in enumerate(block.activities, start=1):
+            missing = [LABEL_OF[key].written for key in expected if key not in cells]
+            if missing:
+                builder.note(
+                    "label_missing",
+                    f"{where} · actividad {order}",
+                    "Falta: " + ", ".join(f"«{m}:»" for m in missing) + "; se dejó vacío.",
+                )
+
+
+class _AspectCells(dict):
+    """The ASM's text as a cell a continuation line can extend."""
+
+    def __init__(self, block: _Block) -> None:
+        super().__init__(aspect=block.aspect)
+        self.block = block
+
+    def __setitem__(self, key: str, value: str) -> None:
+        super().__setitem__(key, value)
+        self.block.aspect = value
+
+
+def _is_annex_line(line: str) -> bool:
+    key = fold(line)
+    return key.startswith("formato libre") or re.match(r"^anexo\b", key) is not None
+
+
+# --- the paragraphs of a Word document and of a PDF -----------------------------------------
+
+_NOT_DOCX = "El archivo no es un documento de Word (DOCX) válido."
+
+
+def docx_paragraphs(data: bytes, limits: ReadingLimits) -> list[tuple[str, str]]:
+    """The body's paragraphs in order, each line break a line of its own; a table row of a
+    label and its value ('Acción a emprender:' | '…') is read as 'label: value'."""
+    import zipfile
+
+    from docx import Document
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            size = sum(member.file_size for member in package.infolist())
+        if size > limits.inflated_total_bytes:
+            raise over_limit("bytes descomprimidos", limits.inflated_total_bytes)
+        document = Document(io.BytesIO(data))
+    except AnnexRejected:
+        raise
+    except Exception:
+        raise AnnexRejected(_NOT_DOCX) from None
+    lines: list[tuple[str, str]] = []
+    for number, block in enumerate(document.iter_inner_content(), start=1):
+        where = f"párrafo {number}"
+        if isinstance(block, Paragraph):
+            lines += [(line, where) for line in block.text.split("\n")]
+        elif isinstance(block, Table):
+            for row in block.rows:
+                texts = [cell.text.strip() for cell in row.cells]
+                texts = [t for i, t in enumerate(texts) if i == 0 or t != texts[i - 1]]
+                if len(texts) >= 2 and texts[0]:
+                    first = texts[0].rstrip(" :")
+                    lines.append((f"{first}: {' '.join(texts[1:])}", where))
+                elif texts and texts[0]:
+                    lines += [(line, where) for line in texts[0].split("\n")]
+    return lines
+
+
+_PAGE_FOOTER = re.compile(r"^pagina\s+\d+\s+de\s+\d+$")
+# A gap between printed lines wider than this share of the text's height starts a paragraph.
+_PARAGRAPH_GAP = 0.45
+
+
+def pdf_paragraphs(data: bytes, limits: ReadingLimits) -> list[list[str]]:
+    """Each page's paragraphs: the lines a paragraph wraps over joined with a space, a wider
+    gap between lines starting the next; the page footer 'Página X de Y' left out."""
+    if b"%PDF-" not in data[:1024]:
+        raise AnnexRejected("El archivo no es un PDF válido.")
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    from mejora.annex.parsers import pdf_guard
+
+    pages: list[list[str]] = []
+    with pdf_guard.reading(limits, data) as account:
+        try:
+            pdf = pdfplumber.open(io.BytesIO(data))
+            account.document = pdf.doc
+            account.check()
+            count = pdf_guard.page_count(pdf, account)
+        except AnnexRejected:
+            raise
+        except (PDFPasswordIncorrect, PDFEncryptionError):
+            raise AnnexRejected(
+                "El PDF está protegido con contraseña: guárdelo sin protección y vuelva a subirlo."
+            ) from None
+        except Exception:
+            account.check()
+            raise pdf_guard.unopenable() from None
+        if not count:
+            raise AnnexRejected("El PDF no tiene páginas.")
+        for page in pdf_guard.pages(pdf, account):
+            try:
+                printed = page.extract_text_lines(strip=True, return_chars=False)
+            except AnnexRejected:
+                raise
+            except Exception:
+                account.check()
+                raise pdf_guard.damaged(f"la página {page.page_number} no se puede leer") from None
+            account.check()
+            pages.append(_paragraphs(printed))
+    return pages
+
+
+def _paragraphs(printed: list[dict]) -> list[str]:
+    paragraphs: list[str] = []
+    previous = None
+    for line in printed:
+        text = line["text"].strip()
+        if not text or _PAGE_FOOTER.match(fold(text)):
+            continue
+        height = line["bottom"] - line["top"]
+        if previous is not None and line["top"] - previous["bottom"] < _PARAGRAPH_GAP * height:
+            paragraphs[-1] = f"{paragraphs[-1]} {text}"
+        else:
+            paragraphs.append(text)
+        previous = line
+    return paragraphs
