@@ -176,6 +176,11 @@ def _row_key(text: str, rows) -> str | None:
     for word, key in candidates:
         if re.search(rf"(?<![a-z]){re.escape(word)}", folded):
             return key
+    # A narrow printed cell breaks a long word anywhere ('Intergubername ntales').
+    joined = folded.replace(" ", "")
+    for word, key in candidates:
+        if len(word) > 8 and word.replace(" ", "") in joined:
+            return key
     return None
 
 

@@ -57,12 +57,18 @@ def _page_blocks(page) -> list[Block]:
     for table in tables:
         rows = tuple(tuple(squash(cell or "") for cell in row) for row in table.extract())
         placed.append((table.bbox[1], Table(rows)))
-    outside = page
-    for table in tables:
-        outside = outside.outside_bbox(table.bbox)
+    boxes = [table.bbox for table in tables]
+
+    def outside(obj: dict) -> bool:
+        # By the middle of each glyph: a line printed right under a table touches its border.
+        middle_x, middle_y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(
+            x0 <= middle_x <= x1 and top <= middle_y <= bottom for x0, top, x1, bottom in boxes
+        )
+
     paragraph: list[str] = []
     last = None
-    for line in outside.extract_text_lines(return_chars=True):
+    for line in page.filter(outside).extract_text_lines(return_chars=True):
         text = squash(line["text"])
         if not text or _PAGE_FOOTER.match(fold(text)):
             continue
