@@ -118,13 +118,14 @@ def _only_columns(annex: AnnexFormat, aspect: AspectEntry) -> AspectEntry:
     return replace(aspect, activities=activities)
 
 
-def _sentence(rng: random.Random) -> str:
+def sentence(rng: random.Random) -> str:
+    """One sentence of an ASM or activity, from the vocabulary of real annexes."""
     return f"{rng.choice(ACTIONS)} {rng.choice(OBJECTS)} {rng.choice(PURPOSES)}."
 
 
 def _aspect(rng: random.Random, catalogue: AreaCatalogue, year: int, number: int) -> AspectEntry:
     theme = rng.choice(THEMES)
-    statement = " ".join(_sentence(rng) for _ in range(rng.randint(1, 3)))
+    statement = " ".join(sentence(rng) for _ in range(rng.randint(1, 3)))
     text = f"{theme}: {statement}" if theme else statement
     read_as, read_statement = read_theme(text, Reading())
     count = rng.choice((1, 2, 3, 3, 4, 5))
@@ -145,7 +146,7 @@ def _activity(rng: random.Random, catalogue: AreaCatalogue, year: int, order: in
     else:
         progress += " Replanteamiento: No"
     return ActivityEntry(
-        text=f"{order}. {_sentence(rng)} {_sentence(rng) if rng.random() < 0.5 else ''}".strip(),
+        text=f"{order}. {sentence(rng)} {sentence(rng) if rng.random() < 0.5 else ''}".strip(),
         coordinating=read_areas(_areas_text(rng, 1), Reading(), catalogue),
         responsible=read_areas(_areas_text(rng, rng.randint(1, 3)), Reading(), catalogue),
         due=read_due(due_text, Reading()),
@@ -172,3 +173,75 @@ def _date_text(rng: random.Random, date: PartialDate) -> str:
     if style < 0.8:
         return f"{date.month}/{date.day}/{date.year % 100:02d}"
     return f"{MONTH_NAMES[date.month - 1]} {date.year}"
+
+
+# Whole-government scale: the institutions that report ASM to CONEVAL and the words their
+# programs are named with (the names are invented; the shape is that of the budget).
+INSTITUTIONS = (
+    ("Secretaría de Desarrollo Social", "SEDESOL"),
+    ("Secretaría de Educación Pública", "SEP"),
+    ("Secretaría de Salud", "SALUD"),
+    ("Secretaría de Agricultura y Desarrollo Rural", "SADER"),
+    ("Secretaría de Economía", "SE"),
+    ("Secretaría de Medio Ambiente y Recursos Naturales", "SEMARNAT"),
+    ("Secretaría del Trabajo y Previsión Social", "STPS"),
+    ("Secretaría de Desarrollo Agrario, Territorial y Urbano", "SEDATU"),
+    ("Instituto Nacional de los Pueblos Indígenas", "INPI"),
+    ("Instituto Mexicano del Seguro Social", "IMSS"),
+    ("Instituto de Seguridad y Servicios Sociales de los Trabajadores del Estado", "ISSSTE"),
+    ("Consejo Nacional de Humanidades, Ciencias y Tecnologías", "CONAHCYT"),
+    ("Secretaría de Cultura", "CULTURA"),
+    ("Secretaría de Energía", "SENER"),
+    ("Secretaría de Comunicaciones y Transportes", "SCT"),
+    ("Comisión Nacional del Agua", "CONAGUA"),
+)
+PROGRAM_KINDS = (
+    ("S", "Programa de"), ("U", "Programa de Apoyo a"), ("E", "Servicios de"),
+    ("B", "Suministro de"), ("P", "Conducción de la política de"),
+)  # fmt: skip
+PROGRAM_TOPICS = (
+    "Opciones Productivas", "Estancias Infantiles", "Becas para la Educación Básica",
+    "Vivienda Rural", "Atención a Jornaleros Agrícolas", "Comedores Comunitarios",
+    "Fomento a la Economía Social", "Infraestructura Indígena", "Agua Potable y Saneamiento",
+    "Atención a la Salud", "Vacunación Universal", "Seguro Médico", "Empleo Temporal",
+    "Capacitación para el Trabajo", "Desarrollo Forestal", "Pago por Servicios Ambientales",
+    "Fomento a la Lectura", "Cultura Comunitaria", "Innovación Tecnológica",
+    "Apoyo al Ingreso de Pequeños Productores", "Caminos Rurales", "Electrificación Rural",
+    "Educación Inicial", "Inclusión Financiera", "Mejoramiento Urbano", "Coinversión Social",
+)  # fmt: skip
+CHANGE_KINDS = (  # CONEVAL's 2018-2019 balance: 73.4% corrected, 5.9% support, 18.1% reoriented
+    ("corregir", 73.4), ("modificar_apoyos", 5.9), ("reorientacion", 18.1),
+    ("adicionar_reubicar", 2.0), ("suspender", 0.6),
+)  # fmt: skip
+CLASSIFICATIONS = (  # 182, 56, 4 and 1 of that balance's 243 ASM
+    ("especifico", 182), ("institucional", 56), ("interinstitucional", 4),
+    ("intergubernamental", 1),
+)  # fmt: skip
+PRIORITIES = (("alta", 4), ("media", 4), ("baja", 2))
+JUSTIFICATIONS = (
+    "Se concluyó conforme a lo programado.",
+    "El avance depende de la publicación de las Reglas de Operación.",
+    "Se elaboró el primer borrador y está en revisión de las áreas.",
+    "La actividad se retrasó por la reducción del presupuesto del ejercicio.",
+    "Se integró la información de las delegaciones estatales.",
+)
+
+
+def weighted(rng: random.Random, choices: tuple[tuple[str, float], ...]) -> str:
+    """One value drawn with the weight beside it."""
+    values, weights = zip(*choices, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+def program_names(rng: random.Random, count: int) -> list[tuple[str, str]]:
+    """`count` distinct (budget key, name) pairs in the style of the federal budget."""
+    names = []
+    seen: set[str] = set()
+    for number in range(1, count + 1):
+        letter, prefix = rng.choice(PROGRAM_KINDS)
+        name = f"{prefix} {rng.choice(PROGRAM_TOPICS)}"
+        while name in seen:  # more programs than topics: regional editions, as in the budget
+            name = f"{name} {rng.choice(('Regional', 'Estatal', 'del Sur', 'del Norte', 'Urbano'))}"
+        seen.add(name)
+        names.append((f"{letter}{number:03d}", name))
+    return names
