@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 MEMORY_LIMIT_MB = 400
 
@@ -42,6 +45,9 @@ FIGURES = (
 
 def run(*, scale: int, only: list[str] | None = None, progress=print) -> list[dict]:
     """Measure every figure (or those named) on `scale` synthetic ASM in a private database."""
+    figures = [f for f in FIGURES if not only or f.name in only]
+    if not figures:
+        return []
     with tempfile.TemporaryDirectory(prefix="mejora-bench-") as data_dir:
         # Measured as deployed, without DEBUG: with it Django keeps every query it runs.
         env = {**os.environ, "MEJORA_DATA_DIR": data_dir, "MEJORA_DEBUG": "false"}
@@ -54,9 +60,7 @@ def run(*, scale: int, only: list[str] | None = None, progress=print) -> list[di
             stdout=subprocess.DEVNULL,
         )
         results = []
-        for figure in FIGURES:
-            if only and figure.name not in only:
-                continue
+        for figure in figures:
             progress(f"Midiendo {figure.name}…")
             # Each baseline right after its case, even when shared: on a busy machine the
             # two are measured under much the same load.
@@ -85,6 +89,130 @@ def run(*, scale: int, only: list[str] | None = None, progress=print) -> list[di
             memory["limit"] = MEMORY_LIMIT_MB
             results.append(memory)
         return results
+
+
+# Whole-government scale (issue 12): every federal program over fifteen mechanism years, and
+# the hundredth of it the growth of each page's cost is measured against.
+PROGRAMS, CYCLES = 300, 15
+SMALL = 100
+GROWTH_TARGET = 3.0
+
+
+def run_pages(
+    *,
+    programs: int = PROGRAMS,
+    cycles: int = CYCLES,
+    database: str = "sqlite",
+    only: list[str] | None = None,
+    progress=print,
+) -> list[dict]:
+    """Each page at full scale and at a hundredth of it, beside the trivial page of its run.
+
+    Per page three figures: `<page>` (seconds at full scale ÷ the trivial page's, against
+    its target), `<page>_small` (the same at a hundredth), and `<page>_growth` (how many
+    times the first ratio is the second: how the cost grows with the data, target 3).
+    A page that does not exist yet is printed as missing, not measured.
+    """
+    from benchmarks.pages import PAGES
+
+    names = [p.name for p in PAGES if not only or p.name in only]
+    if not names:
+        return []
+    small = max(1, programs // SMALL)
+    measured = {}
+    for label, count in (("full", programs), ("small", small)):
+        with _record(database, label) as env:
+            progress(f"Generando {count} programas × {cycles} ciclos ({database})…")
+            subprocess.run(
+                [sys.executable, "-m", "mejora", "synth", "--programs", str(count),
+                 "--cycles", str(cycles)],
+                env=env, check=True, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            progress(f"Midiendo páginas: {', '.join(names)}…")
+            done = subprocess.run(
+                [sys.executable, "-m", "benchmarks.pages", *names],
+                env=env, check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            measured[label] = json.loads(done.stdout.strip().splitlines()[-1])
+    results = []
+    targets = {p.name: p.target_ratio for p in PAGES}
+    scale = f"{programs}x{cycles}"
+    for name in names:
+        full, part = measured["full"].get(name), measured["small"].get(name)
+        if full is None or part is None:
+            results.append(_missing(name, scale))
+            continue
+        results.append(
+            _figure(name, "s", full["seconds"], "trivial", full["trivial"], targets[name], scale)
+            | {"bytes": full["bytes"], "database": database}
+        )
+        results.append(
+            _figure(
+                f"{name}_small", "s", part["seconds"], "trivial", part["trivial"],
+                targets[name], f"{small}x{cycles}",
+            ) | {"bytes": part["bytes"], "database": database}
+        )  # fmt: skip
+        results.append(
+            _figure(
+                f"{name}_growth", "×", full["seconds"] / full["trivial"], f"{name}_small",
+                part["seconds"] / part["trivial"], GROWTH_TARGET, scale,
+            ) | {"database": database}
+        )  # fmt: skip
+    return results
+
+
+@contextlib.contextmanager
+def _record(database: str, label: str) -> Iterator[dict[str, str]]:
+    """A private, empty record for one scale: a data folder, and for PostgreSQL a scratch
+    database on the server MEJORA_DATABASE_URL names, dropped afterwards."""
+    with tempfile.TemporaryDirectory(prefix=f"mejora-bench-{label}-") as data_dir:
+        env = {**os.environ, "MEJORA_DATA_DIR": data_dir, "MEJORA_DEBUG": "false"}
+        if database == "sqlite":
+            env.pop("MEJORA_DATABASE_URL", None)
+            yield env
+            return
+        server = os.environ.get("MEJORA_DATABASE_URL", "")
+        if not server.startswith(("postgres://", "postgresql://")):
+            raise BenchRefused(
+                "Para medir en PostgreSQL, MEJORA_DATABASE_URL debe nombrar un servidor "
+                "(postgres://usuario@host:5432/base): las mediciones usan una base temporal en él."
+            )
+        name = f"mejora_bench_{os.getpid()}_{label}"
+        with _scratch_database(server, name) as url:
+            env["MEJORA_DATABASE_URL"] = url
+            subprocess.run(
+                [sys.executable, "-m", "mejora", "manage", "migrate", "--verbosity", "0"],
+                env=env, check=True,
+            )  # fmt: skip
+            yield env
+
+
+@contextlib.contextmanager
+def _scratch_database(server: str, name: str) -> Iterator[str]:
+    import psycopg
+
+    base = urlsplit(server)
+    admin = urlunsplit(base._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(base._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class BenchRefused(ValueError):
+    """The bench cannot run as asked (the reason in Spanish)."""
+
+
+def _missing(name: str, scale: str) -> dict:
+    return {
+        "name": name, "value": None, "unit": "s", "baseline_name": "trivial",
+        "baseline_value": None, "ratio": None, "target_ratio": None, "scale": scale,
+        "missing": True,
+    }  # fmt: skip
 
 
 def misses(result: dict) -> list[str]:

@@ -256,7 +256,23 @@ def _parser() -> argparse.ArgumentParser:
     synth = commands.add_parser(
         "synth", help=_("generar registros sintéticos para pruebas de carga")
     )
-    synth.add_argument("--scale", type=int, required=True, metavar="N", help=_("número de ASM"))
+    synth_size = synth.add_mutually_exclusive_group(required=True)
+    synth_size.add_argument(
+        "--scale", type=int, metavar="N", help=_("número de ASM de un solo programa")
+    )
+    synth_size.add_argument(
+        "--programs",
+        type=int,
+        metavar="N",
+        help=_("escala de todo un gobierno: N programas de varias dependencias"),
+    )
+    synth.add_argument(
+        "--cycles",
+        type=int,
+        default=15,
+        metavar="N",
+        help=_("ciclos del mecanismo (con --programs)"),
+    )
     synth.add_argument(
         "--seed", type=int, default=2012, metavar="N", help=_("semilla: mismos datos para la misma")
     )
@@ -269,6 +285,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--scale", type=int, default=5000, metavar="N", help=_("ASM sintéticos"))
     bench.add_argument("--only", nargs="*", metavar=_("CIFRA"), help=_("solo estas cifras"))
+    bench.add_argument(
+        "--programs",
+        type=int,
+        default=300,
+        metavar="N",
+        help=_("programas de las cifras de páginas (y la centésima parte de ellos)"),
+    )
+    bench.add_argument(
+        "--cycles", type=int, default=15, metavar="N", help=_("ciclos de las cifras de páginas")
+    )
+    bench.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help=_("base de las cifras de páginas; postgres usa el servidor de MEJORA_DATABASE_URL"),
+    )
     bench.add_argument("--json", action="store_true", help=_("cifras en JSON"))
     bench.set_defaults(handler=_bench)
 
@@ -586,6 +618,8 @@ def _synth(args: argparse.Namespace) -> int:
 
     from mejora.followup.services.synth import synth_load
 
+    if args.programs is not None:
+        return _synth_government(args)
     if args.scale < 1:
         print("La escala debe ser al menos 1 ASM.", file=sys.stderr)
         return EXIT_REJECTED
@@ -595,6 +629,38 @@ def _synth(args: argparse.Namespace) -> int:
     print(
         f"{doc.program}: {doc.aspect_count()} ASM y {doc.activity_count()} actividades "
         f"en {len(doc.sections)} ciclos ({summary.created} registros nuevos)."
+    )
+    return EXIT_OK
+
+
+def _synth_government(args: argparse.Namespace) -> int:
+    import time
+
+    from mejora.followup.services.synth import SynthRefused, synth_government
+
+    if not _schema_ready():
+        return EXIT_REJECTED
+    start = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        print(
+            _("%(done)d de %(total)d programas") % {"done": done, "total": total}, file=sys.stderr
+        )
+
+    try:
+        made = synth_government(
+            programs=args.programs, cycles=args.cycles, seed=args.seed, progress=progress
+        )
+    except SynthRefused as refusal:
+        print(refusal, file=sys.stderr)
+        return EXIT_REJECTED
+    print(
+        _(
+            "%(programs)d programas de %(institutions)d dependencias en %(cycles)d ciclos: "
+            "%(aspects)d ASM, %(activities)d actividades, %(reports)d reportes de avance y "
+            "%(replannings)d replanteamientos, en %(seconds).0f s."
+        )
+        % {**vars(made), "seconds": time.perf_counter() - start}
     )
     return EXIT_OK
 
@@ -610,10 +676,24 @@ def _bench_legend() -> str:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from benchmarks.run import misses, run
+    from benchmarks.run import BenchRefused, misses, run, run_pages
 
     # Progress goes to stderr so that --json leaves stdout to the figures.
-    results = run(scale=args.scale, only=args.only, progress=lambda m: print(m, file=sys.stderr))
+    def progress(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    results = run(scale=args.scale, only=args.only, progress=progress)
+    try:
+        results += run_pages(
+            programs=args.programs,
+            cycles=args.cycles,
+            database=args.database,
+            only=args.only,
+            progress=progress,
+        )
+    except BenchRefused as refusal:
+        print(refusal, file=sys.stderr)
+        return EXIT_REJECTED
     missed = {r["name"]: misses(r) for r in results if misses(r)}
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=1))
@@ -622,10 +702,13 @@ def _bench(args: argparse.Namespace) -> int:
         widths = (12, 12, 8, 8)
         print(f"{name:30}" + "".join(f"{n:>{w}}" for n, w in zip(numbers, widths, strict=True)))
         for r in results:
+            if r.get("missing"):
+                print(f"{r['name']:30}{_('falta: la página aún no existe'):>12}")
+                continue
             target, ratio = r["target_ratio"], r["ratio"]
             mark = "".join(f"  ✗ {why}" for why in missed.get(r["name"], ()))
             print(
-                f"{r['name']:30}{r['value']:>10.2f}{r['unit']:>2}{r['baseline_value']:>10.2f}"
+                f"{r['name']:30}{r['value']:>10.3f}{r['unit']:>2}{r['baseline_value']:>10.3f}"
                 f"{r['unit']:>2}"
                 + (f"{ratio:>8.2f}" if ratio is not None else f"{'—':>8}")
                 + (f"{target:>8.2f}" if target is not None else f"{'—':>8}")
