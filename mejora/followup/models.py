@@ -152,6 +152,18 @@ class Evaluation(models.Model):
     evaluator = models.CharField(_("evaluador externo"), max_length=300, blank=True)
     report_title = models.CharField(_("informe"), max_length=500, blank=True)
     report_url = models.URLField(_("liga al informe"), max_length=500, blank=True)
+    # The institution's position on the evaluation (Anexo F); the recommendations carry their
+    # own, and the counts of ASM are computed from the record, never kept.
+    position_general = models.TextField(_("comentarios generales"), blank=True)
+    position_specific = models.TextField(_("comentarios específicos"), blank=True)
+    position_sources = models.TextField(_("fuentes de información (una por línea)"), blank=True)
+    position_units = models.TextField(
+        _("unidades administrativas que participaron (una por línea)"), blank=True
+    )
+    position_signatories = models.JSONField(
+        _("firmantes de la posición institucional"), default=list, blank=True
+    )
+    position_version = models.PositiveIntegerField(_("versión de la posición"), default=1)
 
     class Meta:
         verbose_name = _("evaluación externa")
@@ -176,10 +188,13 @@ class Recommendation(models.Model):
     text = models.TextField(_("hallazgo o recomendación"))
     position = models.CharField(_("posición institucional"), max_length=20, choices=Position)
     reason = models.TextField(_("razón"), blank=True)
+    # Where the Anexo F lists it; a recommendation typed later goes after the others.
+    order = models.PositiveSmallIntegerField(_("orden"), default=0)
 
     class Meta:
         verbose_name = _("recomendación")
         verbose_name_plural = _("recomendaciones")
+        ordering = ["evaluation_id", "order", "id"]
 
     def __str__(self) -> str:
         return self.text[:80]
