@@ -564,6 +564,9 @@ class AnnexImport(models.Model):
     # liaison's import yields reports submitted for review like typed ones.
     as_validated = models.BooleanField(_("importado como validado"), default=True)
     findings = models.JSONField(_("hallazgos de la lectura"), default=list, blank=True)
+    # A filing's cover letter, when the file bundled one with its instruments.
+    oficio_number = models.CharField(_("número de oficio"), max_length=100, blank=True)
+    oficio_date = models.DateField(_("fecha del oficio"), null=True, blank=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
