@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "mejora.web",
     "mejora.tasks",
     "mejora.notices",
+    "mejora.search",
 ]
 
 MIDDLEWARE = [

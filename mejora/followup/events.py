@@ -9,6 +9,8 @@ committed state.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -24,6 +26,11 @@ reports_submitted = Signal()
 report_returned = Signal()
 # report_id: int; the evaluation unit made the report official.
 report_validated = Signal()
+# changes: dict[str, list[int]]; the ids of the records of each model (by label,
+# "followup.Aspect") created, changed or removed in a transaction that committed.
+records_changed = Signal()
+
+_pending = threading.local()
 
 
 def announce_on_commit(signal: Signal, **ids: int | list[int]) -> None:
@@ -43,3 +50,35 @@ def announce_on_commit(signal: Signal, **ids: int | list[int]) -> None:
 
 def ids_of(reports: Iterable[ProgressReport]) -> list[int]:
     return sorted(report.pk for report in reports)
+
+
+def announce_change(label: str, pk: object) -> None:
+    """Note a record written in the current transaction; `records_changed` tells of all of
+    them at once when it commits (an import of thousands of rows is one message).
+
+    What a rolled-back transaction noted is told with the next commit: listeners read the
+    committed state, so hearing of an unchanged record costs a read, never a wrong answer.
+    """
+    if pk is None:
+        return
+    changes: defaultdict[str, set] | None = getattr(_pending, "changes", None)
+    if changes is None:
+        changes = _pending.changes = defaultdict(set)
+    changes[label].add(pk)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        entry[1] is _send_changes for entry in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_send_changes)
+
+
+def _send_changes() -> None:
+    changes: defaultdict[str, set] | None = getattr(_pending, "changes", None)
+    _pending.changes = None
+    if not changes:
+        return
+    told = {label: sorted(ids) for label, ids in changes.items()}
+    for receiver, outcome in records_changed.send_robust(sender=ProgressReport, changes=told):
+        if isinstance(outcome, Exception):
+            logger.error("%s failed on %s", receiver, list(told), exc_info=outcome)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 
+from mejora.followup.events import announce_change
 from mejora.followup.models import ChangeRecord
 
 
@@ -38,6 +39,7 @@ def change_record(
 ) -> ChangeRecord:
     """An unsaved change row for obj (save it, or bulk-create many, inside the transaction)."""
     after = None if action == ChangeRecord.Action.DELETE else snapshot(obj)
+    announce_change(obj._meta.label, obj.pk)
     return ChangeRecord(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,

@@ -3,6 +3,7 @@ from django.urls import path
 
 from mejora.web.views import (
     activities,
+    balance,
     commitments,
     cuts,
     evidence,
@@ -12,6 +13,7 @@ from mejora.web.views import (
     people,
     programs,
     review,
+    search,
 )
 
 urlpatterns = [
@@ -35,6 +37,13 @@ urlpatterns = [
     path("cortes/", cuts.cut_list, name="cut-list"),
     path("cortes/<int:pk>/cerrar/", cuts.cut_closing, name="cut-close"),
     path("pendientes/", pending.pending, name="pending"),
+    path("balance/", balance.balance_page, name="balance"),
+    path(
+        "balance/descargar.<slug:file_format>", balance.balance_download, name="balance-download"
+    ),
+    path("buscar/", search.search, name="search"),
+    path("duplicados/", search.near_duplicates, name="near-duplicates"),
+    path("duplicados/<int:pk>/relacionar/", search.near_duplicate_link, name="near-duplicate-link"),
     path("avisos/", notices.notice_preferences, name="notice-preferences"),
     path("importar/", imports.import_upload, name="import-upload"),
     path("importar/<str:token>/", imports.import_review, name="import-review"),

@@ -217,6 +217,15 @@ class Page:
         return 404 if who in ("liaison", "area_staff", "evaluator") else status
 
 
+def _near_duplicate(side: Side) -> int:
+    """A pair of the side's ASM flagged as near-duplicates."""
+    from mejora.search.models import NearDuplicate
+
+    other = AspectFactory(program=side.program)
+    first, second = sorted((side.aspect.pk, other.pk))
+    return NearDuplicate.objects.create(aspect_id=first, other_id=second, similarity=97.0).pk
+
+
 # The upload pages: only who imports, only their own upload (someone else's is not there).
 IMPORT_OUTSIDE = {
     "liaison": 404,
@@ -248,6 +257,16 @@ PAGES: dict[str, Page] = {
     "cut-list": Page(get=ADMINISTRATORS, post=answers(403, 403, 403, 403, 422)),
     "cut-close": Page(lambda w, u, i: [w.cut.pk], post=answers(403, 403, 403, 403, 302)),
     "pending": Page(get=EVERYONE),
+    # Search answers everyone, each within their reach (tests/web/test_search_pages.py).
+    "search": Page(get=EVERYONE),
+    # Near-duplicate ASM are the evaluation unit's to link; a click without a kind is refused.
+    "near-duplicates": Page(get=answers(403, 403, 200, 403, 200)),
+    "near-duplicate-link": Page(
+        lambda w, u, i: [_near_duplicate(w.inside if i else w.outside)],
+        post=answers(403, 403, 422, 403, 422),
+        scoped=True,
+        outside={"liaison": 403, "area_staff": 403},
+    ),
     # Each person's own notice preferences; an empty form is refused (no language chosen).
     "notice-preferences": Page(get=EVERYONE, post=answers(422, 422, 422, 422, 422)),
     "import-upload": Page(

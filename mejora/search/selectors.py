@@ -1,0 +1,98 @@
+"""Reads of the index and of the near-duplicate pairs, always within the reader's reach."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+
+from mejora.accounts.access import (
+    activities_for_user,
+    aspects_for_user,
+    records_for_user,
+    whole_programs_for_user,
+)
+from mejora.followup.models import Aspect
+from mejora.followup.permissions import Action
+from mejora.search.models import Kind, NearDuplicate, SearchEntry
+from mejora.search.text import WORD, fts5_query
+
+MAX_QUERY_WORDS = 12
+
+# Entries that belong to an activity: the activity itself, its reports and their evidence.
+_OF_ACTIVITIES = (Kind.ACTIVITY, Kind.JUSTIFICATION, Kind.OBSERVATION, Kind.EVIDENCE)
+
+
+def entries_for_user(user) -> QuerySet[SearchEntry]:
+    """The entries a person may read: an ASM they reach, an activity they reach (with its
+    reports and evidence), a recommendation of a program they reach whole."""
+    return SearchEntry.objects.filter(
+        Q(kind=Kind.ASPECT, aspect_id__in=aspects_for_user(user).values("pk"))
+        | Q(kind__in=_OF_ACTIVITIES, activity_id__in=activities_for_user(user).values("pk"))
+        | Q(
+            kind=Kind.RECOMMENDATION,
+            program_id__in=whole_programs_for_user(user).values("pk"),
+        )
+    )
+
+
+def _words(query: str) -> list[str]:
+    return list(dict.fromkeys(WORD.findall(query)))[:MAX_QUERY_WORDS]
+
+
+def _postgres_query(query: str) -> tuple[str, list[str]]:
+    """A tsquery needing every word, each word as either of its two readings (see
+    indexing.POSTGRES_DOCUMENT): 'evaluacion' typed without its accent still finds
+    'evaluación', and 'evaluaciones' finds it too."""
+    parts = [
+        "(plainto_tsquery('spanish_unaccent', %s) "
+        "|| unaccent(plainto_tsquery('spanish', %s)::text)::tsquery)"
+    ] * len(words := _words(query))
+    return " && ".join(parts), [w for word in words for w in (word, word)]
+
+
+def search_for_user(user, query: str) -> QuerySet[SearchEntry]:
+    """The entries within the person's reach that match every word of the query (stems and
+    accents aside), the best first; none for a query without words."""
+    entries = entries_for_user(user).select_related("program")
+    if not _words(query):
+        return entries.none()
+    if connection.vendor == "postgresql":
+        sql, params = _postgres_query(query)
+        return entries.extra(
+            where=[f"search_searchentry.document @@ ({sql})"],
+            params=params,
+            select={"rank": f"ts_rank(search_searchentry.document, ({sql}))"},
+            select_params=params,
+            order_by=["-rank", "id"],
+        )
+    return entries.extra(
+        tables=["search_fts"],
+        where=["search_fts.rowid = search_searchentry.id", "search_fts MATCH %s"],
+        params=[fts5_query(query)],
+        select={"rank": "search_fts.rank"},
+        order_by=["rank", "id"],
+    )
+
+
+def near_duplicates_for_user(user) -> QuerySet[NearDuplicate]:
+    """Pairs of ASM that nearly repeat each other, both of them within what the person may
+    register links for (the evaluation unit's programs), not yet linked, most alike first."""
+    reach = records_for_user(Aspect, user, Action.REGISTER, through_areas=False).values("pk")
+    return (
+        NearDuplicate.objects.filter(aspect_id__in=reach, other_id__in=reach)
+        .exclude(aspect__links__related=F("other"))
+        .exclude(aspect__linked_from__aspect=F("other"))
+        .select_related("aspect__cycle", "aspect__program", "other__cycle", "other__program")
+        .order_by("-similarity", "aspect_id", "other_id")
+    )
+
+
+def link_direction(pair: NearDuplicate) -> tuple[Aspect, Aspect]:
+    """Which ASM of a pair continues or duplicates the other: the later one (by mechanism
+    year, then by registration) points to the earlier."""
+
+    def when(aspect: Aspect) -> tuple[int, object, int]:
+        return (aspect.cycle.mechanism_year, aspect.registered_on, aspect.pk)
+
+    first, second = sorted((pair.aspect, pair.other), key=when)
+    return second, first
