@@ -199,6 +199,56 @@ def free_annex(progress: bool) -> AnnexFormat:
     )
 
 
+def first_page_text(data: bytes, file_format: str, limits: ReadingLimits) -> str:
+    """The text of a file's first page, cheaply (pypdf for a PDF, up to the first form feed
+    of a text): enough to tell what a file is before its reader is chosen. '' when unread."""
+    if file_format == "txt":
+        text, _ = decode(data, limits, NOT_XML_IN_LINES)
+        return text.split("\f", 1)[0]
+    if file_format != "pdf" or b"%PDF-" not in data[:1024]:
+        return ""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted or not reader.pages:
+            return ""
+        return reader.pages[0].extract_text() or ""
+    except Exception:  # a damaged file: its own reader says why
+        return ""
+
+
+_DOCX_ASPECT = re.compile(r"Aspecto\s+N", re.I)
+_SNIFFED_BYTES = 256 * 1024
+
+
+def is_free_file(data: bytes, file_format: str, limits: ReadingLimits = DEFAULT_LIMITS) -> bool:
+    """Whether a text, Word or PDF file holds the free format rather than a table annex: ASM
+    blocks and no tab-separated rows (text), or blocks among the first page's lines (PDF)."""
+    try:
+        match file_format:
+            case "txt":
+                text, _ = decode(data, limits, NOT_XML_IN_LINES)
+                return "\t" not in text and looks_free(text.splitlines())
+            case "pdf":
+                return looks_free(first_page_text(data, file_format, limits).splitlines())
+            case "docx":
+                import zipfile
+
+                # The start of the body is enough: a large table annex is not read twice.
+                with (
+                    zipfile.ZipFile(io.BytesIO(data)) as package,
+                    package.open("word/document.xml") as part,
+                ):
+                    xml = part.read(_SNIFFED_BYTES).decode("utf-8", "replace")
+                if _DOCX_ASPECT.search(re.sub(r"<[^>]+>", "", xml)) is None:
+                    return False
+                return looks_free(line for line, _ in docx_paragraphs(data, limits))
+    except Exception:  # not this format at all: the table readers say why
+        return False
+    return False
+
+
 # --- reading -------------------------------------------------------------------------------
 
 
@@ -451,9 +501,13 @@ class _AspectCells(dict):
         self.block.aspect = value
 
 
+def is_free_title(line: str) -> bool:
+    """'Formato libre. Aspectos Susceptibles de Mejora interinstitucionales' and the like."""
+    return fold(line).startswith("formato libre")
+
+
 def _is_annex_line(line: str) -> bool:
-    key = fold(line)
-    return key.startswith("formato libre") or re.match(r"^anexo\b", key) is not None
+    return is_free_title(line) or re.match(r"^anexo\b", fold(line)) is not None
 
 
 # --- the paragraphs of a Word document and of a PDF -----------------------------------------
@@ -502,9 +556,10 @@ _PAGE_FOOTER = re.compile(r"^pagina\s+\d+\s+de\s+\d+$")
 _PARAGRAPH_GAP = 0.45
 
 
-def pdf_paragraphs(data: bytes, limits: ReadingLimits) -> list[list[str]]:
+def pdf_paragraphs(data: bytes, limits: ReadingLimits, *, join: bool = True) -> list[list[str]]:
     """Each page's paragraphs: the lines a paragraph wraps over joined with a space, a wider
-    gap between lines starting the next; the page footer 'Página X de Y' left out."""
+    gap between lines starting the next; the page footer 'Página X de Y' left out. Without
+    `join`, each printed line as it is."""
     if b"%PDF-" not in data[:1024]:
         raise AnnexRejected("El archivo no es un PDF válido.")
     import pdfplumber
@@ -539,11 +594,11 @@ def pdf_paragraphs(data: bytes, limits: ReadingLimits) -> list[list[str]]:
                 account.check()
                 raise pdf_guard.damaged(f"la página {page.page_number} no se puede leer") from None
             account.check()
-            pages.append(_paragraphs(printed))
+            pages.append(_paragraphs(printed, join))
     return pages
 
 
-def _paragraphs(printed: list[dict]) -> list[str]:
+def _paragraphs(printed: list[dict], join: bool) -> list[str]:
     paragraphs: list[str] = []
     previous = None
     for line in printed:
@@ -551,7 +606,8 @@ def _paragraphs(printed: list[dict]) -> list[str]:
         if not text or _PAGE_FOOTER.match(fold(text)):
             continue
         height = line["bottom"] - line["top"]
-        if previous is not None and line["top"] - previous["bottom"] < _PARAGRAPH_GAP * height:
+        gap = line["top"] - previous["bottom"] if previous is not None else None
+        if join and gap is not None and gap < _PARAGRAPH_GAP * height:
             paragraphs[-1] = f"{paragraphs[-1]} {text}"
         else:
             paragraphs.append(text)

@@ -1,0 +1,62 @@
+"""Filings made by the tests themselves: an oficio page and the project's own annexes, in one file.
+
+The oficio is printed by WeasyPrint from a few lines of HTML; the annexes by our renderers; the
+PDF pages are put one after another with pypdf, as an agency's scanner or PDF tool would.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from html import escape
+
+from mejora.annex.document import AnnexDocument, PartialDate
+from mejora.annex.renderers import render
+from mejora.annex.synth import synth_document
+
+OFICIO_NUMBER = "DGEMPS/410/0123/2012"
+OFICIO_LINES = (
+    "SECRETARÍA DE DESARROLLO SOCIAL",
+    "Dirección General de Evaluación y Monitoreo de los Programas Sociales",
+    f"Oficio No. {OFICIO_NUMBER}",
+    "México, D.F., a 30 de septiembre de 2012",
+    "Asunto: Se remiten el documento de trabajo y su avance al corte de septiembre.",
+    "Por este conducto me permito enviarle los instrumentos del mecanismo de seguimiento a los "
+    "aspectos susceptibles de mejora del programa, para los fines que estime procedentes.",
+    "Atentamente, el Director General",
+)
+
+
+def work_and_progress(aspects: int = 3) -> tuple[AnnexDocument, AnnexDocument]:
+    """Anexo B of a program and Anexo C of the same ASM at the September 2012 cut."""
+    work = synth_document(aspects=aspects, seed=5, kind="documento-trabajo")
+    progress = synth_document(aspects=aspects, seed=5, kind="avance-documento-trabajo")
+    return work, replace(progress, prepared=PartialDate(2012, 9, text="septiembre de 2012"))
+
+
+def oficio_pdf(lines: tuple[str, ...] = OFICIO_LINES) -> bytes:
+    from weasyprint import HTML
+
+    body = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    return HTML(string=f'<html lang="es"><body>{body}</body></html>').write_pdf()
+
+
+def joined_pdf(*pdfs: bytes) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for pdf in pdfs:
+        for page in PdfReader(io.BytesIO(pdf)).pages:
+            writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def filing_pdf(*documents: AnnexDocument, oficio: tuple[str, ...] = OFICIO_LINES) -> bytes:
+    return joined_pdf(oficio_pdf(oficio), *(render(d, "pdf") for d in documents))
+
+
+def filing_text(*parts: str, oficio: tuple[str, ...] = OFICIO_LINES) -> bytes:
+    """The oficio and each part's text, a form feed between pages as pdftotext writes them."""
+    return "\f".join(["\n".join(oficio), *parts]).encode("utf-8")
