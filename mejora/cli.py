@@ -223,6 +223,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar=_("CORTE"),
         help=_("fecha (AAAA-MM-DD) o nombre del corte; el último si falta"),
     )
+    report.add_argument(
+        "--evaluation",
+        metavar=_("EVALUACIÓN"),
+        help=_("para el anexo-f: nombre o número de la evaluación (si hay una sola, se omite)"),
+    )
     report.add_argument("--format", choices=FILE_FORMATS, help=_("por defecto, el de la extensión"))
     report.add_argument(
         "-o",
@@ -333,6 +338,7 @@ def _date(text: str) -> dt.date:
 def _import(args: argparse.Namespace) -> int:
     from mejora.accounts.access import import_scope_for
     from mejora.annex.document import AnnexRejected
+    from mejora.cli_position import import_position
     from mejora.followup.services.conflicts import RecordBusy
     from mejora.followup.services.imports import annex_import, annex_read, file_sha256
 
@@ -342,6 +348,9 @@ def _import(args: argparse.Namespace) -> int:
             actor = _active_user(args.user)
             scope = import_scope_for(actor)
         file_format = args.format or format_of(args.file.name)
+        # An Anexo F (posición institucional) goes to its evaluation, not to the ASM tables.
+        if (imported := import_position(args, file_format)) is not None:
+            return imported
         shown = args.progress or sys.stderr.isatty()
         with ProgressBar(sys.stderr, file_format) if shown else nullcontext() as bar:
             data = _read_file(args.file)
@@ -483,9 +492,12 @@ def _report(args: argparse.Namespace) -> int:
 
     from mejora.annex.formats import FORMATS
     from mejora.annex.renderers import render
+    from mejora.cli_position import POSITION_KINDS, report_position
     from mejora.followup.extract import annex_extract, find_cut, latest_cut
     from mejora.followup.selectors import find_programs
 
+    if args.kind in POSITION_KINDS:
+        return report_position(args)
     try:
         if args.kind not in FORMATS:
             raise _Refused(f"No existe el tipo de anexo «{args.kind}». Los tipos: {_kinds_help()}.")

@@ -146,3 +146,11 @@ def test_a_file_without_its_title_is_not_an_anexo_f():
     assert not is_position_file(text.encode(), "txt")
     with pytest.raises(AnnexRejected, match="no es un Anexo F"):
         parse_position(text.encode(), "txt")
+
+
+@pytest.mark.parametrize("file_format", ["txt", "docx"])
+def test_the_other_annexes_are_not_taken_for_an_anexo_f(seed_bytes, file_format):
+    from mejora.annex.parsers import parse
+    from mejora.annex.renderers import render
+
+    assert not is_position_file(render(parse(seed_bytes, "txt"), file_format), file_format)

@@ -80,15 +80,12 @@ def is_position_title(text: str) -> bool:
 
 
 def looks_like_position(blocks: Iterable[Block], *, within: int = 12) -> bool:
-    """Whether the first paragraphs title the file as an Anexo F (posición institucional)."""
-    seen = 0
-    for block in blocks:
-        if isinstance(block, Paragraph):
-            if is_position_title(block.text):
-                return True
-            seen += 1
-            if seen >= within:
-                break
+    """Whether the first blocks title the file as an Anexo F (posición institucional)."""
+    for seen, block in enumerate(blocks, start=1):
+        if isinstance(block, Paragraph) and is_position_title(block.text):
+            return True
+        if seen >= within:
+            break
     return False
 
 
@@ -376,13 +373,24 @@ def position_blocks(data: bytes, file_format: str, limits: ReadingLimits) -> Ite
 POSITION_FORMATS = ("txt", "docx", "pdf")
 
 
-def is_position_file(data: bytes, file_format: str, limits: ReadingLimits = DEFAULT_LIMITS) -> bool:
+def is_position_file(
+    data: bytes, file_format: str, limits: ReadingLimits = DEFAULT_LIMITS, *, within: int = 12
+) -> bool:
     """Whether a file is an Anexo F, by its title; a file that cannot be read is not one (its
     own reader then says why)."""
     if file_format not in POSITION_FORMATS:
         return False
     try:
-        return looks_like_position(position_blocks(data, file_format, limits))
+        if file_format == "docx":
+            from mejora.annex.parsers.position_docx import docx_opening
+
+            lines = docx_opening(data).split("\n")[:within]
+            return any(is_position_title(line) for line in lines)
+        if file_format == "pdf":
+            from mejora.annex.parsers.position_pdf import pdf_blocks
+
+            return looks_like_position(pdf_blocks(data, limits, pages=1), within=within)
+        return looks_like_position(position_blocks(data, file_format, limits), within=within)
     except AnnexRejected:
         return False
 

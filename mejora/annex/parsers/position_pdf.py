@@ -24,8 +24,9 @@ _PAGE_FOOTER = re.compile(r"^pagina\s+\d+\s+de\s+\d+$")
 _PARAGRAPH_GAP = 0.45
 
 
-def pdf_blocks(data: bytes, limits: ReadingLimits) -> Iterator[Block]:
-    """The blocks page after page, read as the annex readers read a PDF (pdf_guard's budget)."""
+def pdf_blocks(data: bytes, limits: ReadingLimits, *, pages: int | None = None) -> Iterator[Block]:
+    """The blocks page after page (the first `pages` only, if given), read as the annex readers
+    read a PDF (pdf_guard's budget)."""
     from mejora.annex.parsers.pdf import NOT_A_PDF
 
     if b"%PDF-" not in data[:1024]:
@@ -45,7 +46,9 @@ def pdf_blocks(data: bytes, limits: ReadingLimits) -> Iterator[Block]:
         except Exception:
             account.check()
             raise pdf_guard.unopenable() from None
-        for page in pdf_guard.pages(pdf, account):
+        for number, page in enumerate(pdf_guard.pages(pdf, account)):
+            if pages is not None and number >= pages:
+                break
             blocks = _page_blocks(page)
             account.check()
             yield from blocks

@@ -1,0 +1,114 @@
+"""`mejora import` and `mejora report` for an Anexo F (posición institucional): thin, as cli.py."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import hashlib
+import json
+import sys
+import traceback
+
+POSITION_KINDS = ("anexo-f", "posicion", "posicion-institucional")
+
+
+def import_position(args: argparse.Namespace, file_format: str) -> int | None:
+    """Import the file when it is an Anexo F (told by its title); None when it is another annex."""
+    from django.conf import settings
+
+    from mejora.accounts.access import import_scope_for
+    from mejora.annex.document import AnnexRejected
+    from mejora.annex.parsers.position import is_position_file, parse_position
+    from mejora.cli import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, _active_user, _read_file
+    from mejora.followup.services.positions import position_import
+
+    limits = settings.MEJORA_READING_LIMITS
+    try:
+        data = _read_file(args.file)
+        if not is_position_file(data, file_format, limits):
+            return None
+        actor = _active_user(args.user) if args.user is not None else None
+        document = parse_position(data, file_format, limits=limits)
+        summary = position_import(
+            document=document,
+            file_name=f"{args.file.name} por {getpass.getuser()} (línea de comandos)",
+            actor=actor,
+            scope=import_scope_for(actor) if actor is not None else None,
+            dry_run=args.dry_run,
+        )
+    except AnnexRejected as rejection:
+        reason = str(rejection)
+        print(f"Archivo rechazado. {reason[:1].upper()}{reason[1:]}", file=sys.stderr)
+        print("No se escribió nada.", file=sys.stderr)
+        return EXIT_REJECTED
+    except Exception as error:
+        from mejora.cli import _Refused
+
+        if isinstance(error, _Refused):
+            print(error, file=sys.stderr)
+            return EXIT_REJECTED
+        traceback.print_exc()
+        print("Error interno al importar; no se escribió nada.", file=sys.stderr)
+        return EXIT_INTERNAL
+    if args.json:
+        print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    doc = summary.document
+    print(f"{doc.title} · {doc.program} · {summary.evaluation}")
+    print(f"Leídas: {len(doc.recommendations)} recomendaciones y {len(doc.aspects)} ASM listados.")
+    print(f"Hallazgos ({len(summary.findings)}):")
+    for finding in summary.findings:
+        print(f"  - [{finding.where}] {finding.text}")
+    done = "Prueba sin escribir: se crearían" if args.dry_run else "Importado:"
+    print(f"{done} {summary.created} registros nuevos, {summary.updated} cambiados.")
+    return EXIT_OK
+
+
+def report_position(args: argparse.Namespace) -> int:
+    """`mejora report anexo-f --program … [--evaluation …] -o FILE`."""
+    from mejora.annex.renderers.position import POSITION_FILE_FORMATS, render_position
+    from mejora.annex.words import fold
+    from mejora.cli import EXIT_OK, EXIT_REJECTED, _Refused, _unwritable, _written_error
+    from mejora.followup.models import Evaluation
+    from mejora.followup.selectors import find_programs
+    from mejora.followup.services.positions import position_document
+
+    try:
+        file_format = args.format or args.output.suffix.lower().lstrip(".")
+        if file_format not in POSITION_FILE_FORMATS:
+            raise _Refused(
+                f"No se sabe en qué formato escribir «{args.output.name}»; "
+                f"use --format ({', '.join(POSITION_FILE_FORMATS)})."
+            )
+        programs = list(find_programs(args.program))
+        if len(programs) != 1:
+            raise _Refused("Se necesita exactamente un programa: indíquelo con --program.")
+        evaluations = list(Evaluation.objects.filter(program=programs[0]).order_by("-year", "id"))
+        wanted = getattr(args, "evaluation", None)
+        if wanted:
+            evaluations = [
+                e
+                for e in evaluations
+                if wanted == str(e.pk) or fold(wanted) in (fold(str(e)), fold(e.kind))
+            ]
+        if len(evaluations) != 1:
+            names = ", ".join(f"«{e}» ({e.pk})" for e in evaluations) or "ninguna"
+            raise _Refused(
+                f"Se necesita exactamente una evaluación; coinciden: {names}. "
+                "Indíquela con --evaluation (su nombre o su número)."
+            )
+        if unwritable := _unwritable(args.output):
+            raise _Refused(unwritable)
+        data = render_position(position_document(evaluations[0]), file_format)
+        args.output.write_bytes(data)
+    except _Refused as refusal:
+        print(refusal, file=sys.stderr)
+        return EXIT_REJECTED
+    except OSError as error:
+        print(_written_error(args.output, error), file=sys.stderr)
+        return EXIT_REJECTED
+    print(
+        f"Anexo F. Posición institucional · {programs[0].name} · {evaluations[0]}\n"
+        f"Escrito {args.output} ({len(data):,} bytes, SHA-256 {hashlib.sha256(data).hexdigest()})"
+    )
+    return EXIT_OK
