@@ -62,15 +62,17 @@ def announce_change(label: str, pk: object) -> None:
     if pk is None:
         return
     changes: defaultdict[str, set] | None = getattr(_pending, "changes", None)
+    connection = transaction.get_connection()
+    waiting = (
+        changes is not None
+        and connection.in_atomic_block
+        and any(entry[1] is _send_changes for entry in connection.run_on_commit)
+    )
     if changes is None:
         changes = _pending.changes = defaultdict(set)
     changes[label].add(pk)
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        entry[1] is _send_changes for entry in connection.run_on_commit
-    ):
-        return
-    transaction.on_commit(_send_changes)
+    if not waiting:
+        transaction.on_commit(_send_changes)
 
 
 def _send_changes() -> None:

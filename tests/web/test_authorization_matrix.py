@@ -257,6 +257,9 @@ PAGES: dict[str, Page] = {
     "cut-list": Page(get=ADMINISTRATORS, post=answers(403, 403, 403, 403, 422)),
     "cut-close": Page(lambda w, u, i: [w.cut.pk], post=answers(403, 403, 403, 403, 302)),
     "pending": Page(get=EVERYONE),
+    # The balance answers everyone, each over the ASM within their reach.
+    "balance": Page(get=EVERYONE),
+    "balance-download": Page(_fixed("xlsx"), get=EVERYONE),
     # Search answers everyone, each within their reach (tests/web/test_search_pages.py).
     "search": Page(get=EVERYONE),
     # Near-duplicate ASM are the evaluation unit's to link; a click without a kind is refused.
