@@ -78,7 +78,7 @@ class DataTable:
     caption: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str | Number, ...], ...]
-    fmt: Formatter = field(default=lambda value: integer(value), compare=False, repr=False)
+    fmt: Formatter = field(default=lambda value: cell(value), compare=False, repr=False)
 
     @property
     def display_rows(self) -> list[tuple[str, ...]]:
@@ -101,6 +101,10 @@ class Chart:
         return self.svg
 
 
+class Percent(float):
+    """A value that is a percentage: tables format it with '%', spreadsheets as a percentage."""
+
+
 def integer(value: Number) -> str:
     """Format a count for a label: 1234 → '1,234' (the thousands comma of es-MX)."""
     return f"{value:,.0f}"
@@ -109,6 +113,17 @@ def integer(value: Number) -> str:
 def percent(value: Number) -> str:
     """Format a percentage for a label: 73.42 → '73.4%', 79.0 → '79%'."""
     return f"{value:.1f}".removesuffix(".0") + "%"
+
+
+def cell(value: Number | str | None) -> str:
+    """Format a table cell by its type: a Percent with '%', a count with thousands, None as '—'."""
+    if value is None:
+        return "—"
+    if isinstance(value, Percent):
+        return percent(value)
+    if isinstance(value, int | float):
+        return integer(value)
+    return str(value)
 
 
 @_drawing
@@ -122,8 +137,13 @@ def bar_chart(
     description: str = "",
     fmt: Formatter = integer,
     maximum: Number | None = None,
+    table: DataTable | None = None,
 ) -> Chart:
-    """One horizontal bar per category, its value written at its end."""
+    """One horizontal bar per category, its value written at its end.
+
+    `table`, when given, is shown beside the chart instead of its bare figures (a table with
+    more columns than the chart draws: counts beside a rate).
+    """
     _check_lengths(categories, {value_label: values})
     figure, axes = _figure(len(categories))
     positions = range(len(categories))
@@ -134,13 +154,13 @@ def bar_chart(
     _category_axis(axes, categories)
     _value_axis(axes, values, maximum)
     axes.set_xlabel(value_label)
-    table = DataTable(
+    table = table or DataTable(
         caption=title,
         columns=(category_label, value_label),
         rows=tuple((c, v) for c, v in zip(categories, values, strict=True)),
         fmt=fmt,
     )
-    return _chart(figure, title, description or _describe(table, fmt), table)
+    return _chart(figure, title, description or _describe(table), table)
 
 
 @_drawing
@@ -153,10 +173,12 @@ def stacked_bar_chart(
     value_label: str = "",
     description: str = "",
     fmt: Formatter = integer,
+    table: DataTable | None = None,
 ) -> Chart:
     """Horizontal bars of several series stacked per category, each series with its own hatch.
 
     Each segment wide enough to hold it is labelled with its value, and each bar with its total.
+    `table` as in bar_chart.
     """
     _check_lengths(categories, series)
     figure, axes = _figure(len(categories), legend=True)
@@ -199,7 +221,7 @@ def stacked_bar_chart(
     if value_label:
         axes.set_xlabel(value_label)
     _legend(axes, len(series))
-    table = DataTable(
+    table = table or DataTable(
         caption=title,
         columns=(category_label, *series, _("Total")),
         rows=tuple(
@@ -208,7 +230,7 @@ def stacked_bar_chart(
         ),
         fmt=fmt,
     )
-    return _chart(figure, title, description or _describe(table, fmt), table)
+    return _chart(figure, title, description or _describe(table), table)
 
 
 @_drawing
@@ -222,8 +244,12 @@ def line_chart(
     description: str = "",
     fmt: Formatter = integer,
     maximum: Number | None = None,
+    table: DataTable | None = None,
 ) -> Chart:
-    """One line per series across ordered points, each point labelled with its value."""
+    """One line per series across ordered points, each point labelled with its value.
+
+    `table` as in bar_chart.
+    """
     _check_lengths(x_labels, series)
     figure = Figure(figsize=(_WIDTH_INCHES, 3.6), layout="constrained")
     axes = figure.add_subplot()
@@ -256,13 +282,13 @@ def line_chart(
         axes.set_ylabel(value_label)
     if len(series) > 1:
         _legend(axes, len(series))
-    table = DataTable(
+    table = table or DataTable(
         caption=title,
         columns=(x_label, *series),
         rows=tuple((x, *(values[i] for values in series.values())) for i, x in enumerate(x_labels)),
         fmt=fmt,
     )
-    return _chart(figure, title, description or _describe(table, fmt), table)
+    return _chart(figure, title, description or _describe(table), table)
 
 
 def _check_lengths(categories: Sequence[str], series: Mapping[str, Sequence[Number]]) -> None:
@@ -304,15 +330,15 @@ def _legend(axes, entries: int) -> None:
     )
 
 
-def _describe(table: DataTable, fmt: Formatter) -> str:
+def _describe(table: DataTable) -> str:
     """A sentence per row, for screen readers: 'Diseño: 12; Operación: 30.'"""
     parts = []
     for category, *values in table.rows:
         if len(values) == 1:
-            parts.append(f"{category}: {fmt(values[0])}")
+            parts.append(f"{category}: {table.fmt(values[0])}")
         else:
             named = ", ".join(
-                f"{name} {fmt(v)}" for name, v in zip(table.columns[1:], values, strict=True)
+                f"{name} {table.fmt(v)}" for name, v in zip(table.columns[1:], values, strict=True)
             )
             parts.append(f"{category}: {named}")
     return "; ".join(parts) + "." if parts else ""

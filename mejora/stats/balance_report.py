@@ -1,0 +1,287 @@
+"""The balance as the reader gets it: its tables and charts, one set for the page, the PDF and
+the spreadsheet.
+
+`balance_report` turns a `CycleBalance` into sections (a title, a chart and the table beside
+it) and the tables with no chart (compliance per program, the headline figures). The page and
+`render_balance_pdf` show the same sections through the same templates, so the PDF carries the
+very SVG the page does; `render_balance_xlsx` writes every table to a sheet of its own.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from mejora.annex.renderers.office import strip_non_xml
+from mejora.annex.renderers.pdf import render_pdf_from_html
+from mejora.stats.balance import Balance, CycleBalance, Tally
+from mejora.stats.charts import (
+    Chart,
+    DataTable,
+    Percent,
+    bar_chart,
+    cell,
+    integer,
+    percent,
+    stacked_bar_chart,
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A chart of the balance and the table beside it."""
+
+    key: str
+    sheet: str  # the spreadsheet's tab: at most 31 characters
+    chart: Chart
+
+    @property
+    def table(self) -> DataTable:
+        return self.chart.table
+
+
+@dataclass(frozen=True)
+class BalanceReport:
+    result: CycleBalance
+    summary: DataTable
+    sections: tuple[Section, ...]
+    programs: DataTable
+
+    @property
+    def balance(self) -> Balance:
+        return self.result.balance
+
+    @property
+    def compliance(self) -> str:
+        """The compliance rate as written: '79%', or '—' without específicos or institucionales."""
+        return cell(_percent_or_none(self.balance.compliance_rate))
+
+    @property
+    def sheets(self) -> list[tuple[str, DataTable]]:
+        """Every table of the report with its tab's name, in the order the page shows them."""
+        return [
+            (_("Resumen"), self.summary),
+            *((s.sheet, s.table) for s in self.sections),
+            (_("Cumplimiento por programa"), self.programs),
+        ]
+
+
+def balance_report(result: CycleBalance) -> BalanceReport:
+    balance = result.balance
+    sections = [
+        Section(
+            "classification",
+            _("Tipo por actor"),
+            _tally_chart(_("ASM por tipo por actor"), _("Tipo"), balance.by_classification),
+        ),
+        Section(
+            "priority",
+            _("Prioridad"),
+            _tally_chart(_("ASM por prioridad"), _("Prioridad"), balance.by_priority),
+        ),
+        Section("theme", _("Tema"), _tally_chart(_("ASM por tema"), _("Tema"), balance.by_theme)),
+        Section("institutions", _("Cumplimiento por dependencia"), _compliance_chart(balance)),
+        Section("change", _("Tipo de cambio"), _change_chart(balance)),
+    ]
+    if result.previous is not None:
+        sections.append(Section("comparison", _("Ciclo anterior"), _comparison_chart(result)))
+    return BalanceReport(result, _summary(balance), tuple(sections), _programs_table(balance))
+
+
+def _tally_chart(title: str, heading: str, tallies: tuple[Tally, ...]) -> Chart:
+    return stacked_bar_chart(
+        title,
+        [t.label for t in tallies],
+        {
+            _("Concluidos"): [t.concluded for t in tallies],
+            _("Sin concluir"): [t.total - t.concluded for t in tallies],
+        },
+        category_label=heading,
+        value_label=_("ASM"),
+    )
+
+
+def _compliance_chart(balance: Balance) -> Chart:
+    rows = [c for c in balance.by_institution if c.counted]
+    title = _("Cumplimiento por dependencia")
+    table = DataTable(
+        caption=title,
+        columns=(
+            _("Dependencia"),
+            _("ASM específicos e institucionales"),
+            _("Concluidos"),
+            _("Cumplimiento"),
+        ),
+        rows=tuple((c.label, c.counted, c.concluded, Percent(c.rate)) for c in rows),
+        fmt=cell,
+    )
+    return bar_chart(
+        title,
+        [c.label for c in rows],
+        [c.rate for c in rows],
+        value_label=_("% de ASM específicos e institucionales concluidos"),
+        category_label=_("Dependencia"),
+        fmt=percent,
+        maximum=100,
+        table=table,
+    )
+
+
+def _change_chart(balance: Balance) -> Chart:
+    title = _("ASM concluidos por tipo de cambio")
+    shares = balance.by_change_kind
+    table = DataTable(
+        caption=title,
+        columns=(_("Tipo de cambio"), _("ASM"), _("Porcentaje de los concluidos")),
+        rows=tuple((s.label, s.count, _percent_or_none(s.percent)) for s in shares),
+        fmt=cell,
+    )
+    by_count = {s.count: s for s in shares}
+
+    def count_and_share(value: float) -> str:
+        share = by_count.get(int(value))
+        if share is None or share.percent is None:
+            return integer(value)
+        return f"{integer(value)} ({percent(share.percent)})"
+
+    return bar_chart(
+        title,
+        [s.label for s in shares],
+        [s.count for s in shares],
+        value_label=_("ASM específicos e institucionales concluidos"),
+        category_label=_("Tipo de cambio"),
+        fmt=count_and_share,
+        table=table,
+    )
+
+
+def _comparison_chart(result: CycleBalance) -> Chart:
+    current, previous = result.balance, result.previous
+    assert previous is not None
+    title = _("Comparación con el ciclo anterior")
+    table = DataTable(
+        caption=title,
+        columns=(_("Cifra"), previous.cycle, current.cycle, _("Diferencia")),
+        rows=tuple(
+            (
+                c.label,
+                _typed(c.previous, c.is_percent),
+                _typed(c.current, c.is_percent),
+                _typed(c.difference, c.is_percent),
+            )
+            for c in result.comparison
+        ),
+        fmt=cell,
+    )
+    cycles = [b for b in (previous, current) if b.compliance_rate is not None]
+    return bar_chart(
+        title,
+        [b.cycle for b in cycles],
+        [b.compliance_rate or 0 for b in cycles],
+        value_label=_("Cumplimiento"),
+        category_label=_("Ciclo"),
+        fmt=percent,
+        maximum=100,
+        table=table,
+    )
+
+
+def _summary(balance: Balance) -> DataTable:
+    return DataTable(
+        caption=_("Resumen"),
+        columns=(_("Cifra"), _("Valor")),
+        rows=(
+            (_("Ciclo"), balance.cycle),
+            (_("Fecha"), balance.as_of.isoformat()),
+            (_("ASM"), balance.total),
+            (_("Programas"), balance.programs),
+            (_("Dependencias"), balance.institutions),
+            (_("ASM específicos e institucionales"), balance.counted),
+            (_("Concluidos"), balance.concluded),
+            (_("Cumplimiento"), _percent_or_none(balance.compliance_rate)),
+        ),
+        fmt=cell,
+    )
+
+
+def _programs_table(balance: Balance) -> DataTable:
+    return DataTable(
+        caption=_("Cumplimiento por programa"),
+        columns=(
+            _("Programa"),
+            _("Dependencia"),
+            _("ASM específicos e institucionales"),
+            _("Concluidos"),
+            _("Cumplimiento"),
+        ),
+        rows=tuple(
+            (c.label, c.institution, c.counted, c.concluded, _percent_or_none(c.rate))
+            for c in balance.by_program
+        ),
+        fmt=cell,
+    )
+
+
+def _percent_or_none(value: float | None) -> Percent | None:
+    return None if value is None else Percent(value)
+
+
+def _typed(value: float | None, is_percent: bool) -> float | Percent | None:
+    return _percent_or_none(value) if is_percent else value
+
+
+# -- issued as files ------------------------------------------------------------------------
+
+
+def render_balance_html(report: BalanceReport) -> str:
+    """The standalone HTML WeasyPrint prints: the page's body, with its print styles inline."""
+    return render_to_string("web/balance_print.html", {"report": report})
+
+
+def render_balance_pdf(report: BalanceReport) -> bytes:
+    return render_pdf_from_html(render_balance_html(report))
+
+
+_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+
+
+def render_balance_xlsx(report: BalanceReport) -> bytes:
+    """One sheet per table: its caption, its headings, its rows; percentages as percentages."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for name, table in report.sheets:
+        sheet = workbook.create_sheet(_SHEET_NAME.sub(" ", name)[:31])
+        sheet.append([strip_non_xml(f"{table.caption} · {report.balance.cycle}")])
+        sheet["A1"].font = Font(bold=True, size=12)
+        sheet.append([strip_non_xml(str(c)) for c in table.columns])
+        for heading in sheet[2]:
+            heading.font = bold
+        for row in table.rows:
+            sheet.append([_xlsx_value(v) for v in row])
+            for value, written in zip(row, sheet[sheet.max_row], strict=True):
+                if isinstance(value, Percent):
+                    written.number_format = "0.0%"
+        sheet.freeze_panes = "B3"
+        for index, heading in enumerate(table.columns, start=1):
+            widest = max([len(str(heading)), *(len(str(r[index - 1])) for r in table.rows)])
+            sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, widest + 2))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _xlsx_value(value):
+    if isinstance(value, Percent):
+        return float(value) / 100
+    if isinstance(value, str):
+        return strip_non_xml(value)
+    return value
