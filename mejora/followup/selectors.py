@@ -23,13 +23,13 @@ from mejora.followup.models import (
     Replanning,
 )
 from mejora.followup.status import (
-    STATUS_ORDER,
     Status,
     activity_status,
     aspect_progress,
     aspect_status,
     days_late,
 )
+from mejora.stats.counting import activity_counts, aspect_counts
 
 
 @dataclass(frozen=True)
@@ -119,28 +119,15 @@ def find_programs(text: str | None) -> QuerySet[Program]:
 def status_counts(aspects: QuerySet[Aspect], as_of: dt.date) -> dict:
     """Counts by status of the ASM in scope and their activities, as `mejora status` prints.
 
-    Only the ASM registered by the date count: the state at a date is the state then."""
+    Only the ASM registered by the date count: the state at a date is the state then.
+    Counted by the database (mejora.stats.counting): three queries whatever the size."""
     aspects = aspects.filter(registered_on__lte=as_of)
     activities = Activity.objects.filter(aspect__in=aspects)
-    facts = activity_facts(activities, as_of)
-    by_aspect: dict[int, list[int]] = {pk: [] for pk in aspects.values_list("pk", flat=True)}
-    for activity_id, aspect_id in activities.values_list("id", "aspect_id"):
-        by_aspect[aspect_id].append(activity_id)
-    activity_counts = _empty_counts()
-    aspect_counts = _empty_counts()
-    for ids in by_aspect.values():
-        statuses = [facts[i].status(as_of) for i in ids]
-        for status in statuses:
-            activity_counts[status.value] += 1
-        progress = aspect_progress(facts[i].percent for i in ids)
-        aspect_counts[aspect_status(statuses, progress).value] += 1
-    activity_counts["total"] = len(facts)
-    aspect_counts["total"] = len(by_aspect)
-    return {"as_of": as_of.isoformat(), "aspects": aspect_counts, "activities": activity_counts}
-
-
-def _empty_counts() -> dict[str, int]:
-    return {"total": 0, **{status.value: 0 for status in STATUS_ORDER}}
+    return {
+        "as_of": as_of.isoformat(),
+        "aspects": aspect_counts(aspects, as_of),
+        "activities": activity_counts(activities, as_of),
+    }
 
 
 @dataclass
@@ -215,17 +202,23 @@ def program_as_of_date(program: Program) -> dt.date:
 
 
 def program_overview(
-    program: Program, as_of: dt.date, visible: QuerySet[Activity] | None = None
+    program: Program,
+    as_of: dt.date,
+    visible: QuerySet[Activity] | None = None,
+    aspects: QuerySet[Aspect] | None = None,
 ) -> ProgramOverview:
     """Cycles → ASM → activities with their areas, latest validated report and status.
 
     With `visible`, only those activities are listed (an area's), and only the ASM holding
-    one; an ASM's progress and status are still those of all its activities."""
-    registered = Aspect.objects.filter(program=program, registered_on__lte=as_of)
+    one; an ASM's progress and status are still those of all its activities. With `aspects`,
+    only those of the program's ASM (a page of them)."""
+    registered = (aspects if aspects is not None else Aspect.objects).filter(
+        program=program, registered_on__lte=as_of
+    )
     shown = (
         None
         if visible is None
-        else set(visible.filter(aspect__program=program).values_list("pk", flat=True))
+        else set(visible.filter(aspect__in=registered).values_list("pk", flat=True))
     )
     facts = activity_facts(Activity.objects.filter(aspect__in=registered), as_of)
     aspects = aspect_tree(registered, as_of)
