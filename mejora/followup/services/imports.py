@@ -35,6 +35,8 @@ from mejora.annex.document import (
 )
 from mejora.annex.formats import FORMATS
 from mejora.annex.parsers import parse
+from mejora.annex.parsers.free import is_free_file, parse_free
+from mejora.annex.parsers.rows import CatalogueFor
 from mejora.annex.progress import IMPORTING, Progress, Stage
 from mejora.followup.history import change_record, snapshot
 from mejora.followup.models import (
@@ -70,7 +72,17 @@ def annex_read(
     With a person's `scope`, a file naming a program outside it is refused as soon as its
     title block is read: nothing of it is interpreted, and no catalogue is consulted.
     """
-    scope = scope or ImportScope.operator()
+    catalogue_of = scoped_catalogue(scope or ImportScope.operator())
+    limits = settings.MEJORA_READING_LIMITS
+    if is_free_file(data, file_format, limits):
+        # Interinstitutional ASM in blocks of labelled fields rather than a table.
+        return parse_free(data, file_format, catalogue=catalogue_of, limits=limits)
+    return parse(data, file_format, catalogue=catalogue_of, progress=progress, limits=limits)
+
+
+def scoped_catalogue(scope: ImportScope) -> CatalogueFor:
+    """The catalogue of the institution a file names, once its title block is read; a
+    program outside the person's scope refused there."""
 
     def catalogue_of(institution: str, program: str) -> AreaCatalogue:
         if not institution or not program:
@@ -78,13 +90,7 @@ def annex_read(
         target = import_target(scope, institution=institution, program=program)
         return catalogue_for(target.institution)
 
-    return parse(
-        data,
-        file_format,
-        catalogue=catalogue_of,
-        progress=progress,
-        limits=settings.MEJORA_READING_LIMITS,
-    )
+    return catalogue_of
 
 
 @dataclass

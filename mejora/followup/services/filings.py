@@ -1,0 +1,205 @@
+"""Importing a filing: an oficio and the instruments it brought, each into its place.
+
+One transaction for the whole file: every annex is loaded as `annex_import` loads one (the
+commitments, then their progress at a cut, into the same ASM), the institutional position
+into its evaluation when that reader and service are installed, and one AnnexImport keeps the
+file with the oficio's number and date. Any part refused refuses the filing; nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from mejora.annex.document import AnnexDocument, AnnexRejected, Finding
+from mejora.annex.formats import FORMATS
+from mejora.annex.parsers.bundle import FiledPart, Filing, read_filing
+from mejora.followup.models import AnnexImport, Program
+from mejora.followup.scope import ImportScope
+from mejora.followup.services.conflicts import retried_on_conflict
+from mejora.followup.services.imports import ImportSummary, _Loader, scoped_catalogue
+
+FILING_KIND = "expediente"
+
+
+def filing_read(data: bytes, *, file_format: str, scope: ImportScope | None = None) -> Filing:
+    """Split and read a filing; each annex's areas against its institution's catalogue."""
+    return read_filing(
+        data,
+        file_format,
+        catalogue=scoped_catalogue(scope or ImportScope.operator()),
+        limits=settings.MEJORA_READING_LIMITS,
+    )
+
+
+@dataclass
+class FilingSummary:
+    filing: Filing
+    program: Program
+    parts: list[tuple[FiledPart, Any]] = field(default_factory=list)  # each part's summary
+    created: int = 0
+    updated: int = 0
+    already_imported: bool = False
+    record: AnnexImport | None = None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        # A position's service adds the findings of its counts to its own summary.
+        extra = [
+            Finding(f.kind, f"{part.instrument} ({part.pages}) · {f.where}", f.text, f.cell)
+            for part, summary in self.parts
+            if summary is not None and not isinstance(summary, ImportSummary)
+            for f in summary.findings[len(part.findings) :]
+        ]
+        return (*self.filing.findings, *extra)
+
+    def as_dict(self) -> dict[str, Any]:
+        date = self.filing.oficio_date
+        return {
+            "oficio": {"number": self.filing.oficio_number, "date": date.iso() if date else None},
+            "parts": [
+                {
+                    "instrument": part.instrument,
+                    "pages": part.pages,
+                    "kind": getattr(part.document, "kind", None),
+                    "read": part.document is not None,
+                }
+                for part, _ in self.parts
+            ],
+            "aspects": _distinct_aspects(self.filing),
+            "activities": _distinct_activities(self.filing),
+            "created": self.created,
+            "updated": self.updated,
+            "already_imported": self.already_imported,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+@retried_on_conflict
+@transaction.atomic
+def filing_import(
+    *,
+    filing: Filing,
+    file_name: str,
+    sha256: str,
+    file_format: str,
+    actor: Any = None,
+    scope: ImportScope | None = None,
+    source: str = "",
+    dry_run: bool = False,
+) -> FilingSummary:
+    """Write every instrument of the filing into the record, in the file's order."""
+    if actor is not None and scope is None:
+        raise TypeError("A person's import needs the scope of what they may import into.")
+    scope = scope or ImportScope.operator()
+    source = source or f"importación de {file_name}"
+    loaders: list[_Loader] = []
+    parts: list[tuple[FiledPart, Any]] = []
+    program: Program | None = None
+    for part in filing.parts:
+        if isinstance(part.document, AnnexDocument):
+            loader = _Loader(
+                part.document,
+                actor=actor,
+                scope=scope,
+                source=f"{source} · {part.instrument}"[:300],
+                keep_changes=not dry_run,
+            )
+            summary = loader.load()
+            program = _same_program(program, summary.program, part)
+            loaders.append(loader)
+        elif part.document is not None:
+            summary = _position_import(part, file_name, actor, scope)
+            program = _same_program(program, summary.evaluation.program, part)
+        else:
+            summary = None  # an instrument with no reader installed: its finding says so
+        parts.append((part, summary))
+    if program is None:
+        raise AnnexRejected("El expediente no trae ningún instrumento que se pueda importar.")
+    result = FilingSummary(filing, program, parts)
+    result.created = sum(getattr(s, "created", 0) for _, s in parts)
+    result.updated = sum(getattr(s, "updated", 0) for _, s in parts)
+    if dry_run:
+        transaction.set_rollback(True)
+        return result
+    changed = sum(loader.changed for loader in loaders) + result.created + result.updated
+    result.already_imported = (
+        not changed and AnnexImport.objects.filter(program=program, sha256=sha256).exists()
+    )
+    if not result.already_imported:
+        record = AnnexImport(
+            program=program,
+            cut=_cut_of(loaders),
+            file_name=file_name[:300],
+            sha256=sha256,
+            file_format=file_format,
+            annex_kind=FILING_KIND,
+            aspects=_distinct_aspects(filing),
+            activities=_distinct_activities(filing),
+            changes=sum(loader.changed for loader in loaders),
+            as_validated=all(loader.official for loader in loaders),
+            findings=[f.as_dict() for f in result.findings],
+            oficio_number=filing.oficio_number[:100],
+            oficio_date=filing.oficio_date.end if filing.oficio_date else None,
+            imported_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record.full_clean()
+        record.save()
+        result.record = record
+    return result
+
+
+def _same_program(program: Program | None, found: Program, part: FiledPart) -> Program:
+    if program is not None and found != program:
+        raise AnnexRejected(
+            f"{part.instrument} ({part.pages}) es del programa «{found}» y lo anterior del "
+            f"expediente, de «{program}»: un expediente es de un solo programa."
+        )
+    return found
+
+
+def _position_import(part: FiledPart, file_name: str, actor: Any, scope: ImportScope) -> Any:
+    """The institutional position into its evaluation, by the position service."""
+    from mejora.followup.services.positions import position_import
+
+    return position_import(
+        document=part.document, file_name=file_name, actor=actor, scope=scope, dry_run=False
+    )
+
+
+def _cut_of(loaders: list[_Loader]):
+    """The cut of the filing's progress (its last annex with progress), else of its last annex."""
+    with_progress = [loader for loader in loaders if FORMATS[loader.document.kind].has_progress]
+    chosen = (with_progress or loaders)[-1:] if loaders else []
+    return chosen[0].cut if chosen else None
+
+
+def _annex_documents(filing: Filing) -> list[AnnexDocument]:
+    return [document for _, document in filing.annexes()]
+
+
+def _distinct_aspects(filing: Filing) -> int:
+    """ASM read, each once however many of the filing's annexes carry it (B and its progress C)."""
+    return len(
+        {
+            (s.mechanism_year, s.evaluation_period, a.number)
+            for d in _annex_documents(filing)
+            for s in d.sections
+            for a in s.aspects
+        }
+    )
+
+
+def _distinct_activities(filing: Filing) -> int:
+    return len(
+        {
+            (s.mechanism_year, s.evaluation_period, a.number, order)
+            for d in _annex_documents(filing)
+            for s in d.sections
+            for a in s.aspects
+            for order in range(len(a.activities))
+        }
+    )

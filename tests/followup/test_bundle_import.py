@@ -1,0 +1,86 @@
+"""Importing a filing: the oficio's number and date kept, each instrument in its place, all or
+nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from mejora.annex.document import AnnexRejected
+from mejora.annex.renderers import render
+from mejora.followup.models import Activity, AnnexImport, Aspect, ProgressReport
+from mejora.followup.services.filings import FILING_KIND, filing_import, filing_read
+from mejora.followup.services.imports import file_sha256
+from tests.bundles import OFICIO_NUMBER, filing_pdf, filing_text, work_and_progress
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def documents():
+    return work_and_progress()
+
+
+@pytest.fixture(scope="module")
+def pdf(documents):
+    return filing_pdf(*documents)
+
+
+def import_filing(data: bytes, file_format: str, filing=None, **options):
+    return filing_import(
+        filing=filing or filing_read(data, file_format=file_format),
+        file_name=f"expediente.{file_format}",
+        sha256=file_sha256(data),
+        file_format=file_format,
+        **options,
+    )
+
+
+def test_a_pdf_filing_imports_each_instrument_into_its_place(pdf, documents):
+    work, progress = documents
+    filing = filing_read(pdf, file_format="pdf")
+    summary = import_filing(pdf, "pdf", filing)
+    record = AnnexImport.objects.get()
+    assert record == summary.record
+    assert record.annex_kind == FILING_KIND
+    assert (record.oficio_number, record.oficio_date) == (OFICIO_NUMBER, dt.date(2012, 9, 30))
+    # Anexo B registers the ASM and Anexo C, the same ASM, their progress at its cut.
+    assert Aspect.objects.count() == work.aspect_count() == record.aspects
+    assert Activity.objects.count() == work.activity_count() == record.activities
+    assert record.cut.date == dt.date(2012, 9, 30)
+    percents = sorted(
+        a.percent for s in progress.sections for asp in s.aspects for a in asp.activities
+    )
+    reported = ProgressReport.objects.filter(cut=record.cut)
+    assert sorted(r.percent for r in reported) == percents
+    assert {f["where"].split(" (")[0] for f in record.findings} <= {
+        "Anexo B. Documento de trabajo",
+        "Anexo C. Avance del documento de trabajo",
+    }
+    assert summary.as_dict()["oficio"] == {"number": OFICIO_NUMBER, "date": "2012-09-30"}
+
+    again = import_filing(pdf, "pdf", filing)
+    assert again.already_imported
+    assert AnnexImport.objects.count() == 1
+
+
+def test_a_dry_run_writes_nothing(documents):
+    work, progress = documents
+    data = filing_text(render(work, "txt").decode(), render(progress, "txt").decode())
+    summary = import_filing(data, "txt", dry_run=True)
+    assert summary.created > 0
+    assert not AnnexImport.objects.exists()
+    assert not Aspect.objects.exists()
+
+
+def test_instruments_of_two_programs_refuse_the_whole_filing(documents):
+    from dataclasses import replace
+
+    work, progress = documents
+    other = replace(progress, program="Otro Programa")
+    data = filing_text(render(work, "txt").decode(), render(other, "txt").decode())
+    with pytest.raises(AnnexRejected, match="un solo programa"):
+        import_filing(data, "txt")
+    assert not Aspect.objects.exists()
+    assert not AnnexImport.objects.exists()
