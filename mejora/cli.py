@@ -338,6 +338,7 @@ def _date(text: str) -> dt.date:
 def _import(args: argparse.Namespace) -> int:
     from mejora.accounts.access import import_scope_for
     from mejora.annex.document import AnnexRejected
+    from mejora.cli_filing import import_filing
     from mejora.cli_position import import_position
     from mejora.followup.services.conflicts import RecordBusy
     from mejora.followup.services.imports import annex_import, annex_read, file_sha256
@@ -348,6 +349,9 @@ def _import(args: argparse.Namespace) -> int:
             actor = _active_user(args.user)
             scope = import_scope_for(actor)
         file_format = args.format or format_of(args.file.name)
+        # A filing (an oficio and its instruments) brings each instrument into its place.
+        if (imported := import_filing(args, file_format, actor, scope)) is not None:
+            return imported
         # An Anexo F (posición institucional) goes to its evaluation, not to the ASM tables.
         if (imported := import_position(args, file_format)) is not None:
             return imported
@@ -492,12 +496,15 @@ def _report(args: argparse.Namespace) -> int:
 
     from mejora.annex.formats import FORMATS
     from mejora.annex.renderers import render
+    from mejora.cli_filing import FREE_KINDS, report_free
     from mejora.cli_position import POSITION_KINDS, report_position
     from mejora.followup.extract import annex_extract, find_cut, latest_cut
     from mejora.followup.selectors import find_programs
 
     if args.kind in POSITION_KINDS:
         return report_position(args)
+    if args.kind in FREE_KINDS:
+        return report_free(args)
     try:
         if args.kind not in FORMATS:
             raise _Refused(f"No existe el tipo de anexo «{args.kind}». Los tipos: {_kinds_help()}.")

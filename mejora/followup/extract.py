@@ -37,12 +37,16 @@ from mejora.followup.selectors import aspect_tree
 from mejora.followup.services.catalogue import catalogue_for
 
 
-def annex_extract(program: Program, *, cut: Cut, kind: str) -> AnnexDocument:
-    """The annex of one kind for a program at a cut, built from validated progress."""
+def annex_extract(
+    program: Program, *, cut: Cut, kind: str, classification: str = ""
+) -> AnnexDocument:
+    """The annex of one kind for a program at a cut, built from validated progress; with a
+    `classification`, its ASM of that class in the kind's cells (the free format's)."""
     annex = FORMATS[kind]
+    classification = classification or annex.classification
     catalogue = catalogue_for(program.institution)
     aspects = aspect_tree(
-        Aspect.objects.filter(program=program, classification=annex.classification), cut.date
+        Aspect.objects.filter(program=program, classification=classification), cut.date
     )
     by_cycle: dict[Cycle, list[AspectEntry]] = {}
     # In chunks, each with its own prefetch: a large program never holds all its rows at once.
@@ -59,10 +63,8 @@ def annex_extract(program: Program, *, cut: Cut, kind: str) -> AnnexDocument:
         )
     sections = tuple(
         Section(
-            heading=cycle_heading(
-                annex.classification, cycle.evaluation_period, cycle.mechanism_year
-            ),
-            classification=annex.classification,
+            heading=cycle_heading(classification, cycle.evaluation_period, cycle.mechanism_year),
+            classification=classification,
             evaluation_period=cycle.evaluation_period,
             mechanism_year=cycle.mechanism_year,
             aspects=tuple(entries),

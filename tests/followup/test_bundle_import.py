@@ -84,3 +84,41 @@ def test_instruments_of_two_programs_refuse_the_whole_filing(documents):
         import_filing(data, "txt")
     assert not Aspect.objects.exists()
     assert not AnnexImport.objects.exists()
+
+
+def test_mejora_import_reads_a_filing_and_keeps_its_oficio(documents, tmp_path, capsys):
+    from mejora.cli import EXIT_OK, main
+
+    work, progress = documents
+    path = tmp_path / "expediente.txt"
+    path.write_bytes(filing_text(render(work, "txt").decode(), render(progress, "txt").decode()))
+    assert main(["import", str(path)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert f"Oficio {OFICIO_NUMBER} (2012-09-30)" in out
+    assert "Anexo C. Avance del documento de trabajo" in out
+    record = AnnexImport.objects.get()
+    assert (record.oficio_number, record.annex_kind) == (OFICIO_NUMBER, FILING_KIND)
+
+
+def test_a_free_format_file_imports_and_is_issued_again(tmp_path):
+    from mejora.annex.parsers.free import parse_free
+    from mejora.cli import EXIT_OK, main
+    from tests.annex.test_free_format import FILING
+
+    path = tmp_path / "interinstitucionales.txt"
+    path.write_text(FILING, encoding="utf-8")
+    assert main(["import", str(path)]) == EXIT_OK
+    classes = set(Aspect.objects.values_list("classification", flat=True))
+    assert classes == {"interinstitucional"}
+    assert Activity.objects.count() == 3
+
+    out = tmp_path / "formato-libre.docx"
+    program = Aspect.objects.first().program.name
+    assert main(["report", "formato-libre", "--program", program, "-o", str(out)]) == EXIT_OK
+    issued = parse_free(out.read_bytes(), "docx")
+    read = parse_free(FILING.encode(), "txt")
+    assert [a.number for s in issued.sections for a in s.aspects] == ["1", "2"]
+    assert issued.sections[0].classification == "interinstitucional"
+    assert [
+        (act.text, act.due.due) for s in issued.sections for a in s.aspects for act in a.activities
+    ] == [(act.text, act.due.due) for s in read.sections for a in s.aspects for act in a.activities]

@@ -50,6 +50,12 @@ from mejora.annex.progress import Progress
 from mejora.annex.words import fold, squash
 
 FREE_ANNEX_LINE = "Formato libre. Aspectos Susceptibles de Mejora interinstitucionales"
+FREE_TITLE = (
+    "SEGUIMIENTO A ASPECTOS SUSCEPTIBLES DE MEJORA CLASIFICADOS COMO INTERINSTITUCIONALES E "
+    "INTERGUBERNAMENTALES, DERIVADOS DE INFORMES Y EVALUACIONES EXTERNAS"
+)
+# The classes of ASM the free format holds: shared with other institutions or governments.
+FREE_CLASSIFICATIONS = ("interinstitucional", "intergubernamental")
 FREE_FORMATS = ("txt", "docx", "pdf")
 
 

@@ -8,7 +8,7 @@ file with the oficio's number and date. Any part refused refuses the filing; not
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +17,9 @@ from django.db import transaction
 from mejora.annex.document import AnnexDocument, AnnexRejected, Finding
 from mejora.annex.formats import FORMATS
 from mejora.annex.parsers.bundle import FiledPart, Filing, read_filing
-from mejora.followup.models import AnnexImport, Program
+from mejora.annex.parsers.free import FREE_ANNEX_LINE, FREE_CLASSIFICATIONS, FREE_TITLE, free_annex
+from mejora.followup.extract import annex_extract
+from mejora.followup.models import AnnexImport, Cut, Program
 from mejora.followup.scope import ImportScope
 from mejora.followup.services.conflicts import retried_on_conflict
 from mejora.followup.services.imports import ImportSummary, _Loader, scoped_catalogue
@@ -203,3 +205,15 @@ def _distinct_activities(filing: Filing) -> int:
             for order in range(len(a.activities))
         }
     )
+
+
+def free_format_extract(program: Program, *, cut: Cut, progress: bool) -> AnnexDocument:
+    """The program's interinstitutional and intergubernamental ASM at a cut, as the free
+    format issues them: their commitments, or with `progress` their progress at the cut."""
+    kind = free_annex(progress).code
+    parts = [
+        annex_extract(program, cut=cut, kind=kind, classification=classification)
+        for classification in FREE_CLASSIFICATIONS
+    ]
+    sections = tuple(section for part in parts for section in part.sections)
+    return replace(parts[0], title=FREE_TITLE, annex=FREE_ANNEX_LINE, sections=sections)

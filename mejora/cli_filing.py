@@ -1,0 +1,121 @@
+"""`mejora import` of a filing (an oficio and its instruments in one file) and `mejora report`
+of the free format: thin, as cli.py."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import hashlib
+import json
+import sys
+import traceback
+from typing import Any
+
+FREE_KINDS = {"formato-libre": False, "formato-libre-avance": True}
+
+
+def import_filing(args: argparse.Namespace, file_format: str, actor: Any, scope: Any) -> int | None:
+    """Import the file when it opens with an oficio; None when it is a single annex."""
+    from django.conf import settings
+
+    from mejora.annex.document import AnnexRejected
+    from mejora.annex.parsers.bundle import looks_like_filing
+    from mejora.cli import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, _read_file, _Refused
+    from mejora.followup.services.conflicts import RecordBusy
+    from mejora.followup.services.filings import filing_import, filing_read
+    from mejora.followup.services.imports import file_sha256
+
+    try:
+        data = _read_file(args.file)
+        if not looks_like_filing(data, file_format, settings.MEJORA_READING_LIMITS):
+            return None
+        summary = filing_import(
+            filing=filing_read(data, file_format=file_format, scope=scope),
+            file_name=args.file.name,
+            sha256=file_sha256(data),
+            file_format=file_format,
+            dry_run=args.dry_run,
+            actor=actor,
+            scope=scope,
+            source=f"importación de {args.file.name} por {getpass.getuser()} (línea de comandos)",
+        )
+    except (RecordBusy, _Refused) as refusal:
+        print(f"{refusal}", file=sys.stderr)
+        return EXIT_REJECTED
+    except AnnexRejected as rejection:
+        reason = str(rejection)
+        print(f"Archivo rechazado. {reason[:1].upper()}{reason[1:]}", file=sys.stderr)
+        print("No se escribió nada.", file=sys.stderr)
+        return EXIT_REJECTED
+    except Exception:
+        traceback.print_exc()
+        print("Error interno al importar; no se escribió nada.", file=sys.stderr)
+        return EXIT_INTERNAL
+    if args.json:
+        print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    filing = summary.filing
+    date = filing.oficio_date.iso() if filing.oficio_date else "sin fecha"
+    print(f"Oficio {filing.oficio_number or 'sin número'} ({date}) · {summary.program}")
+    for part in filing.parts:
+        read = "leído" if part.document is not None else "no se leyó"
+        print(f"  {part.instrument} ({part.pages}): {read}")
+    print(f"Hallazgos ({len(summary.findings)}):")
+    for finding in summary.findings:
+        print(f"  - [{finding.where}] {finding.text}")
+    if args.dry_run:
+        print(
+            f"Prueba sin escribir: se crearían {summary.created} registros "
+            f"y se cambiarían {summary.updated}."
+        )
+    elif summary.already_imported:
+        print("Sin cambios: este archivo ya estaba importado.")
+    else:
+        print(f"Importado: {summary.created} registros nuevos, {summary.updated} cambiados.")
+    return EXIT_OK
+
+
+def report_free(args: argparse.Namespace) -> int:
+    """`mejora report formato-libre[-avance] --program … [--cut …] -o FILE`: the program's
+    interinstitutional and intergubernamental ASM as blocks of labelled fields."""
+    from mejora.annex.renderers.free import FREE_RENDER_FORMATS, render_free
+    from mejora.cli import EXIT_OK, EXIT_REJECTED, _Refused, _unwritable, _written_error
+    from mejora.followup.extract import find_cut, latest_cut
+    from mejora.followup.selectors import find_programs
+    from mejora.followup.services.filings import free_format_extract
+
+    try:
+        file_format = args.format or args.output.suffix.lower().lstrip(".")
+        if file_format not in FREE_RENDER_FORMATS:
+            raise _Refused(
+                f"El formato libre se escribe en {', '.join(FREE_RENDER_FORMATS)}; "
+                f"no se sabe escribir «{args.output.name}»."
+            )
+        programs = list(find_programs(args.program))
+        if len(programs) != 1:
+            names = ", ".join(f"«{p.name}»" for p in programs) or "ninguno"
+            raise _Refused(
+                f"Se necesita exactamente un programa; coinciden: {names}. Indíquelo con --program."
+            )
+        [program] = programs
+        if unwritable := _unwritable(args.output):
+            raise _Refused(unwritable)
+        cut = find_cut(args.cut) if args.cut else latest_cut(program)
+        if cut is None:
+            raise _Refused(
+                f"No existe el corte «{args.cut}»." if args.cut else "El programa no tiene cortes."
+            )
+        doc = free_format_extract(program, cut=cut, progress=FREE_KINDS[args.kind])
+        data = render_free(doc, file_format)
+        args.output.write_bytes(data)
+    except _Refused as refusal:
+        print(refusal, file=sys.stderr)
+        return EXIT_REJECTED
+    except OSError as error:
+        print(_written_error(args.output, error), file=sys.stderr)
+        return EXIT_REJECTED
+    print(
+        f"{doc.annex} · {program.name} · corte {cut.name} · {doc.aspect_count()} ASM\n"
+        f"Escrito {args.output} ({len(data):,} bytes, SHA-256 {hashlib.sha256(data).hexdigest()})"
+    )
+    return EXIT_OK
