@@ -62,6 +62,7 @@ BUDGET = {
     "commitments-program": 20,
     "activity-detail": 21,
     "import-review": 11,
+    "balance": 9,
     "home/evaluator": 7,
     "program-detail/area_staff": 25,
     "pending/area_staff": 16,
@@ -220,6 +221,7 @@ class ListPage:
 
 PAGES: dict[str, ListPage] = {
     "home": ListPage(lambda r: member(Role.OVERSIGHT), lambda r, u, n: reverse("home")),
+    "balance": ListPage(lambda r: member(Role.OVERSIGHT), lambda r, u, n: reverse("balance")),
     "program-detail": ListPage(
         lambda r: member(Role.LIAISON, program=r.program),
         lambda r, u, n: reverse("program-detail", args=[r.program.pk]),
