@@ -312,8 +312,11 @@ def _word(model: Any, key: str, value: Any) -> Any:
 # The program page: the state at a chosen cut, and what is being captured beside it.
 
 
-def unofficial_reports(program: Program, cut: Cut | None) -> dict[int, ProgressReport]:
-    """The program's drafts, submitted and returned reports at a cut, by activity id.
+def unofficial_reports(
+    program: Program, cut: Cut | None, activity_ids: list[int] | None = None
+) -> dict[int, ProgressReport]:
+    """The program's drafts, submitted and returned reports at a cut, by activity id (of
+    those activities only, when given: the page of them shown).
 
     Shown as such beside the official (validated) state, never as it."""
     if cut is None:
@@ -321,4 +324,15 @@ def unofficial_reports(program: Program, cut: Cut | None) -> dict[int, ProgressR
     reports = ProgressReport.objects.filter(activity__aspect__program=program, cut=cut).exclude(
         state=ProgressReport.State.VALIDATED
     )
+    if activity_ids is not None:
+        reports = reports.filter(activity_id__in=activity_ids)
     return {r.activity_id: r for r in reports}
+
+
+def unofficial_reports_editable(program: Program, cut: Cut) -> bool:
+    """Whether the program has reports at the cut still to be sent (drafts, returned ones)."""
+    from mejora.followup.services.progress import EDITABLE
+
+    return ProgressReport.objects.filter(
+        activity__aspect__program=program, cut=cut, state__in=EDITABLE
+    ).exists()

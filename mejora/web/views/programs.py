@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -25,19 +26,20 @@ from mejora.annex.renderers import FILE_FORMATS, MEDIA_TYPES
 from mejora.annex.renderers import render as render_annex
 from mejora.annex.renderers.html import column_style, render_html
 from mejora.followup.extract import annex_extract, find_cut, latest_cut
-from mejora.followup.models import Cut, Program
-from mejora.followup.pending_work import unofficial_reports
-from mejora.followup.selectors import (
-    annex_activity_count,
-    program_as_of_date,
-    program_overview,
-)
+from mejora.followup.listing import ORDERS, ListingFilters, program_listing
+from mejora.followup.models import Classification, Cut, Program
+from mejora.followup.pending_work import unofficial_reports, unofficial_reports_editable
+from mejora.followup.selectors import annex_activity_count, program_as_of_date
 from mejora.followup.services.cuts import open_cut
 from mejora.followup.services.printing import annex_file_name, annex_pdf_path
-from mejora.followup.services.progress import EDITABLE
+from mejora.followup.status import STATUS_ORDER
 from mejora.tasks.jobs import job_forget
 from mejora.tasks.work import annex_pdf_start
 from mejora.web.views.jobs import job_page
+
+# The findings of the latest import listed on the page; a file read with thousands of them
+# says how many more there are (its review page and the reading's CSV hold them all).
+FINDINGS_SHOWN = 50
 
 # WeasyPrint lays out about three pages a second: a PDF of more activities than this is
 # printed by a background task while the page shows its progress.
@@ -61,25 +63,43 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Area staff see only their area's activities; everyone else the whole program.
     whole = whole_programs_for_user(request.user).filter(pk=program.pk).exists()
     visible = None if whole else activities_for_user(request.user)
-    overview = program_overview(program, as_of, visible)
+    filters = ListingFilters.from_query(request.GET)
+    listing = program_listing(
+        program, as_of, filters, page=request.GET.get("pagina", 1), visible=visible
+    )
+    overview = listing.overview
     # Reports being captured or reviewed at the open cut, shown beside the official state.
     current = open_cut()
-    unofficial = unofficial_reports(program, current)
-    for block in overview.cycles:
-        for item in block.aspects:
-            for row in item.activities:
-                row.unofficial = unofficial.get(row.activity.pk)
-    kinds = program.aspects.values_list("classification", flat=True).distinct()
-    annexes = [annex for annex in FORMATS.values() if annex.classification in set(kinds)]
+    rows = [row for block in overview.cycles for item in block.aspects for row in item.activities]
+    unofficial = unofficial_reports(program, current, [row.activity.pk for row in rows])
+    for row in rows:
+        row.unofficial = unofficial.get(row.activity.pk)
+    kinds = set(program.aspects.values_list("classification", flat=True).distinct())
+    annexes = [annex for annex in FORMATS.values() if annex.classification in kinds]
+    findings = overview.latest_import.findings if overview.latest_import else []
     context = {
         "overview": overview,
+        "listing": listing,
+        "filters": filters,
+        # What the links between pages carry: the date asked for and the filters.
+        "page_query": urlencode(
+            {
+                **{k: request.GET[k] for k in ("corte", "al") if request.GET.get(k)},
+                **filters.as_query(),
+            }
+        ),
+        "orders": ORDERS,
+        "statuses": STATUS_ORDER,
+        "classifications": [c for c in Classification if c.value in kinds],
+        "findings": findings[:FINDINGS_SHOWN],
+        "findings_left": max(0, len(findings) - FINDINGS_SHOWN),
         "annexes": annexes,
         "file_formats": FILE_FORMATS,
         "cuts": cuts,
         "chosen_cut": chosen or next((c for c in cuts if c.date == as_of), None),
         "open_cut": current,
         "may_submit": current is not None
-        and any(r.state in EDITABLE for r in unofficial.values())
+        and unofficial_reports_editable(program, current)
         and programs_for_user(request.user, Action.CAPTURE).filter(pk=program.pk).exists(),
     }
     return render(request, "web/program_detail.html", context)
