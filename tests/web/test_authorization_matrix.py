@@ -226,6 +226,13 @@ def _near_duplicate(side: Side) -> int:
     return NearDuplicate.objects.create(aspect_id=first, other_id=second, similarity=97.0).pk
 
 
+def _recommendation(side: Side) -> int:
+    """A recommendation of the side's evaluation, accepted."""
+    return side.evaluation.recommendations.create(
+        text="Actualizar el diagnóstico", position="attended"
+    ).pk
+
+
 # The upload pages: only who imports, only their own upload (someone else's is not there).
 IMPORT_OUTSIDE = {
     "liaison": 404,
@@ -341,6 +348,22 @@ PAGES: dict[str, Page] = {
         scoped=True,
     ),
     "commitments-due-reading": Page(get=EVERYONE),
+    # The institutional position is the whole program's, like its commitments; who registers
+    # them edits it, and an empty form is shown again with its errors.
+    "position-detail": Page(_of("evaluation"), get=WHOLE_PROGRAM, scoped=True),
+    "position-download": Page(_of("evaluation", "docx"), get=WHOLE_PROGRAM, scoped=True),
+    "position-edit": Page(
+        _of("evaluation"),
+        get=answers(200, 403, 200, 403, 200),
+        post=answers(200, 403, 200, 403, 200),
+        scoped=True,
+    ),
+    "position-recommendation-edit": Page(
+        lambda w, u, i: [_recommendation(w.inside if i else w.outside)],
+        get=answers(200, 403, 200, 403, 200),
+        post=answers(200, 403, 200, 403, 200),
+        scoped=True,
+    ),
     # The people pages are an administrator's; non-administrators are refused before any
     # person is looked up, so a 403 says nothing about who exists.
     "people": Page(get=ADMINISTRATORS),

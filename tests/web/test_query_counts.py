@@ -62,6 +62,7 @@ BUDGET = {
     "commitments-program": 20,
     "activity-detail": 21,
     "import-review": 11,
+    "position-detail": 18,
     "balance": 9,
     "home/evaluator": 7,
     "program-detail/area_staff": 25,
@@ -202,6 +203,17 @@ def _grow_history(record: Record, to: int) -> None:
     record.grown = to
 
 
+def _grow_position(record: Record, to: int) -> None:
+    """Bring one evaluation to `to` recommendations and as many ASM."""
+    evaluation, _ = Evaluation.objects.get_or_create(program=record.program, kind="Diseño")
+    for n in range(record.grown, to):
+        Recommendation.objects.create(
+            evaluation=evaluation, text=f"Recomendación {n}", position="partial", reason="En parte."
+        )
+        AspectFactory(program=record.program, evaluation=evaluation, priority="alta")
+    record.grown = to
+
+
 def _upload(record: Record, owner, to: int) -> str:
     doc = synth_document(aspects=to)
     doc = dataclasses.replace(doc, institution=SEED_INSTITUTION)
@@ -267,6 +279,12 @@ PAGES: dict[str, ListPage] = {
         lambda r: member(Role.AREA_STAFF, area=r.area),
         lambda r, u, n: reverse("activity-detail", args=[r.activity.pk]),
         grow=_grow_history,
+    ),
+    # One evaluation's position: its recommendations and ASM, counted.
+    "position-detail": ListPage(
+        lambda r: member(Role.LIAISON, program=r.program),
+        lambda r, u, n: reverse("position-detail", args=[Evaluation.objects.get().pk]),
+        grow=_grow_position,
     ),
     # The review of an upload: a reading of 2 ASM and one of 20.
     "import-review": ListPage(

@@ -136,18 +136,8 @@ def evaluation_register(
     return evaluation
 
 
-@transaction.atomic
-def recommendation_register(
-    *,
-    evaluation: Evaluation,
-    text: str,
-    position: str,
-    reason: str,
-    actor: Any,
-    source: str = WEB,
-) -> Recommendation:
-    """A finding or recommendation and the institution's position on it."""
-    require(actor, Action.REGISTER, evaluation)
+def recommendation_check(*, text: str, position: str, reason: str) -> None:
+    """A recommendation needs its text, and a reason when it is not attended in full."""
     if not text.strip():
         raise ValidationError({"text": _("Escriba el hallazgo o la recomendación.")})
     needs_reason = position in (
@@ -163,6 +153,21 @@ def recommendation_register(
                 )
             }
         )
+
+
+@transaction.atomic
+def recommendation_register(
+    *,
+    evaluation: Evaluation,
+    text: str,
+    position: str,
+    reason: str,
+    actor: Any,
+    source: str = WEB,
+) -> Recommendation:
+    """A finding or recommendation and the institution's position on it."""
+    require(actor, Action.REGISTER, evaluation)
+    recommendation_check(text=text, position=position, reason=reason)
     recommendation = Recommendation(
         evaluation=evaluation, text=text.strip(), position=position, reason=reason.strip()
     )

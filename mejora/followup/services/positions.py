@@ -38,7 +38,13 @@ from mejora.followup.models import (
 )
 from mejora.followup.permissions import Action, require
 from mejora.followup.scope import ImportRefused, ImportScope
-from mejora.followup.services.commitments import WEB, _record, _stale, evaluation_register
+from mejora.followup.services.commitments import (
+    WEB,
+    _record,
+    _stale,
+    evaluation_register,
+    recommendation_check,
+)
 
 POSITION_OF = {
     Acceptance.YES: Recommendation.Position.ATTENDED,
@@ -74,9 +80,13 @@ def record_counts(aspects: list[Aspect]):
     return count_aspects((a.classification, a.priority) for a in aspects)
 
 
-def position_document(evaluation: Evaluation) -> PositionDocument:
-    """The evaluation's Anexo F as the record has it, with its counts computed."""
-    recommendations = list(evaluation.recommendations.all())
+def position_document(
+    evaluation: Evaluation, recommendations: list[Recommendation] | None = None
+) -> PositionDocument:
+    """The evaluation's Anexo F as the record has it, with its counts computed (with its
+    recommendations when the caller has them already)."""
+    if recommendations is None:
+        recommendations = list(evaluation.recommendations.all())
     aspects = position_aspects(evaluation)
     return PositionDocument(
         institution=evaluation.program.institution.name,
@@ -173,10 +183,7 @@ def recommendation_update(
 ) -> Recommendation:
     """A recommendation's text, whether it is accepted, and the units' comment."""
     require(actor, Action.REGISTER, recommendation.evaluation)
-    if not text.strip():
-        raise ValidationError({"text": _("Escriba el hallazgo o la recomendación.")})
-    if position not in Recommendation.Position.values:
-        raise ValidationError({"position": _("Elija si la recomendación se acepta.")})
+    recommendation_check(text=text, position=position, reason=reason)
     before = snapshot(recommendation)
     recommendation.text, recommendation.position = text.strip(), position
     recommendation.reason = reason.strip()
