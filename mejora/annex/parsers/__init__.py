@@ -10,7 +10,7 @@ from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
 from mejora.annex.parsers.rows import CatalogueFor
 from mejora.annex.progress import Progress
 
-READABLE_FORMATS = ("txt", "csv", "xlsx", "docx", "pdf")
+READABLE_FORMATS = ("txt", "csv", "xlsx", "docx", "pdf", "image")
 _SUFFIXES = {
     ".txt": "txt",
     ".tsv": "txt",
@@ -20,6 +20,12 @@ _SUFFIXES = {
     ".xlsm": "xlsx",
     ".docx": "docx",
     ".pdf": "pdf",
+    # A scanned annex, read by OCR.
+    ".png": "image",
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".tif": "image",
+    ".tiff": "image",
 }
 
 
@@ -69,6 +75,12 @@ def parse(
             from mejora.annex.parsers.pdf import parse_pdf
 
             return parse_pdf(data, catalogue=catalogue, progress=progress, limits=limits)
+        case "image":
+            from mejora.annex.parsers.scan import parse_scan
+
+            return parse_scan(
+                data, image=True, catalogue=catalogue, progress=progress, limits=limits
+            )
     raise AnnexRejected(
         f"No se leen archivos «{file_format}»; los formatos son: {', '.join(READABLE_FORMATS)}."
     )

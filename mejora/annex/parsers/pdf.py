@@ -122,7 +122,18 @@ def parse_pdf(
             raise AnnexRejected("El PDF no tiene páginas.")
         # pdf.close() is not called: it would make every page again; the data is in memory.
         reader = _PdfReader(catalogue, progress=progress, account=account)
-        return reader.read(pdf_guard.pages(pdf, account), count)
+        try:
+            return reader.read(pdf_guard.pages(pdf, account), count)
+        except _NoTextLayer:
+            pass
+    # Scanned pages: read by OCR (outside the guard, which measures text laid out by pdfminer).
+    from mejora.annex.parsers.scan import parse_scan
+
+    return parse_scan(data, image=False, catalogue=catalogue, progress=progress, limits=limits)
+
+
+class _NoTextLayer(Exception):
+    """The PDF's pages hold no text: images of scanned paper, for the OCR reader."""
 
 
 @dataclass
@@ -762,8 +773,5 @@ class _PdfReader(AnnexReader):
 
     def _finish(self) -> AnnexDocument:
         if not self.has_text:
-            raise AnnexRejected(
-                "El PDF no tiene texto que se pueda leer: parece una imagen escaneada. Suba el "
-                "anexo como PDF generado desde el documento, o en XLSX, DOCX o CSV."
-            )
+            raise _NoTextLayer
         return self.finish(container=" en el PDF")

@@ -1,0 +1,158 @@
+"""Reading a scanned annex: a PDF with no text layer, or an image (PNG, JPEG, TIFF), by OCR.
+
+`ocr` turns each page into its text lines and the cells of its ruled tables; this reader walks
+them as a sheet's rows (`SheetReader`): lines are one-cell rows (title block, cycle headings,
+footnote, preparation date), table rows are rows of cells, so every cell is read exactly as in
+the other formats. A row that a page break cut goes on atop the next page and is joined to
+it (the rows logic), and an ASM text that went on past the page is joined to its start.
+
+Every cell Tesseract was unsure of is a finding that says where the cell is on its page
+(`recuadro x0,y0,x1,y1`, in the pixels of the upright page), so the review page can show the
+image of the cell beside its reading (`scan_place`, `cell_image`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from mejora.annex.areas import AreaCatalogue
+from mejora.annex.document import AnnexDocument, AnnexRejected
+from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
+from mejora.annex.parsers import ocr
+from mejora.annex.parsers.rows import CatalogueFor, RawRow
+from mejora.annex.parsers.sheet import SheetReader
+from mejora.annex.progress import Progress
+from mejora.annex.words import fold, squash
+
+OCR_DOUBT = "ocr_doubt"
+_PAGE_FOOTER = re.compile(r"^pagina\s+\d+\s+de\s+\d+$")
+_PLACE = re.compile(r"página (?P<page>\d+)\b.*\brecuadro (?P<box>\d+,\d+,\d+,\d+)")
+
+
+def parse_scan(
+    data: bytes,
+    *,
+    image: bool,
+    catalogue: AreaCatalogue | CatalogueFor | None = None,
+    progress: Progress | None = None,
+    limits: ReadingLimits = DEFAULT_LIMITS,
+) -> AnnexDocument:
+    """Read a scanned annex: an image file when `image`, else a PDF whose pages are scans."""
+    if not data.strip():
+        raise AnnexRejected("El archivo está vacío.")
+    ocr.require_tesseract()
+    pages = ocr.image_pages(data, limits) if image else ocr.pdf_pages(data, limits)
+    reader = _ScanReader(catalogue, progress=progress)
+    for number, (picture, dpi) in enumerate(pages, start=1):
+        reader.page(ocr.read_page(picture, dpi, number))
+        reader.advance(number, number + 1)
+    return reader.finish(container=" en el escaneo")
+
+
+def scan_place(where: str) -> tuple[int, tuple[int, int, int, int]] | None:
+    """The page and box of the cell an OCR finding is about, from where it says it was seen."""
+    found = _PLACE.search(where)
+    if found is None:
+        return None
+    x0, y0, x1, y1 = (int(value) for value in found["box"].split(","))
+    return int(found["page"]), (x0, y0, x1, y1)
+
+
+def cell_image(
+    data: bytes,
+    *,
+    image: bool,
+    page: int,
+    box: tuple[int, int, int, int],
+    limits: ReadingLimits = DEFAULT_LIMITS,
+) -> bytes:
+    """The PNG of one cell of a scanned page, turned and straightened as it was read."""
+    pages = ocr.image_pages(data, limits) if image else ocr.pdf_pages(data, limits)
+    for number, (picture, dpi) in enumerate(pages, start=1):
+        if number == page:
+            upright, _, _ = ocr.upright(picture, dpi)
+            x0, y0, x1, y1 = box
+            width, height = upright.size
+            if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
+                break
+            out = io.BytesIO()
+            upright.crop(box).save(out, format="PNG")
+            return out.getvalue()
+    raise AnnexRejected("La celda no está en el archivo escaneado.")
+
+
+def _place(page: int, box: tuple[int, int, int, int]) -> str:
+    return f"página {page}, recuadro {','.join(str(value) for value in box)}"
+
+
+class _ScanReader(SheetReader):
+    def __init__(
+        self, catalogue: AreaCatalogue | CatalogueFor | None, *, progress: Progress | None
+    ) -> None:
+        super().__init__(catalogue, progress=progress)
+        self.page_number = 0
+        self.first_on_page = False
+        self.aspect_row: RawRow | None = None
+        self.cells: list[ocr.Cell | None] = []
+
+    def page(self, page: ocr.ScanPage) -> None:
+        self.page_number = page.number
+        self.first_on_page = True
+        blocks: list[tuple[int, object]] = list(page.lines)
+        blocks += [(table.box[1], table) for table in page.tables]
+        blocks.sort(key=lambda block: block[0])
+        table_number = 0
+        for _, block in blocks:
+            if isinstance(block, str):
+                if not _PAGE_FOOTER.match(fold(squash(block))):
+                    self._row([squash(block)], f"página {page.number}")
+                continue
+            table_number += 1
+            for row_number, cells in enumerate(block.rows(), start=1):
+                self.cells = cells
+                texts = [squash(cell.text) if cell is not None else "" for cell in cells]
+                where = f"página {page.number}, tabla {table_number}, fila {row_number}"
+                if any(texts):
+                    self._row(texts, where)
+
+    def _table_row(self, builder, cells: list[str], where: str) -> None:
+        end = self.offset + len(self.header.columns)
+        texts = cells[self.offset : end] + [""] * max(0, end - len(cells))
+        row = RawRow(self.header.cells(texts), where)
+        after_break = self.first_on_page and self.page_number > 1
+        self.first_on_page = False
+        if after_break and not row.cells.get("number") and row.cells.get("aspect"):
+            self._continue_aspect(row, where)
+        builder.add_row(row, after_page_break=after_break)
+        if row.cells.get("number"):
+            self.aspect_row = row
+        self._doubts(where)
+
+    def _continue_aspect(self, row: RawRow, where: str) -> None:
+        """The ASM text spanning its activities went on past the page: joined to its start."""
+        if self.aspect_row is None:
+            return
+        rest = row.cells.pop("aspect")
+        self.aspect_row.cells["aspect"] = squash(f"{self.aspect_row.cells['aspect']} {rest}")
+        self.note(
+            "joined_fragment",
+            where,
+            f"El texto del ASM siguió tras el salto de página: se unió al de la "
+            f"{self.aspect_row.where}.",
+        )
+
+    def _doubts(self, where: str) -> None:
+        """Each cell of the row Tesseract was unsure of, as a finding with its place."""
+        columns = self.header.columns
+        for index, cell in enumerate(self.cells[self.offset : self.offset + len(columns)]):
+            if cell is None or not cell.words or cell.confidence >= ocr.LOW_CONFIDENCE:
+                continue
+            column = columns[index]
+            name = column.heading.rstrip(" ¹") if column is not None else f"columna {index + 1}"
+            self.note(
+                OCR_DOUBT,
+                f"{where} · {name} · {_place(self.page_number, cell.box)}",
+                f"El OCR leyó «{squash(cell.text)[:120]}» con poca seguridad "
+                f"({cell.confidence:.0f} %): compárelo con la imagen de la celda.",
+            )
