@@ -228,6 +228,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar=_("EVALUACIÓN"),
         help=_("para el anexo-f: nombre o número de la evaluación (si hay una sola, se omite)"),
     )
+    report.add_argument(
+        "--cycle",
+        metavar=_("CICLO"),
+        help=_("para el balance: año del mecanismo (2018) o periodo (2017-2018); el último si no"),
+    )
+    report.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        metavar=_("AAAA-MM-DD"),
+        help=_("para el balance: el estado a esa fecha; hoy si falta"),
+    )
     report.add_argument("--format", choices=FILE_FORMATS, help=_("por defecto, el de la extensión"))
     report.add_argument(
         "-o",
@@ -496,11 +508,14 @@ def _report(args: argparse.Namespace) -> int:
 
     from mejora.annex.formats import FORMATS
     from mejora.annex.renderers import render
+    from mejora.cli_balance import BALANCE_KINDS, report_balance
     from mejora.cli_filing import FREE_KINDS, report_free
     from mejora.cli_position import POSITION_KINDS, report_position
     from mejora.followup.extract import annex_extract, find_cut, latest_cut
     from mejora.followup.selectors import find_programs
 
+    if args.kind in BALANCE_KINDS:
+        return report_balance(args)
     if args.kind in POSITION_KINDS:
         return report_position(args)
     if args.kind in FREE_KINDS:
