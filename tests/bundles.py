@@ -53,8 +53,23 @@ def joined_pdf(*pdfs: bytes) -> bytes:
     return out.getvalue()
 
 
-def filing_pdf(*documents: AnnexDocument, oficio: tuple[str, ...] = OFICIO_LINES) -> bytes:
-    return joined_pdf(oficio_pdf(oficio), *(render(d, "pdf") for d in documents))
+def position_of(document: AnnexDocument):
+    """An Anexo F of the program the annex is of (the position tests' own example)."""
+    from tests.annex.test_position import position_document
+
+    return replace(position_document(), institution=document.institution, program=document.program)
+
+
+def filing_pdf(
+    *documents: AnnexDocument, position=None, oficio: tuple[str, ...] = OFICIO_LINES
+) -> bytes:
+    """The oficio, the annexes and, when given, the Anexo F after them."""
+    from mejora.annex.renderers.position import render_position
+
+    printed = [render(d, "pdf") for d in documents]
+    if position is not None:
+        printed.append(render_position(position, "pdf"))
+    return joined_pdf(oficio_pdf(oficio), *printed)
 
 
 def filing_text(*parts: str, oficio: tuple[str, ...] = OFICIO_LINES) -> bytes:

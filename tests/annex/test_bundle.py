@@ -14,7 +14,7 @@ from mejora.annex.parsers.bundle import looks_like_filing, read_filing
 from mejora.annex.renderers import render
 from mejora.annex.renderers.free import render_free
 from tests.annex.test_free_format import free_document
-from tests.bundles import OFICIO_NUMBER, filing_pdf, filing_text, work_and_progress
+from tests.bundles import OFICIO_NUMBER, filing_pdf, filing_text, position_of, work_and_progress
 
 
 @pytest.fixture(scope="module")
@@ -23,17 +23,22 @@ def documents():
 
 
 @pytest.fixture(scope="module")
-def pdf(documents):
-    return filing_pdf(*documents)
+def position(documents):
+    return position_of(documents[0])
 
 
-def test_a_pdf_filing_is_split_into_its_instruments(pdf, documents):
+@pytest.fixture(scope="module")
+def pdf(documents, position):
+    return filing_pdf(*documents, position=position)
+
+
+def test_a_pdf_filing_is_split_into_its_instruments(pdf, documents, position):
     work, progress = documents
     assert looks_like_filing(pdf, "pdf")
     filing = read_filing(pdf, "pdf")
     assert filing.oficio_number == OFICIO_NUMBER
     assert filing.oficio_date == PartialDate(2012, 9, 30, text="30 de septiembre de 2012")
-    first, second = filing.parts
+    first, second, third = filing.parts
     assert first.instrument == "Anexo B. Documento de trabajo"
     assert first.pages.startswith("página")
     assert first.document == work
@@ -41,9 +46,13 @@ def test_a_pdf_filing_is_split_into_its_instruments(pdf, documents):
     assert second.document.kind == progress.kind
     assert second.document.sections == progress.sections
     assert second.document.prepared == progress.prepared
+    assert "Posición institucional" in third.instrument
+    assert third.document == position
     # Each finding says which instrument, and which of its pages, it was seen in.
     assert filing.findings
-    assert all(f.where.startswith(("Anexo B.", "Anexo C.")) for f in filing.findings)
+    assert all(
+        f.where.startswith(("Anexo B.", "Anexo C.", third.instrument)) for f in filing.findings
+    )
 
 
 def test_an_annex_alone_is_no_filing(documents):
@@ -59,7 +68,7 @@ def test_a_text_filing_with_the_free_format(documents):
     filing = read_filing(data, "txt")
     assert [p.instrument for p in filing.parts] == [
         "Anexo B. Documento de trabajo",
-        "formato-libre",
+        "Formato libre. Aspectos Susceptibles de Mejora interinstitucionales",
     ]
     assert filing.parts[0].document == work
     assert filing.parts[1].document == free

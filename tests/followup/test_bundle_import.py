@@ -9,10 +9,17 @@ import pytest
 
 from mejora.annex.document import AnnexRejected
 from mejora.annex.renderers import render
-from mejora.followup.models import Activity, AnnexImport, Aspect, ProgressReport
+from mejora.followup.models import (
+    Activity,
+    AnnexImport,
+    Aspect,
+    Evaluation,
+    ProgressReport,
+    Recommendation,
+)
 from mejora.followup.services.filings import FILING_KIND, filing_import, filing_read
 from mejora.followup.services.imports import file_sha256
-from tests.bundles import OFICIO_NUMBER, filing_pdf, filing_text, work_and_progress
+from tests.bundles import OFICIO_NUMBER, filing_pdf, filing_text, position_of, work_and_progress
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +30,13 @@ def documents():
 
 
 @pytest.fixture(scope="module")
-def pdf(documents):
-    return filing_pdf(*documents)
+def position(documents):
+    return position_of(documents[0])
+
+
+@pytest.fixture(scope="module")
+def pdf(documents, position):
+    return filing_pdf(*documents, position=position)
 
 
 def import_filing(data: bytes, file_format: str, filing=None, **options):
@@ -37,7 +49,7 @@ def import_filing(data: bytes, file_format: str, filing=None, **options):
     )
 
 
-def test_a_pdf_filing_imports_each_instrument_into_its_place(pdf, documents):
+def test_a_pdf_filing_imports_each_instrument_into_its_place(pdf, documents, position):
     work, progress = documents
     filing = filing_read(pdf, file_format="pdf")
     summary = import_filing(pdf, "pdf", filing)
@@ -57,7 +69,12 @@ def test_a_pdf_filing_imports_each_instrument_into_its_place(pdf, documents):
     assert {f["where"].split(" (")[0] for f in record.findings} <= {
         "Anexo B. Documento de trabajo",
         "Anexo C. Avance del documento de trabajo",
+        summary.parts[2][0].instrument,
     }
+    # The Anexo F goes to its evaluation, with its recommendations and their positions.
+    evaluation = Evaluation.objects.get(program=record.program)
+    recommendations = Recommendation.objects.filter(evaluation=evaluation).order_by("order")
+    assert [r.text for r in recommendations] == [e.text for e in position.recommendations]
     assert summary.as_dict()["oficio"] == {"number": OFICIO_NUMBER, "date": "2012-09-30"}
 
     again = import_filing(pdf, "pdf", filing)

@@ -125,8 +125,7 @@ def _instrument_of(lines: list[str], current: str | None) -> tuple[Instrument, s
     # Blocks of ASM under an interinstitutional heading, untitled: the free format.
     heading = next(filter(None, map(read_cycle_heading, head)), None)
     if current != "formato-libre" and heading is not None and looks_free(lines):
-        free = INSTRUMENTS[-1]
-        return free, free.name
+        return INSTRUMENTS[-1], "Formato libre"
     return None
 
 
@@ -197,7 +196,7 @@ def read_filing(
     for position, (first, instrument, title) in enumerate(starts):
         last = starts[position + 1][0] - 1 if position + 1 < len(starts) else len(pages) - 1
         pages_said = f"página {first + 1}" if first == last else f"páginas {first + 1}-{last + 1}"
-        name = instrument.name if instrument.name != "anexo" else title.strip()
+        name = title.strip()
         piece = _cut(data, file_format, pages, first, last)
         parts.append(_read_part(instrument, name, pages_said, piece, file_format, options))
     findings += [
