@@ -24,6 +24,7 @@ from mejora.annex.document import (
     Finding,
     PartialDate,
 )
+from mejora.annex.messages import gettext_noop
 from mejora.annex.words import squash
 
 
@@ -51,8 +52,11 @@ class ReviewIncomplete(AnnexRejected):
     def __init__(self, problems: Mapping[int, str]) -> None:
         self.problems = dict(problems)
         super().__init__(
-            f"Hay {len(self.problems)} lecturas sin confirmar o con una corrección que no se "
-            "entendió; no se importó nada."
+            gettext_noop(
+                "Hay {count} lecturas sin confirmar o con una corrección que no se entendió; no "
+                "se importó nada."
+            ),
+            count=len(self.problems),
         )
 
 

@@ -11,6 +11,8 @@ import typing
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from mejora.annex.messages import Message
+
 
 class Precision(StrEnum):
     DAY = "day"
@@ -122,7 +124,16 @@ class Finding:
 
 
 class AnnexRejected(Exception):
-    """The input cannot be read as an annex; the message says why, in Spanish."""
+    """The input cannot be read as an annex; the message says why.
+
+    Raised as `AnnexRejected(gettext_noop("… {where} …"), where=…)`, its `message` keeps the
+    template and the values apart so the page showing it can translate it; `str()` is the
+    Spanish.
+    """
+
+    def __init__(self, message: str | Message, /, **fields: object) -> None:
+        self.message = message if isinstance(message, Message) else Message(message, fields)
+        super().__init__(str(self.message))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mejora.annex.document import AnnexRejected
+from mejora.annex.messages import Message, gettext_noop
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,21 @@ DEFAULT_LIMITS = ReadingLimits()
 
 
 def over_limit(what: str, limit: int, *, advice: str = "") -> AnnexRejected:
-    """The rejection of a file past one limit: which limit, and how to get under it."""
-    advice = advice or (
-        "Divida el archivo en varios (por ejemplo, un anexo por ciclo o por programa) y "
-        "súbalos por separado"
-    )
+    """The rejection of a file past one limit: which limit, and how to get under it.
+
+    `what` and `advice` are templates marked with `gettext_noop` where they are written."""
     return AnnexRejected(
-        f"El archivo pasa el límite de {what} ({_number(limit)}); no se leyó. {advice}."
+        gettext_noop("El archivo pasa el límite de {what} ({limit}); no se leyó. {advice}."),
+        what=Message(what),
+        limit=_number(limit),
+        advice=Message(advice or SPLIT_ADVICE),
     )
+
+
+SPLIT_ADVICE = gettext_noop(
+    "Divida el archivo en varios (por ejemplo, un anexo por ciclo o por programa) y "
+    "súbalos por separado"
+)
 
 
 def _number(value: int) -> str:

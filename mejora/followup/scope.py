@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from mejora.annex.document import AnnexRejected
+from mejora.annex.messages import Message
 from mejora.followup.models import Institution, Program
 
 
@@ -76,7 +79,7 @@ def import_target(scope: ImportScope, *, institution: str, program: str) -> Impo
     return ImportTarget(found_institution, found_program)
 
 
-def _refusal(scope: ImportScope, *, institution: str, program: str) -> str:
+def _refusal(scope: ImportScope, *, institution: str, program: str) -> Message:
     # The same words whether or not that institution or program exists: only what the file
     # says and what the person may do, never what the record holds elsewhere.
     yours = list(
@@ -85,14 +88,20 @@ def _refusal(scope: ImportScope, *, institution: str, program: str) -> str:
         .values_list("name", flat=True)
     )
     where = (
-        "en los programas de su dependencia"
+        Message(gettext_noop("en los programas de su dependencia"))
         if scope.institutions or scope.all_institutions
-        else f"solo en {', '.join(f'«{name}»' for name in yours)}"
+        else Message(
+            gettext_noop("solo en {programs}"),
+            {"programs": ", ".join(f"«{name}»" for name in yours)},
+        )
         if yours
-        else "en ningún programa"
+        else Message(gettext_noop("en ningún programa"))
     )
-    return (
-        f"El anexo es del programa «{program}» de «{institution}», en el que usted no puede "
-        f"importar: su papel le permite importar {where}. No se leyó más del archivo ni se "
-        "escribió nada."
+    return Message(
+        gettext_noop(
+            "El anexo es del programa «{program}» de «{institution}», en el que usted no puede "
+            "importar: su papel le permite importar {where}. No se leyó más del archivo ni se "
+            "escribió nada."
+        ),
+        {"program": program, "institution": institution, "where": where},
     )

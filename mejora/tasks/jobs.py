@@ -19,6 +19,7 @@ from typing import Any
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks.base import Task
 
 from mejora.annex.document import AnnexRejected
@@ -45,8 +46,11 @@ try:
 except ImportError:  # pragma: no cover - smtplib is in the standard library
     pass
 
-INTERNAL_ERROR = "Ocurrió un error interno; nada se escribió. Avise a quien administra el sistema."
-GAVE_UP = (
+# Kept in Spanish on the row, translated when shown: a worker has no reader's language.
+INTERNAL_ERROR = gettext_noop(
+    "Ocurrió un error interno; nada se escribió. Avise a quien administra el sistema."
+)
+GAVE_UP = gettext_noop(
     "El trabajo se interrumpió varias veces y no escribió nada; puede intentarlo otra vez. "
     "Si vuelve a pasar, avise a quien administra el sistema."
 )
@@ -120,7 +124,7 @@ def job_run(key: str, work: Work) -> dict[str, Any]:
     try:
         result = work(progress)
     except AnnexRejected as rejection:
-        _finish(job, error=str(rejection))
+        _finish(job, error=str(rejection), result={"message": rejection.message.as_dict()})
         return {"error": str(rejection)}
     except PASSING:
         logger.warning("Job %s met a passing failure; its task will be retried", key)

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from mejora.annex.messages import Message
 
 WAITING = _("En espera")
 
 
 class Job(models.Model):
     """One piece of background work a page waits for: its task, its stage and count, and
-    its result (JSON) or the Spanish message of why it could not finish."""
+    its result (JSON) or the Spanish message of why it could not finish.
+
+    A worker has no reader, so it writes in Spanish: the stage is a catalogue entry and a
+    rejection's message is kept apart from its values (`result["message"]`), and both are
+    translated when a page shows them."""
 
     key = models.CharField(_("clave"), max_length=160, unique=True)
     task_id = models.CharField(_("tarea"), max_length=64, blank=True)
@@ -36,14 +43,24 @@ class Job(models.Model):
             return 100
         return min(100, self.done * 100 // self.total) if self.total else 0
 
+    @property
+    def error_message(self) -> Message:
+        """Why the job could not finish, to be shown with `translated(gettext)`."""
+        kept = self.result.get("message") if isinstance(self.result, dict) else None
+        return Message.from_dict(kept) if kept else Message(self.error)
+
+    def error_text(self) -> str:
+        """Why the job could not finish, in the active language ('' when it did)."""
+        return self.error_message.translated(gettext) if self.error else ""
+
     def as_dict(self) -> dict[str, object]:
-        """What a page's progress bar polls for."""
+        """What a page's progress bar polls for, in the reader's language."""
         return {
-            "stage": str(self.stage or WAITING),
+            "stage": gettext(self.stage) if self.stage else str(WAITING),
             "done": self.done,
             "total": self.total,
             "percent": self.percent,
             "finished": self.finished,
-            "error": self.error,
+            "error": self.error_text(),
             "lost": False,
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mejora.annex.document import AnnexRejected
@@ -26,7 +27,7 @@ class AnnexUploadForm(forms.Form):
         try:
             format_of(upload.name)
         except AnnexRejected as rejection:
-            raise forms.ValidationError(str(rejection)) from None
+            raise forms.ValidationError(rejection.message.translated(gettext)) from None
         return upload
 
 

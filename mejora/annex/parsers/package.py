@@ -31,7 +31,7 @@ class OverLimit(AnnexRejected):
 
 
 def beyond(what: str, limit: int, *, advice: str = "") -> OverLimit:
-    return OverLimit(str(over_limit(what, limit, advice=advice)))
+    return OverLimit(over_limit(what, limit, advice=advice).message)
 
 
 def cell_over_limit(limits: ReadingLimits) -> OverLimit:

@@ -37,26 +37,41 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from mejora.annex.document import AnnexRejected
 from mejora.annex.limits import ReadingLimits, over_limit
+from mejora.annex.messages import Message, gettext_noop
 
-_REPRINT = (
+_REPRINT = gettext_noop(
     "Vuelva a generar el PDF desde el documento original, o suba ese documento en Word (DOCX) "
     "o Excel (XLSX)"
 )
-_SPLIT = "Divida el PDF en varios (por ejemplo, un anexo por ciclo) y súbalos por separado"
-_NO_PAGE = "Una página de un anexo impreso tiene unos pocos miles. " + _REPRINT
+_SPLIT = gettext_noop(
+    "Divida el PDF en varios (por ejemplo, un anexo por ciclo) y súbalos por separado"
+)
+_NO_PAGE = gettext_noop(
+    "Una página de un anexo impreso tiene unos pocos miles. Vuelva a generar el PDF desde el "
+    "documento original, o suba ese documento en Word (DOCX) o Excel (XLSX)"
+)
 _CHUNK = 1 << 20  # bytes inflated at a time while measuring a stream
 
 
-def damaged(detail: str) -> AnnexRejected:
-    """The rejection of a PDF whose bytes or text are damaged: what was found, and what to do."""
+def damaged(detail: str, **fields: object) -> AnnexRejected:
+    """The rejection of a PDF whose bytes or text are damaged: what was found, and what to do.
+
+    `detail` is a template marked with `gettext_noop`, and `fields` its values."""
     return AnnexRejected(
-        f"El PDF está dañado o su texto no se puede leer ({detail}); no se leyó nada. {_REPRINT}."
+        gettext_noop(
+            "El PDF está dañado o su texto no se puede leer ({detail}); no se leyó nada. {advice}."
+        ),
+        detail=Message(detail, fields),
+        advice=Message(_REPRINT),
     )
 
 
 def unopenable() -> AnnexRejected:
     """The rejection of a file that says it is a PDF but cannot be opened as one."""
-    return AnnexRejected(f"El archivo no es un PDF válido: está dañado o cortado. {_REPRINT}.")
+    return AnnexRejected(
+        gettext_noop("El archivo no es un PDF válido: está dañado o cortado. {advice}."),
+        advice=Message(_REPRINT),
+    )
 
 
 class Reading:
@@ -90,7 +105,9 @@ class Reading:
         size = _inflated_size(stream, min(part, left), self)
         self._account(size, count=False)
         if not stream.get_filters() and stream.rawdata and not self._whole(stream):
-            raise self.reject(damaged("un flujo declara más o menos bytes de los que tiene"))
+            raise self.reject(
+                damaged(gettext_noop("un flujo declara más o menos bytes de los que tiene"))
+            )
 
     def _whole(self, stream) -> bool:
         """Whether a plain stream's bytes end where its 'endstream' is. pdfminer reads the
@@ -124,10 +141,10 @@ class Reading:
 
     def _account(self, size: int, *, count: bool) -> None:
         if size > self.limits.inflated_part_bytes:
-            what = "bytes descomprimidos de un flujo del PDF"
+            what = gettext_noop("bytes descomprimidos de un flujo del PDF")
             raise self.reject(over_limit(what, self.limits.inflated_part_bytes, advice=_SPLIT))
         if self.inflated + size > self.limits.inflated_total_bytes:
-            what = "bytes descomprimidos del PDF en total"
+            what = gettext_noop("bytes descomprimidos del PDF en total")
             raise self.reject(over_limit(what, self.limits.inflated_total_bytes, advice=_SPLIT))
         if count:
             self.inflated += size
@@ -140,7 +157,9 @@ class Reading:
         for _ in pages:
             count += 1
             if count > self.limits.pages:
-                raise self.reject(over_limit("páginas", self.limits.pages, advice=_SPLIT))
+                raise self.reject(
+                    over_limit(gettext_noop("páginas"), self.limits.pages, advice=_SPLIT)
+                )
         return count
 
     def count_char(self, on_page: int) -> None:
@@ -148,24 +167,32 @@ class Reading:
         self.chars += 1
         limit = min(self.limits.text_chars, self.limits.pdf_chars)
         if self.chars > limit:
-            what = "caracteres de texto del archivo"
+            what = gettext_noop("caracteres de texto del archivo")
             raise self.reject(over_limit(what, limit, advice=_SPLIT))
         if on_page > self.limits.page_chars:
-            what = "caracteres en una página del PDF"
+            what = gettext_noop("caracteres en una página del PDF")
             raise self.reject(over_limit(what, self.limits.page_chars, advice=_NO_PAGE))
 
     def undefined_glyph(self, cid: int, page: int) -> None:
         """A glyph the font maps to no text: pdfminer would read '(cid:N)' into the cell."""
         raise self.reject(
-            damaged(f"la página {page} tiene caracteres sin texto, como el glifo {cid}")
+            damaged(
+                gettext_noop("la página {page} tiene caracteres sin texto, como el glifo {cid}"),
+                page=page,
+                cid=cid,
+            )
         )
 
     def undecodable(self, page: int) -> None:
         """A glyph whose text came out as U+FFFD: bytes of no character of the font's map."""
-        raise self.reject(damaged(f"la página {page} tiene caracteres ilegibles («\ufffd»)"))
+        raise self.reject(
+            damaged(
+                gettext_noop("la página {page} tiene caracteres ilegibles («\ufffd»)"), page=page
+            )
+        )
 
     def warned(self, message: str) -> None:
-        self.reject(damaged(f"al leerlo se encontró «{message[:120]}»"))
+        self.reject(damaged(gettext_noop("al leerlo se encontró «{found}»"), found=message[:120]))
 
 
 def _inflated_size(stream, cap: int, reading: Reading) -> int:
@@ -220,9 +247,11 @@ def _inflate(data: bytes, cap: int, *, keep: bool, reading: Reading) -> bytes | 
             if keep:
                 kept.append(chunk)
     except zlib.error:
-        raise reading.reject(damaged("un flujo comprimido tiene bytes dañados")) from None
+        raise reading.reject(
+            damaged(gettext_noop("un flujo comprimido tiene bytes dañados"))
+        ) from None
     if not inflater.eof:
-        raise reading.reject(damaged("un flujo comprimido está cortado"))
+        raise reading.reject(damaged(gettext_noop("un flujo comprimido está cortado")))
     return b"".join(kept) if keep else size
 
 
@@ -386,4 +415,6 @@ def _page_damage(account: Reading, number: int) -> Iterator[None]:
         raise
     except Exception:
         account.check()
-        raise account.reject(damaged(f"la página {number} no se puede leer")) from None
+        raise account.reject(
+            damaged(gettext_noop("la página {page} no se puede leer"), page=number)
+        ) from None

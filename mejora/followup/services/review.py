@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext_noop
 
 from mejora.annex.corrections import review_document
 from mejora.annex.document import (
@@ -88,8 +89,10 @@ def annex_import_reviewed(
         Program.objects.select_for_update().filter(pk=program.pk).first()
     if program_record_stamp(program) != stamp:
         raise ReviewOutdated(
-            "Mientras revisaba, el registro de este programa cambió (otra importación o una "
-            "edición). No se importó nada: revise de nuevo la lectura y los cambios."
+            gettext_noop(
+                "Mientras revisaba, el registro de este programa cambió (otra importación o una "
+                "edición). No se importó nada: revise de nuevo la lectura y los cambios."
+            )
         )
     return annex_import(
         document=reviewed,

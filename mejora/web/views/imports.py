@@ -78,7 +78,7 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
         return job_page(request, progress_url, reading_job, _("Leyendo el anexo"))
     reading = review_reading(token)
     if reading_job.error or reading is None:
-        message = reading_job.error or _("La lectura se perdió; suba el archivo otra vez.")
+        message = reading_job.error_text() or _("La lectura se perdió; suba el archivo otra vez.")
         context = {"message": message, "again": True}
         return render(request, "web/refused.html", context, status=422)
     document = reading.document
@@ -96,7 +96,7 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
             annex_review_check(document=document, corrections=corrections, confirmed=confirmed)
         except ReviewIncomplete as incomplete:
             problems, status = incomplete.problems, 422
-            notices.append(str(incomplete))
+            notices.append(incomplete.message.translated(_))
         else:
             review_import_start(
                 token,
@@ -108,7 +108,8 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
             )
             return redirect("import-review", token=token)
     elif (failed := jobs.import_failed) is not None:
-        notices.append(failed.error or failed.result.get("error") or failed.result["outdated"])
+        # The outdated notice is a catalogue entry, written by the worker in Spanish.
+        notices.append(failed.error_text() or _(failed.result["outdated"]))
         # An import interrupted for good is no fault of the file: confirm it again.
         status = (
             409 if "outdated" in failed.result else 200 if failed.result.get("interrupted") else 422

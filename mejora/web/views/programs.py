@@ -155,7 +155,7 @@ def _annex_pdf_in_background(
         progress_url = f"{request.get_full_path()}{separator}progreso=1"
         return job_page(request, progress_url, state, _("Imprimiendo el PDF del anexo"))
     if state.error:
-        return render(request, "web/refused.html", {"message": state.error}, status=422)
+        return render(request, "web/refused.html", {"message": state.error_text()}, status=422)
     try:
         pdf = default_storage.open(annex_pdf_path(state.key), "rb")
     except FileNotFoundError:  # swept from the storage since: print it again
