@@ -335,7 +335,10 @@ def _parser() -> argparse.ArgumentParser:
 def _kinds_help() -> str:
     from mejora.annex.formats import FORMATS
 
-    return "; ".join(f"{code}: {annex.annex_line}" for code, annex in FORMATS.items())
+    return "; ".join(
+        f"anexo-{annex.letter.lower()} ({code}): {annex.annex_line}"
+        for code, annex in FORMATS.items()
+    )
 
 
 def _date(text: str) -> dt.date:
@@ -506,7 +509,7 @@ def _active_user(username: str):
 def _report(args: argparse.Namespace) -> int:
     import hashlib
 
-    from mejora.annex.formats import FORMATS
+    from mejora.annex.formats import FORMATS, annex_kind
     from mejora.annex.renderers import render
     from mejora.cli_balance import BALANCE_KINDS, report_balance
     from mejora.cli_filing import FREE_KINDS, report_free
@@ -521,8 +524,9 @@ def _report(args: argparse.Namespace) -> int:
     if args.kind in FREE_KINDS:
         return report_free(args)
     try:
-        if args.kind not in FORMATS:
+        if (kind := annex_kind(args.kind)) is None:
             raise _Refused(f"No existe el tipo de anexo «{args.kind}». Los tipos: {_kinds_help()}.")
+        args.kind = kind
         file_format = args.format or args.output.suffix.lower().lstrip(".")
         if file_format not in FILE_FORMATS:
             raise _Refused(

@@ -211,6 +211,16 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Signatory:
+    """One who signs below the table: `role` is 'responsable' (of the program), 'enlace'
+    (the evaluation liaison) or 'titular' (the head of the institution)."""
+
+    role: str
+    name: str
+    post: str = ""
+
+
+@dataclass(frozen=True)
 class AnnexDocument:
     title: str
     institution: str
@@ -220,6 +230,9 @@ class AnnexDocument:
     sections: tuple[Section, ...] = ()
     prepared: PartialDate | None = None
     footnote: str = ""
+    # 'Nombre del programa: 107 Educación Superior' gives the key '107' beside the name.
+    program_key: str = ""
+    signatories: tuple[Signatory, ...] = ()
     # Findings describe one reading of one file, not the annex itself: two readings of the
     # same annex are equal even when one of them had to join page-break fragments.
     findings: tuple[Finding, ...] = field(default=(), compare=False)

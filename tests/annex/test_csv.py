@@ -272,11 +272,12 @@ def test_every_annex_kind_puts_each_value_under_its_own_column(seed, kind):
 
     assert {len(record) for record in records} == {len(header)}
     row = dict(zip(header, records[2], strict=True))
-    assert header.index("Orden de la actividad") + 1 == header.index("Actividades")
+    named = {column.key: column.heading for column in FORMATS[kind].columns}
+    assert header.index("Orden de la actividad") + 1 == header.index(named["activity"])
     assert (row["Programa"], row["Ciclo"]) == (seed.program, seed.sections[0].heading)
-    assert (row["No."], row["Aspecto Susceptible de Mejora"]) == (aspect.number, aspect.text)
+    assert (row[named["number"]], row[named["aspect"]]) == (aspect.number, aspect.text)
     assert row["Aspecto sin el tema (normalizado)"] == aspect.statement
-    assert (row["Orden de la actividad"], row["Actividades"]) == ("2", activity.text)
+    assert (row["Orden de la actividad"], row[named["activity"]]) == ("2", activity.text)
     assert row["Fecha de Término (normalizada)"] == activity.due.due.iso()
     assert row["Nota al pie"] == seed.footnote
 

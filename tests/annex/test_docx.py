@@ -177,7 +177,12 @@ def word():
 def test_the_title_block_headings_footnote_and_date_are_paragraphs(word):
     texts = [p.text for p in word.paragraphs if p.text]
 
-    assert texts[:4] == [SEED.title, SEED.institution, SEED.program, SEED.annex]
+    assert texts[:4] == [
+        SEED.title,
+        f"Nombre de la Dependencia/Entidad: {SEED.institution}",
+        f"Nombre del programa: {SEED.program}",
+        SEED.annex,
+    ]
     assert word.paragraphs[0].runs[0].bold
     assert [t for t in texts if t.startswith("ASPECTOS")] == [
         "ASPECTOS INSTITUCIONALES 2007-2008 (Mecanismo 2008)",

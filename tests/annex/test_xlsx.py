@@ -179,8 +179,8 @@ def header_rows(sheet: Worksheet) -> list[int]:
 def test_the_title_block_comes_first(sheet):
     assert [sheet.cell(row, 1).value for row in range(1, 5)] == [
         SEED.title,
-        "Secretaría de Desarrollo Social",
-        "Programa Opciones Productivas",
+        "Nombre de la Dependencia/Entidad: Secretaría de Desarrollo Social",
+        "Nombre del programa: Programa Opciones Productivas",
         "Anexo E. Avance al documento institucional",
     ]
     assert sheet["A1"].value.startswith("SEGUIMIENTO A ASPECTOS SUSCEPTIBLES DE MEJORA")

@@ -38,6 +38,7 @@ from mejora.annex.formats import (
     HeaderMatch,
     heading_key,
     match_header,
+    read_signatory_line,
 )
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits, over_limit
 from mejora.annex.parsers.encoding import check_text, decode
@@ -45,7 +46,12 @@ from mejora.annex.parsers.package import cell_over_limit
 from mejora.annex.parsers.rows import AnnexBuilder, CatalogueFor, RawRow
 from mejora.annex.parsers.sheet import SheetReader, is_header
 from mejora.annex.progress import READING, Progress, Stage
-from mejora.annex.renderers.csv import CYCLE, DOCUMENT_COLUMNS, csv_fields
+from mejora.annex.renderers.csv import (
+    CYCLE,
+    DOCUMENT_COLUMNS,
+    OPTIONAL_DOCUMENT_COLUMNS,
+    csv_fields,
+)
 from mejora.annex.words import squash
 
 _FLAT_DELIMITERS = (",", ";", "\t")
@@ -209,6 +215,11 @@ def _columns(header: list[str]) -> tuple[HeaderMatch, dict[str, int]]:
     if match is None or missing:
         raise AnnexRejected(_columns_problem(official, missing))
     columns = {name: positions[heading_key(name)] for name in _CONTEXT}
+    columns |= {
+        name: positions[heading_key(name)]
+        for name in OPTIONAL_DOCUMENT_COLUMNS
+        if heading_key(name) in positions
+    }
     columns |= {column.key: i for i, column in enumerate(match.columns) if column is not None}
     return match, columns
 
@@ -257,7 +268,8 @@ class _CsvReader:
             self._row(record, f"fila {number}")
         if self.context is None:
             raise AnnexRejected("El CSV tiene los nombres de las columnas pero ninguna fila.")
-        title, institution, program, annex_line, prepared, footnote = self.context
+        title, institution, program, annex_line, prepared, footnote, key, signed = self.context
+        signatories = tuple(filter(None, map(read_signatory_line, signed.splitlines())))
         return self.builder.build(
             title=title,
             institution=institution,
@@ -265,6 +277,8 @@ class _CsvReader:
             annex_line=annex_line,
             prepared=self._prepared(prepared),
             footnote=footnote,
+            program_key=key,
+            signatories=signatories,
         )
 
     def _cell(self, record: list[str], name: str) -> str:
@@ -277,13 +291,21 @@ class _CsvReader:
                 f"{where}: la fila tiene {len(record)} celdas y el encabezado {self.width}; "
                 "el archivo puede estar truncado o tener columnas de más."
             )
-        context = tuple(self._cell(record, name) for name in DOCUMENT_COLUMNS)
+        context = tuple(
+            self._cell(record, name) if name in self.columns else ""
+            for name in (*DOCUMENT_COLUMNS, *OPTIONAL_DOCUMENT_COLUMNS)
+        )
         if self.context is None:
             self.context, self.context_where = context, where
         elif context != self.context:
             changed = next(
                 name
-                for name, now, before in zip(DOCUMENT_COLUMNS, context, self.context, strict=True)
+                for name, now, before in zip(
+                    (*DOCUMENT_COLUMNS, *OPTIONAL_DOCUMENT_COLUMNS),
+                    context,
+                    self.context,
+                    strict=True,
+                )
                 if now != before
             )
             raise AnnexRejected(

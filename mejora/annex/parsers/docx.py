@@ -557,6 +557,8 @@ class _DocxReader(AnnexReader):
             return
         if read_cycle_heading(line) is not None:
             self.pending_headings.append((line, where))
+        elif self.read_signatory(line):
+            pass
         elif line.startswith(FOOTNOTE_MARKER):
             self.footnote = line
         elif (prepared := PREPARED_LINE.match(line)) is not None and not self.prepared_seen:

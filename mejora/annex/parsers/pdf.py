@@ -651,6 +651,8 @@ class _PdfReader(AnnexReader):
         if read_cycle_heading(line) is not None:
             self.in_footnote = False
             self.pending_headings.append((line, where))
+        elif self.read_signatory(line):
+            self.in_footnote = False
         elif (prepared := PREPARED_LINE.match(line)) is not None and not self.prepared_seen:
             self.in_footnote = False
             self.read_prepared(prepared["date"], where)

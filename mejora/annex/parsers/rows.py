@@ -25,6 +25,7 @@ from mejora.annex.document import (
     Finding,
     PartialDate,
     Section,
+    Signatory,
 )
 from mejora.annex.formats import (
     FOOTNOTE_MARKER,
@@ -33,7 +34,12 @@ from mejora.annex.formats import (
     HeaderMatch,
     format_named_by,
     heading_key,
+    letter_corrected_message,
+    read_annex_line,
     read_cycle_heading,
+    read_header_line,
+    read_signatory_line,
+    split_program,
 )
 from mejora.annex.progress import INTERPRETING, READING, Progress, Stage
 from mejora.annex.words import fold, squash
@@ -135,7 +141,13 @@ class AnnexBuilder:
         annex_line: str,
         prepared: PartialDate | None,
         footnote: str,
+        program_key: str = "",
+        signatories: tuple[Signatory, ...] = (),
     ) -> AnnexDocument:
+        named = read_annex_line(annex_line)
+        if named is not None and named.annex is self.annex and named.letter_corrected:
+            self.note("letter_corrected", "documento", letter_corrected_message(named))
+            annex_line = self.annex.annex_line
         catalogue = self.catalogue
         if callable(catalogue):
             catalogue = catalogue(squash(institution), squash(program))
@@ -153,6 +165,8 @@ class AnnexBuilder:
             sections=sections,
             prepared=prepared,
             footnote=squash(footnote),
+            program_key=squash(program_key),
+            signatories=signatories,
             findings=tuple(sorted(self.findings, key=_line_order)),
         )
 
@@ -276,6 +290,7 @@ class AnnexReader:
         self.footnote = ""
         self.prepared: PartialDate | None = None
         self.prepared_seen = False
+        self.signatories: list[Signatory] = []
 
     def advance(self, done: int, total: int) -> None:
         """Tell how far the walk over the file has come, in the parser's own units."""
@@ -329,15 +344,26 @@ class AnnexReader:
             self.builder.note(
                 "prepared_missing", "documento", "El documento no dice su «Fecha de Elaboración»."
             )
-        title, institution, program, annex_line = split_preamble(self.preamble)
+        preamble = split_preamble(self.preamble)
         return self.builder.build(
-            title=title,
-            institution=institution,
-            program=program,
-            annex_line=annex_line,
+            title=preamble.title,
+            institution=preamble.institution,
+            program=preamble.program,
+            annex_line=preamble.annex_line,
             prepared=self.prepared,
             footnote=self.footnote,
+            program_key=preamble.program_key,
+            signatories=tuple(self.signatories),
         )
+
+    def read_signatory(self, line: str) -> bool:
+        """Whether the line below the table names a signatory; kept when it does."""
+        if self.builder is None:
+            return False
+        signatory = read_signatory_line(line)
+        if signatory is not None:
+            self.signatories.append(signatory)
+        return signatory is not None
 
     def read_prepared(self, text: str, where: str) -> None:
         self.prepared_seen = True
@@ -351,16 +377,45 @@ class AnnexReader:
 PREPARED_LINE = re.compile(r"^\s*fecha\s+de\s+elaboraci[oó]n\s*:\s*(?P<date>.*)$", re.I)
 
 
-def split_preamble(lines: list[str]) -> tuple[str, str, str, str]:
-    """Title (one or more lines), institution, program and the 'Anexo …' line before a table."""
-    annex_index = next((i for i, line in enumerate(lines) if fold(line).startswith("anexo")), None)
-    if annex_index is None or annex_index < 3:
+@dataclass(frozen=True)
+class Preamble:
+    """What the lines before the table say: the title, the institution, the program (and its
+    key) and the 'Anexo …' line."""
+
+    title: str
+    institution: str
+    program: str
+    annex_line: str
+    program_key: str = ""
+
+
+def split_preamble(lines: list[str]) -> Preamble:
+    """Title (one or more lines), institution, program and the 'Anexo …' line before a table.
+
+    The institution and the program are the two lines before the annex line, as in the seed,
+    or lines labelled 'Nombre de la Dependencia/Entidad: …' and 'Nombre del programa: …'
+    anywhere in the block, as state filings write them.
+    """
+    labelled: dict[str, str] = {}
+    rest: list[str] = []
+    for line in lines:
+        header = read_header_line(line)
+        if header is not None and header[0] not in labelled:
+            labelled[header[0]] = header[1]
+        else:
+            rest.append(line)
+    annex_index = next((i for i, line in enumerate(rest) if fold(line).startswith("anexo")), None)
+    unlabelled = [kind for kind in ("institution", "program") if kind not in labelled]
+    if annex_index is None or annex_index < len(unlabelled) + (0 if labelled else 1):
         raise AnnexRejected(
             "Falta el encabezado del anexo: antes de la tabla deben ir el título, la "
             "dependencia, el programa y la línea «Anexo …»."
         )
-    title = " ".join(lines[: annex_index - 2])
-    return title, lines[annex_index - 2], lines[annex_index - 1], lines[annex_index]
+    before = rest[:annex_index]
+    for kind in reversed(unlabelled):
+        labelled[kind] = before.pop()
+    key, program = split_program(labelled["program"])
+    return Preamble(" ".join(before), labelled["institution"], program, rest[annex_index], key)
 
 
 def wrong_columns_message(cells: list[str], where: str) -> str:

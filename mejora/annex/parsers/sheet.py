@@ -89,6 +89,8 @@ class SheetReader(AnnexReader):
         # A heading, the footnote or the date fills one cell, or two when an agency puts the
         # date in a cell of its own; table rows fill more.
         text_line = len(texts) <= 2
+        if single and self.read_signatory(line):
+            return
         if self.prepared_seen:
             if not single:
                 raise AnnexRejected(f"{where}: hay filas después de la «Fecha de Elaboración».")

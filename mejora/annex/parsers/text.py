@@ -132,6 +132,8 @@ class _TextReader(AnnexReader):
         self.open_pending_sections()
 
     def _text_line(self, line: str, where: str) -> None:
+        if self.read_signatory(line):
+            return
         if self.prepared_seen:
             raise AnnexRejected(f"{where}: hay texto después de la «Fecha de Elaboración».")
         if read_cycle_heading(line) is not None:

@@ -27,7 +27,7 @@ from mejora.annex.document import (
     PartialDate,
     Precision,
 )
-from mejora.annex.formats import ASPECT_KEYS, FORMATS, AnnexFormat, row_cells
+from mejora.annex.formats import ASPECT_KEYS, FORMATS, AnnexFormat, row_cells, signatory_line
 
 # Names of the columns that are not the annex's own; parse_csv looks for these.
 TITLE = "Título"
@@ -39,6 +39,10 @@ CYCLE = "Ciclo"
 ORDER = "Orden de la actividad"
 FOOTNOTE = "Nota al pie"
 DOCUMENT_COLUMNS = (TITLE, INSTITUTION, PROGRAM, ANNEX, PREPARED, FOOTNOTE)
+PROGRAM_KEY = "Clave del programa"
+SIGNATORIES = "Firmantes"
+# Added after CSVs without them were issued: read when present.
+OPTIONAL_DOCUMENT_COLUMNS = (PROGRAM_KEY, SIGNATORIES)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
@@ -92,6 +96,7 @@ def csv_fields(annex: AnnexFormat) -> list[Field]:
         (TITLE, _DOCUMENT, attrgetter("title")),
         (INSTITUTION, _DOCUMENT, attrgetter("institution")),
         (PROGRAM, _DOCUMENT, attrgetter("program")),
+        (PROGRAM_KEY, _DOCUMENT, attrgetter("program_key")),
         (ANNEX, _DOCUMENT, attrgetter("annex")),
         (PREPARED, _DOCUMENT, lambda d: _prepared_text(d.prepared)),
         ("Fecha de Elaboración (normalizada)", _DOCUMENT, lambda d: _iso(d.prepared)),
@@ -107,6 +112,7 @@ def csv_fields(annex: AnnexFormat) -> list[Field]:
         fields.append((column.heading, level, index))
         fields.extend(_DERIVED.get(column.key, ()))
     fields.append((FOOTNOTE, _DOCUMENT, attrgetter("footnote")))
+    fields.append((SIGNATORIES, _DOCUMENT, lambda d: "\n".join(map(signatory_line, d.signatories))))
     return fields
 
 

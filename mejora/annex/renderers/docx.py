@@ -29,7 +29,14 @@ from docx.table import Table
 
 from mejora.annex.dates import spanish_month_year
 from mejora.annex.document import AnnexDocument, Section
-from mejora.annex.formats import ASPECT_KEYS, FORMATS, AnnexFormat, row_cells
+from mejora.annex.formats import (
+    ASPECT_KEYS,
+    FORMATS,
+    AnnexFormat,
+    header_lines,
+    row_cells,
+    signatory_line,
+)
 from mejora.annex.renderers.office import fixed_moment, strip_non_xml
 from mejora.annex.words import squash
 
@@ -67,12 +74,8 @@ def render_docx(doc: AnnexDocument) -> bytes:
     document = Document()
     _set_up_page(document)
     _add_styles(document)
-    for text, bold in (
-        (doc.title, True),
-        (doc.institution, False),
-        (doc.program, False),
-        (doc.annex, True),
-    ):
+    named = header_lines(doc.institution, doc.program, doc.program_key)
+    for text, bold in ((doc.title, True), *((line, False) for line in named), (doc.annex, True)):
         _centred(document, text, bold=bold)
     widths: list[int] = []
     for index, section in enumerate(doc.sections):
@@ -85,6 +88,8 @@ def render_docx(doc: AnnexDocument) -> bytes:
         table._tbl.append(_rows_mark(index))
     if doc.footnote:
         document.add_paragraph().add_run(_xml_text(doc.footnote)).font.size = Pt(8)
+    for signatory in doc.signatories:
+        document.add_paragraph(_xml_text(signatory_line(signatory)))
     if doc.prepared is not None:
         prepared = doc.prepared.text or spanish_month_year(doc.prepared)
         document.add_paragraph(_xml_text(f"Fecha de Elaboración: {prepared}"))

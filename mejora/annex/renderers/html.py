@@ -15,7 +15,7 @@ from math import ceil
 
 from mejora.annex.dates import spanish_month_year
 from mejora.annex.document import AnnexDocument, AspectEntry, Section
-from mejora.annex.formats import FORMATS, AnnexFormat, row_cells
+from mejora.annex.formats import FORMATS, AnnexFormat, header_lines, row_cells, signatory_line
 
 # Width of each column, in percent of the table, shared by the stylesheet and the estimate of
 # how tall a row prints. A key missing here (a future format's column) gets DEFAULT_WIDTH.
@@ -207,8 +207,10 @@ def _fragment(
         parts += [
             '<header class="annex-title">\n',
             f"<h1>{escape(doc.title)}</h1>\n",
-            f"<p>{escape(doc.institution)}</p>\n",
-            f"<p>{escape(doc.program)}</p>\n",
+            *(
+                f"<p>{escape(line)}</p>\n"
+                for line in header_lines(doc.institution, doc.program, doc.program_key)
+            ),
             f'<p class="annex-line">{escape(doc.annex)}</p>\n</header>\n',
         ]
     for index in range(start[0], min(stop[0] + 1, len(doc.sections))):
@@ -221,6 +223,10 @@ def _fragment(
     if stop == (len(doc.sections), HEADING):
         if doc.footnote:
             parts.append(f'<p class="annex-footnote">{escape(doc.footnote)}</p>\n')
+        parts += [
+            f'<p class="annex-signatory">{escape(signatory_line(signatory))}</p>\n'
+            for signatory in doc.signatories
+        ]
         if doc.prepared is not None:
             prepared = doc.prepared.text or spanish_month_year(doc.prepared)
             parts.append(

@@ -6,7 +6,7 @@ import re
 
 from mejora.annex.dates import spanish_month_year
 from mejora.annex.document import AnnexDocument
-from mejora.annex.formats import FORMATS, row_cells
+from mejora.annex.formats import FORMATS, header_lines, row_cells, signatory_line
 from mejora.annex.words import squash
 
 # What str.splitlines() breaks on, and the tab: inside a cell either would split the row.
@@ -20,7 +20,8 @@ def _one_line(cell: str) -> str:
 def render_text(doc: AnnexDocument) -> str:
     annex = FORMATS[doc.kind]
     header = "\t".join(annex.headings())
-    lines = ["", "", doc.title, "", doc.institution, doc.program, "", doc.annex, ""]
+    named = header_lines(doc.institution, doc.program, doc.program_key)
+    lines = ["", "", doc.title, "", *named, "", doc.annex, ""]
     for section in doc.sections:
         lines += [section.heading, "", header]
         for aspect in section.aspects:
@@ -30,6 +31,8 @@ def render_text(doc: AnnexDocument) -> str:
         lines.append("")
     if doc.footnote:
         lines += [doc.footnote, ""]
+    if doc.signatories:
+        lines += [*map(signatory_line, doc.signatories), ""]
     # The line closes the annex: without it the file would read back as truncated.
     prepared = ""
     if doc.prepared is not None:

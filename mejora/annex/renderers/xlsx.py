@@ -26,7 +26,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from mejora.annex.dates import spanish_month_year
 from mejora.annex.document import AnnexDocument, AspectEntry
-from mejora.annex.formats import FORMATS, AnnexFormat, row_cells
+from mejora.annex.formats import FORMATS, AnnexFormat, header_lines, row_cells, signatory_line
 from mejora.annex.renderers.office import fixed_moment, strip_non_xml
 
 _CHUNK = 1 << 20
@@ -136,7 +136,8 @@ class _SheetWriter:
 
     def write(self, doc: AnnexDocument) -> None:
         self._line(doc.title, _TITLE)
-        for line in (doc.institution, doc.program, doc.annex):
+        named = header_lines(doc.institution, doc.program, doc.program_key)
+        for line in (*named, doc.annex):
             self._line(line, _BANNER)
         self.row += 1
         first_header = 0
@@ -150,6 +151,8 @@ class _SheetWriter:
             self._flush()
         if doc.footnote:
             self._line(doc.footnote, _NOTE)
+        for signatory in doc.signatories:
+            self._line(signatory_line(signatory), _NOTE)
         if doc.prepared is not None:
             prepared = doc.prepared.text or spanish_month_year(doc.prepared)
             self._line(f"Fecha de Elaboración: {prepared}", _NOTE)
