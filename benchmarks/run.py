@@ -158,6 +158,13 @@ def run_pages(
                 part["seconds"] / part["trivial"], GROWTH_TARGET, scale,
             ) | {"database": database}
         )  # fmt: skip
+        # A page's weight: the bytes it sends at full scale against at a hundredth of it.
+        results.append(
+            _figure(
+                f"{name}_bytes", "B", full["bytes"], f"{name}_small_bytes", part["bytes"],
+                GROWTH_TARGET, scale,
+            ) | {"database": database}
+        )  # fmt: skip
     return results
 
 

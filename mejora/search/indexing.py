@@ -168,8 +168,10 @@ def on_records_changed(sender: Any, *, changes: dict[str, list[int]], **kwargs: 
     index_refresh(changes)
 
 
-def index_rebuild() -> dict[str, int]:
-    """The whole index and every near-duplicate pair written again from the record."""
+def index_rebuild(*, with_duplicates: bool = True) -> dict[str, int]:
+    """The whole index and every near-duplicate pair written again from the record (the
+    pairs left as they are without `with_duplicates`: synthetic records, made of a few
+    sentences, would all be near-duplicates of each other)."""
     counts: dict[str, int] = {}
     models = {
         "followup.Aspect": Aspect,
@@ -189,5 +191,5 @@ def index_rebuild() -> dict[str, int]:
         if connection.vendor == "postgresql":
             SearchEntry.objects.update(document=POSTGRES_DOCUMENT)
         counts["entries"] = SearchEntry.objects.count()
-        counts["pairs"] = duplicates.rebuild()
+        counts["pairs"] = duplicates.rebuild() if with_duplicates else 0
     return counts

@@ -49,6 +49,10 @@ def test_government_scale_writes_what_it_counts_across_institutions_and_cuts():
     # History for the catalogue it made, none per ASM, activity or report.
     assert ChangeRecord.objects.filter(model="followup.Program").count() == 8
     assert not ChangeRecord.objects.filter(model="followup.Aspect").exists()
+    # Written without history, yet found by search: the index is built at the end.
+    from mejora.search.models import SearchEntry
+
+    assert SearchEntry.objects.count() > made.aspects + made.activities
 
 
 def test_government_scale_is_refused_on_a_record_that_has_it():

@@ -44,6 +44,7 @@ from mejora.followup.models import (
 )
 from mejora.followup.services.catalogue import areas_load
 from mejora.followup.services.imports import ImportSummary, annex_import
+from mejora.search.indexing import index_rebuild
 
 SYNTH_SOURCE = "datos sintéticos"
 
@@ -134,10 +135,10 @@ def synth_government(
     of change of CONEVAL's balance, activities concluded, late, replanned, and the latest cut
     open with reports sent and still in draft.
 
-    Written with bulk inserts, and with one history row per institution, program, area, cycle
-    and cut but none per ASM, activity or report: nobody made those changes, so a row per
-    record would trace nothing while doubling what is written; the source of every
-    catalogue row says the whole set is synthetic.
+    Written with bulk inserts, the search index built once at the end, and one history row
+    per institution, program, area, cycle and cut but none per ASM, activity or report:
+    nobody made those changes, so a row per record would trace nothing while doubling what
+    is written; the source of every catalogue row says the whole set is synthetic.
     """
     rng = random.Random(seed)
     if not 1 <= cycles <= 40 or programs < 1:
@@ -185,6 +186,8 @@ def synth_government(
         _write_programs(rng, step, cycle_rows, cuts, areas, summary)
         if progress:
             progress(start + len(step), len(program_rows))
+    # Bulk inserts write no history, so nothing told the search index: it is built once.
+    index_rebuild(with_duplicates=False)
     return summary
 
 
