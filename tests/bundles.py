@@ -2,12 +2,14 @@
 
 The oficio is printed by WeasyPrint from a few lines of HTML; the annexes by our renderers; the
 PDF pages are put one after another with pypdf, as an agency's scanner or PDF tool would.
+Each is made once per test run (functools.cache): printing PDFs is the slow part.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import replace
+from functools import cache
 from html import escape
 
 from mejora.annex.document import AnnexDocument, PartialDate
@@ -27,6 +29,7 @@ OFICIO_LINES = (
 )
 
 
+@cache
 def work_and_progress(aspects: int = 3) -> tuple[AnnexDocument, AnnexDocument]:
     """Anexo B of a program and Anexo C of the same ASM at the September 2012 cut."""
     work = synth_document(aspects=aspects, seed=5, kind="documento-trabajo")
@@ -53,6 +56,7 @@ def joined_pdf(*pdfs: bytes) -> bytes:
     return out.getvalue()
 
 
+@cache
 def position_of(document: AnnexDocument):
     """An Anexo F of the program the annex is of (the position tests' own example)."""
     from tests.annex.test_position import position_document
@@ -60,6 +64,7 @@ def position_of(document: AnnexDocument):
     return replace(position_document(), institution=document.institution, program=document.program)
 
 
+@cache
 def filing_pdf(
     *documents: AnnexDocument, position=None, oficio: tuple[str, ...] = OFICIO_LINES
 ) -> bytes:

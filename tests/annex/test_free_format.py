@@ -155,3 +155,14 @@ def test_without_the_program_the_filing_is_refused():
     text = FILING.replace("Nombre del programa: 107 Educación Superior\n", "")
     with pytest.raises(AnnexRejected, match="Nombre del programa"):
         parse_free(text.encode(), "txt")
+
+
+@pytest.mark.parametrize("file_format", ["txt", "docx", "pdf"])
+def test_a_free_format_file_is_told_from_a_table_annex(file_format):
+    from mejora.annex.parsers.free import is_free_file
+    from mejora.annex.renderers import render
+
+    doc = free_document(progress=False, aspects=1)
+    assert is_free_file(render_free(doc, file_format), file_format)
+    table = replace(doc, annex=free_annex(False).annex_line)
+    assert not is_free_file(render(table, file_format), file_format)
