@@ -112,3 +112,45 @@ def test_a_partial_position_without_its_reason_is_refused(client, liaison, evalu
 def test_an_unknown_file_format_is_not_there(client, liaison, evaluation):
     response = client.get(reverse("position-download", args=[evaluation.pk, "odt"]))
     assert response.status_code == 404
+
+
+def filed_anexo_f(evaluation, **changes) -> bytes:
+    from dataclasses import replace
+
+    from mejora.annex.renderers.position import render_position_text
+    from tests.annex.test_position import position_document
+
+    doc = replace(
+        position_document(),
+        institution=evaluation.program.institution.name,
+        program=str(evaluation.program),
+        evaluation=str(evaluation),
+    )
+    text = render_position_text(doc)
+    for old, new in changes.items():
+        text = text.replace(old, new)
+    return text.encode()
+
+
+def test_the_import_page_loads_an_anexo_f_into_its_evaluation(client, liaison, evaluation):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = filed_anexo_f(evaluation, **{"Específicos\t1": "Específicos\t5"})
+    page = client.post(reverse("import-upload"), {"file": SimpleUploadedFile("anexo-f.txt", data)})
+    assert page.status_code == 200
+    assert [r.text for r in evaluation.recommendations.all()][
+        -1
+    ] == "Cambiar el nombre del programa"
+    body = page.content.decode()
+    assert "El anexo dice 5 ASM específicos, pero su lista de ASM da 1." in body
+    assert reverse("position-detail", args=[evaluation.pk]) in body
+
+
+def test_an_anexo_f_of_a_program_outside_one_s_reach_is_refused(client, evaluation):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(member(Role.LIAISON, program=ProgramFactory()))
+    data = filed_anexo_f(evaluation)
+    page = client.post(reverse("import-upload"), {"file": SimpleUploadedFile("anexo-f.txt", data)})
+    assert page.status_code == 422
+    assert evaluation.recommendations.count() == 1

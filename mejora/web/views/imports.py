@@ -37,6 +37,7 @@ from mejora.tasks.work import (
 )
 from mejora.web.forms import AnnexUploadForm, ImportReviewForm
 from mejora.web.views.jobs import job_page
+from mejora.web.views.positions import position_upload
 
 # The review page shows this many activities cell by cell; the whole reading is a CSV download.
 REVIEW_TABLE_ACTIVITIES = 300
@@ -50,7 +51,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = AnnexUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        token = pending_save(data=upload.read(), file_name=upload.name, owner_id=request.user.pk)
+        data = upload.read()
+        # An Anexo F (posición institucional) goes to its evaluation, not to the ASM review.
+        if (answer := position_upload(request, data, upload.name)) is not None:
+            return answer
+        token = pending_save(data=data, file_name=upload.name, owner_id=request.user.pk)
         return redirect("import-review", token=token)
     return render(request, "web/import_upload.html", {"form": form})
 

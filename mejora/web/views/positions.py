@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,15 +13,20 @@ from django.utils.translation import gettext as _
 from mejora.accounts.access import (
     get_program_for_user,
     get_whole_program_for_user,
+    import_scope_for,
     programs_for_user,
 )
 from mejora.accounts.models import Action
+from mejora.annex.document import AnnexRejected
+from mejora.annex.parsers import format_of
+from mejora.annex.parsers.position import is_position_file, parse_position
 from mejora.annex.renderers import MEDIA_TYPES
 from mejora.annex.renderers.position import POSITION_FILE_FORMATS, render_position
 from mejora.followup.models import Evaluation, Recommendation
 from mejora.followup.services.commitments import StaleVersion
 from mejora.followup.services.positions import (
     position_document,
+    position_import,
     position_update,
     recommendation_update,
 )
@@ -141,3 +147,28 @@ def position_download(request: HttpRequest, pk: int, file_format: str) -> HttpRe
     name = f"anexo-f-{evaluation.program.key or evaluation.program_id}-{evaluation.pk}"
     response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
     return response
+
+
+def position_upload(request: HttpRequest, data: bytes, file_name: str) -> HttpResponse | None:
+    """An uploaded Anexo F (told by its title) loaded into its evaluation at once: a few pages,
+    read in the request; None when the file is another annex, for the review of ASM."""
+    try:
+        file_format = format_of(file_name)
+    except AnnexRejected:
+        return None
+    limits = settings.MEJORA_READING_LIMITS
+    if not is_position_file(data, file_format, limits):
+        return None
+    try:
+        summary = position_import(
+            document=parse_position(data, file_format, limits=limits),
+            file_name=file_name,
+            actor=request.user,
+            scope=import_scope_for(request.user),
+        )
+    except (AnnexRejected, PermissionDenied, ValidationError) as refusal:
+        message = refusal.messages[0] if isinstance(refusal, ValidationError) else str(refusal)
+        context = {"message": message, "again": True}
+        return render(request, "web/refused.html", context, status=422)
+    context = {"summary": summary, "evaluation": summary.evaluation}
+    return render(request, "web/position_imported.html", context)
