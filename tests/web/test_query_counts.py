@@ -70,6 +70,8 @@ BUDGET = {
     "pending/evaluator": 11,
     "review-queue/administrator": 14,
     "activity-detail/area_staff": 21,
+    "search": 13,
+    "near-duplicates": 9,
 }
 
 
@@ -222,6 +224,14 @@ def _upload(record: Record, owner, to: int) -> str:
     return token
 
 
+def _indexed(url: str, *made: object) -> str:
+    """The URL, once the search index holds the record as it now is."""
+    from mejora.search.indexing import index_rebuild
+
+    index_rebuild()
+    return url
+
+
 @dataclass(frozen=True)
 class ListPage:
     """Who looks at the page, its address, and how its record grows."""
@@ -285,6 +295,16 @@ PAGES: dict[str, ListPage] = {
         lambda r: member(Role.LIAISON, program=r.program),
         lambda r, u, n: reverse("position-detail", args=[Evaluation.objects.get().pk]),
         grow=_grow_position,
+    ),
+    # Search and near-duplicates read the index, written again from the grown record.
+    "search": ListPage(
+        lambda r: member(Role.LIAISON, program=r.program),
+        lambda r, u, n: _indexed(reverse("search") + "?q=recomendaciones"),
+    ),
+    "near-duplicates": ListPage(
+        lambda r: member(Role.EVALUATOR, institution=r.program.institution),
+        # One ASM more, linked to none, so that even the small record has pairs to list.
+        lambda r, u, n: _indexed(reverse("near-duplicates"), AspectFactory(program=r.program)),
     ),
     # The review of an upload: a reading of 2 ASM and one of 20.
     "import-review": ListPage(
