@@ -247,7 +247,7 @@ def cycle_heading(classification: str, evaluation_period: str, mechanism_year: i
     return f"ASPECTOS {_PLURALS[classification]} {evaluation_period} (Mecanismo {mechanism_year})"
 
 
-_ANNEX_LINE = re.compile(r"^anexo\s+(?P<letter>[a-z])\s*[.:\-–]?\s*(?P<name>.*?)[\s.]*$")
+_ANNEX_LINE = re.compile(r"^anexo\s+(?P<letter>[a-z])(?:\s*[.:\-–])*\s*(?P<name>.*?)[\s.]*$")
 
 
 @dataclass(frozen=True)

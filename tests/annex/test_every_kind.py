@@ -7,8 +7,11 @@ the progress columns, the working document without the coordinating area) are ma
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from mejora.annex.document import Signatory
 from mejora.annex.formats import FORMATS
 from mejora.annex.parsers import parse
 from mejora.annex.renderers import render
@@ -22,10 +25,24 @@ def document(request):
     return synth_of(request.param, aspects=12)
 
 
+# Who signs below the table, as state filings name them (a post may hold commas).
+SIGNATORIES = (
+    Signatory(
+        "responsable", "Lic. María Elena Ríos Baeza", "Directora General de Opciones Productivas"
+    ),
+    Signatory(
+        "enlace", "Mtro. Juan Carlos Pérez", "Director de Evaluación, Planeación y Seguimiento"
+    ),
+    Signatory("titular", "Dr. Jorge Ávila Nava", "Secretario de Desarrollo Social"),
+)
+
+
 def synth_of(kind: str, *, aspects: int):
+    """A synthetic annex of the kind, with the program's key and the three signatories."""
     from mejora.annex.synth import synth_document
 
-    return synth_document(aspects=aspects, seed=5, kind=kind)
+    document = synth_document(aspects=aspects, seed=5, kind=kind)
+    return dataclasses.replace(document, program_key="S054", signatories=SIGNATORIES)
 
 
 def test_each_kind_has_its_own_title_columns_and_cycles(document):
@@ -54,4 +71,17 @@ def test_each_kind_reads_back_from_its_pdf(kind):
     document = synth_of(kind, aspects=3)
     again = parse(render(document, "pdf"), "pdf")
     assert again.kind == kind
-    assert again.sections == document.sections
+    assert again == document
+
+
+@pytest.mark.parametrize("file_format", (*TABLE_FORMATS, "pdf"))
+def test_the_header_lines_and_the_signatories_are_written_and_read_back(file_format):
+    document = synth_of("documento-trabajo", aspects=2)
+    again = parse(render(document, file_format), file_format)
+    assert (again.institution, again.program_key, again.program) == (
+        "Secretaría de Desarrollo Social",
+        "S054",
+        "Programa Sintético de Prueba",
+    )
+    assert again.signatories == SIGNATORIES
+    assert not [f for f in again.findings if f.kind == "ignored_line"]
