@@ -80,3 +80,34 @@ def filing_pdf(
 def filing_text(*parts: str, oficio: tuple[str, ...] = OFICIO_LINES) -> bytes:
     """The oficio and each part's text, a form feed between pages as pdftotext writes them."""
     return "\f".join(["\n".join(oficio), *parts]).encode("utf-8")
+
+
+def filing_docx(*documents: AnnexDocument, oficio: tuple[str, ...] = OFICIO_LINES) -> bytes:
+    """The oficio typed in Word, then each annex as our renderer writes it, a page break before
+    each: the first annex's file is the base, the others' bodies are copied into it."""
+    from copy import deepcopy
+
+    from docx import Document
+    from docx.enum.text import WD_BREAK
+
+    base = Document(io.BytesIO(render(documents[0], "docx")))
+    body = base.element.body
+    letter = Document()
+    for line in oficio:
+        letter.add_paragraph(line)
+    letter.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    for position, element in enumerate(_blocks(letter)):
+        body.insert(position, deepcopy(element))
+    for document in documents[1:]:
+        other = Document(io.BytesIO(render(document, "docx")))
+        breaker = Document()
+        breaker.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        for element in [*_blocks(breaker), *_blocks(other)]:
+            body.sectPr.addprevious(deepcopy(element))
+    out = io.BytesIO()
+    base.save(out)
+    return out.getvalue()
+
+
+def _blocks(document):
+    return [e for e in document.element.body.iterchildren() if not e.tag.endswith("}sectPr")]

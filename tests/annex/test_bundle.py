@@ -126,3 +126,18 @@ def test_the_oficio_date_is_its_first_long_date(documents):
     oficio = ("Oficio No. 7", "Campeche, Camp., 3 de Febrero del 2023.", "Ref. 1 de enero de 2020")
     filing = read_filing(filing_text(render(work, "txt").decode(), oficio=oficio), "txt")
     assert filing.oficio_date.iso() == "2023-02-03"
+
+
+def test_a_word_filing_is_split_at_its_page_breaks(documents):
+    from mejora.annex.limits import DEFAULT_LIMITS
+    from mejora.annex.parsers.bundle_docx import docx_pages
+    from tests.bundles import filing_docx
+
+    work, progress = documents
+    data = filing_docx(work, progress)
+    assert looks_like_filing(data, "docx")
+    assert not looks_like_filing(render(work, "docx"), "docx")
+    assert len(docx_pages(data, DEFAULT_LIMITS)) == 3
+    filing = read_filing(data, "docx")
+    assert (filing.oficio_number, filing.oficio_date.iso()) == (OFICIO_NUMBER, "2012-09-30")
+    assert [p.document for p in filing.parts] == [work, progress]

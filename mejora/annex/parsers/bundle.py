@@ -4,10 +4,10 @@ Agencies often send, in one PDF, the oficio and the instruments of one evaluatio
 Anexo C at a cut, Anexo F… Each page is looked at for an instrument's title among its first
 lines; a page with one starts that instrument, a page without one continues the one before,
 and the pages before the first instrument are the oficio. Each part is cut out of the file
-(pypdf for a PDF; a text file breaks its pages with form feeds, as pdftotext writes them) and
-handed to the reader its title chooses in `INSTRUMENTS`, a small registry: the table annexes
-by their 'Anexo X. …' line, the free format, the institutional position (Anexo F) when its
-reader is installed. From the oficio its number ('Oficio No. …') and its date are kept.
+(pypdf for a PDF; a Word document's pages end at its page breaks; a text file breaks its
+pages with form feeds, as pdftotext writes them) and handed to the reader its title chooses
+in `INSTRUMENTS`, a small registry: the table annexes by their 'Anexo X. …' line, the free
+format, the institutional position (Anexo F) when its reader is installed. From the oficio its number ('Oficio No. …') and its date are kept.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from mejora.annex.parsers.free import first_page_text, is_free_title, looks_free
 from mejora.annex.parsers.rows import CatalogueFor
 from mejora.annex.words import fold
 
-BUNDLE_FORMATS = ("pdf", "txt")
+BUNDLE_FORMATS = ("pdf", "docx", "txt")
 # An instrument's title is among the first lines of the page it starts on.
 _TITLE_LINES = 12
 _LONGEST_TITLE = 120
@@ -133,7 +133,8 @@ def _instrument_of(lines: list[str], current: str | None) -> tuple[Instrument, s
 
 
 def page_texts(data: bytes, file_format: str, limits: ReadingLimits) -> list[list[str]]:
-    """Each page's lines: a PDF's paragraphs, or a text's lines between form feeds."""
+    """Each page's lines: a PDF's printed lines, a Word document's paragraphs between page
+    breaks, or a text's lines between form feeds."""
     if file_format == "pdf":
         from mejora.annex.parsers.free import pdf_paragraphs
 
@@ -141,6 +142,10 @@ def page_texts(data: bytes, file_format: str, limits: ReadingLimits) -> list[lis
     if file_format == "txt":
         text, _ = decode(data, limits, NOT_XML_IN_LINES)
         return [page.splitlines() for page in text.split("\f")]
+    if file_format == "docx":
+        from mejora.annex.parsers.bundle_docx import docx_pages
+
+        return docx_pages(data, limits)
     raise AnnexRejected(
         f"Un expediente (oficio y anexos) se lee de {', '.join(BUNDLE_FORMATS)}, "
         f"no de «{file_format}»."
@@ -155,7 +160,12 @@ def looks_like_filing(
     if file_format not in BUNDLE_FORMATS:
         return False
     try:
-        first = first_page_text(data, file_format, limits)
+        if file_format == "docx":
+            from mejora.annex.parsers.bundle_docx import first_page_docx
+
+            first = first_page_docx(data)
+        else:
+            first = first_page_text(data, file_format, limits)
     except AnnexRejected:
         return False
     if OFICIO_NUMBER.search(first) is None:
@@ -197,7 +207,7 @@ def read_filing(
         last = starts[position + 1][0] - 1 if position + 1 < len(starts) else len(pages) - 1
         pages_said = f"página {first + 1}" if first == last else f"páginas {first + 1}-{last + 1}"
         name = title.strip()
-        piece = _cut(data, file_format, pages, first, last)
+        piece = _cut(data, file_format, pages, first, last, limits)
         parts.append(_read_part(instrument, name, pages_said, piece, file_format, options))
     findings += [
         Finding(f.kind, f"{part.instrument} ({part.pages}) · {f.where}", f.text, f.cell)
@@ -230,10 +240,21 @@ def _read_part(
     return FiledPart(name, pages, document, tuple(getattr(document, "findings", ())))
 
 
-def _cut(data: bytes, file_format: str, pages: list[list[str]], first: int, last: int) -> bytes:
+def _cut(
+    data: bytes,
+    file_format: str,
+    pages: list[list[str]],
+    first: int,
+    last: int,
+    limits: ReadingLimits,
+) -> bytes:
     """The pages first..last of the file, as a file of the same format."""
     if file_format == "txt":
         return "\f".join("\n".join(lines) for lines in pages[first : last + 1]).encode("utf-8")
+    if file_format == "docx":
+        from mejora.annex.parsers.bundle_docx import docx_cut
+
+        return docx_cut(data, limits, first, last)
     from pypdf import PdfReader, PdfWriter
 
     reader = PdfReader(io.BytesIO(data))

@@ -524,36 +524,46 @@ _NOT_DOCX = "El archivo no es un documento de Word (DOCX) válido."
 def docx_paragraphs(data: bytes, limits: ReadingLimits) -> list[tuple[str, str]]:
     """The body's paragraphs in order, each line break a line of its own; a table row of a
     label and its value ('Acción a emprender:' | '…') is read as 'label: value'."""
+    document = open_docx(data, limits)
+    return [
+        (line, f"párrafo {number}")
+        for number, block in enumerate(document.iter_inner_content(), start=1)
+        for line in block_lines(block)
+    ]
+
+
+def open_docx(data: bytes, limits: ReadingLimits):
+    """The Word document, its inflated size checked against the limits first."""
     import zipfile
 
     from docx import Document
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             size = sum(member.file_size for member in package.infolist())
         if size > limits.inflated_total_bytes:
             raise over_limit("bytes descomprimidos", limits.inflated_total_bytes)
-        document = Document(io.BytesIO(data))
+        return Document(io.BytesIO(data))
     except AnnexRejected:
         raise
     except Exception:
         raise AnnexRejected(_NOT_DOCX) from None
-    lines: list[tuple[str, str]] = []
-    for number, block in enumerate(document.iter_inner_content(), start=1):
-        where = f"párrafo {number}"
-        if isinstance(block, Paragraph):
-            lines += [(line, where) for line in block.text.split("\n")]
-        elif isinstance(block, Table):
-            for row in block.rows:
-                texts = [cell.text.strip() for cell in row.cells]
-                texts = [t for i, t in enumerate(texts) if i == 0 or t != texts[i - 1]]
-                if len(texts) >= 2 and texts[0]:
-                    first = texts[0].rstrip(" :")
-                    lines.append((f"{first}: {' '.join(texts[1:])}", where))
-                elif texts and texts[0]:
-                    lines += [(line, where) for line in texts[0].split("\n")]
+
+
+def block_lines(block) -> list[str]:
+    """A paragraph's lines, or a table's rows: 'label: value' for a row of a label and more."""
+    from docx.table import Table
+
+    if not isinstance(block, Table):
+        return block.text.split("\n")
+    lines = []
+    for row in block.rows:
+        texts = [cell.text.strip() for cell in row.cells]
+        texts = [t for i, t in enumerate(texts) if i == 0 or t != texts[i - 1]]  # merged cells
+        if len(texts) >= 2 and texts[0]:
+            lines.append(f"{texts[0].rstrip(' :')}: {' '.join(texts[1:])}")
+        elif texts and texts[0]:
+            lines += texts[0].split("\n")
     return lines
 
 
