@@ -147,6 +147,29 @@ def activity_counts(activities: QuerySet[Activity], as_of: dt.date) -> dict[str,
     return with_status(activities, as_of).aggregate(total=Count("pk"), **_by_status(STATUS))
 
 
+def activity_counts_at(
+    activities: QuerySet[Activity], dates: list[dt.date]
+) -> list[dict[str, int]]:
+    """Activities by status at each of several dates (those registered by each): one query,
+    however many dates, the counts of each date a row of one UNION ALL."""
+    if not dates:
+        return []
+    parts = [
+        with_status(activities.filter(aspect__registered_on__lte=day), day, suffix=f"_{n}")
+        .annotate(at=Value(n))
+        .values("at")
+        .annotate(total=Count("pk"), **_by_status(STATUS + f"_{n}"))
+        .order_by()
+        for n, day in enumerate(dates)
+    ]
+    rows = {row["at"]: row for row in parts[0].union(*parts[1:], all=True)}
+    counted = []
+    for n in range(len(dates)):
+        row = rows.get(n, {"total": 0})
+        counted.append({key: row.get(key, 0) for key in empty_counts()})
+    return counted
+
+
 def aspect_counts(aspects: QuerySet[Aspect], as_of: dt.date) -> dict[str, int]:
     """ASM by status at the date: concluded when all their activities are, overdue when any
     is, else in progress when the mean of their percents (rounded to a tenth, as

@@ -264,6 +264,10 @@ PAGES: dict[str, Page] = {
     "cut-list": Page(get=ADMINISTRATORS, post=answers(403, 403, 403, 403, 422)),
     "cut-close": Page(lambda w, u, i: [w.cut.pk], post=answers(403, 403, 403, 403, 302)),
     "pending": Page(get=EVERYONE),
+    # Everyone reads the figures of what they reach (the scope narrows them, never refuses).
+    "dashboard": Page(get=EVERYONE),
+    "dashboard-activities": Page(get=EVERYONE),
+    "dashboard-overdue": Page(get=EVERYONE),
     # The balance answers everyone, each over the ASM within their reach.
     "balance": Page(get=EVERYONE),
     "balance-download": Page(_fixed("xlsx"), get=EVERYONE),

@@ -54,6 +54,9 @@ FEW, MANY = 2, 20
 # must say why here.
 BUDGET = {
     "home": 5,
+    "dashboard": 19,
+    "dashboard-overdue": 11,
+    "dashboard/area_staff": 22,
     "program-detail": 24,
     "review-queue": 8,
     "pending": 16,
@@ -284,6 +287,17 @@ PAGES: dict[str, ListPage] = {
     ),
     "review-queue/administrator": ListPage(
         lambda r: member(Role.ADMINISTRATOR), lambda r, u, n: reverse("review-queue")
+    ),
+    # The dashboard counts in the database; its trend and lists are bounded.
+    "dashboard": ListPage(
+        lambda r: member(Role.EVALUATOR, institution=r.program.institution),
+        lambda r, u, n: reverse("dashboard"),
+    ),
+    "dashboard-overdue": ListPage(
+        lambda r: member(Role.OVERSIGHT), lambda r, u, n: reverse("dashboard-overdue")
+    ),
+    "dashboard/area_staff": ListPage(
+        lambda r: member(Role.AREA_STAFF, area=r.area), lambda r, u, n: reverse("dashboard")
     ),
     "activity-detail/area_staff": ListPage(
         lambda r: member(Role.AREA_STAFF, area=r.area),

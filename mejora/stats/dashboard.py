@@ -1,0 +1,415 @@
+"""The figures of a dashboard: what is late, who is behind, what falls due, what changed.
+
+Every figure is counted by the database over what the reader may see (the access layer's
+querysets), at a date, in a fixed number of queries whatever the size of the record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from mejora.accounts.access import activities_for_user, aspects_for_user
+from mejora.annex.document import PartialDate, Precision
+from mejora.followup.models import (
+    Activity,
+    ActivityArea,
+    Aspect,
+    Classification,
+    Cut,
+    ProgressReport,
+)
+from mejora.followup.status import STATUS_ORDER, Status, days_late
+from mejora.stats.counting import (
+    DUE,
+    PERCENT,
+    STATUS,
+    activity_counts_at,
+    aspect_counts,
+    due_end_key,
+    ends_before,
+    with_conclusion,
+    with_replanning,
+    with_status,
+)
+
+# The trend shows at most this many cuts up to the date: a fixed number of queries.
+TREND_CUTS = 6
+LIST_PAGE_SIZE = 50
+AREA_PAGE_SIZE = 25
+DUE_WINDOWS = (30, 60, 90)
+
+
+@dataclass(frozen=True)
+class Aging:
+    key: str
+    label: str
+    low: int
+    high: int | None
+
+    def q(self, as_of: dt.date) -> Q:
+        """Overdue by between `low` and `high` days (both included) at the date."""
+        late = ends_before(DUE, as_of - dt.timedelta(days=self.low - 1))
+        if self.high is not None:
+            late &= ~ends_before(DUE, as_of - dt.timedelta(days=self.high))
+        return late & ~Q(**{STATUS: Status.CONCLUDED.value})
+
+
+AGING = (
+    Aging("1-30", _("1 a 30 días"), 1, 30),
+    Aging("31-90", _("31 a 90 días"), 31, 90),
+    Aging("91-180", _("91 a 180 días"), 91, 180),
+    Aging("181+", _("más de 180 días"), 181, None),
+)
+AGING_BY_KEY = {a.key: a for a in AGING}
+
+
+class Light(StrEnum):
+    """The semáforo: one rule for an activity, an ASM, an area, a program or a whole scope."""
+
+    GREEN = "verde"
+    AMBER = "amarillo"
+    RED = "rojo"
+
+    @property
+    def label(self) -> str:
+        return str(_LIGHT_LABELS[self])
+
+
+_LIGHT_LABELS = {Light.GREEN: _("Verde"), Light.AMBER: _("Amarillo"), Light.RED: _("Rojo")}
+# Written on every page that shows a light.
+LIGHT_RULE = _(
+    "Semáforo: verde, ninguna actividad vencida; amarillo, menos de una de cada cuatro "
+    "vencida; rojo, una de cada cuatro o más vencida (25 % o más). Una actividad vencida es "
+    "la que no llega a 100 % y cuya fecha de término vigente (la última replanteada, si no la "
+    "comprometida; una fecha de mes o año vence al final del periodo) quedó antes de la fecha "
+    "consultada."
+)
+RED_SHARE = 0.25
+
+
+def light(overdue: int, total: int) -> Light:
+    """The semáforo of anything with `total` activities of which `overdue` are overdue."""
+    if not overdue or not total:
+        return Light.GREEN
+    return Light.RED if overdue / total >= RED_SHARE else Light.AMBER
+
+
+def rate(part: int, whole: int) -> float | None:
+    """A percentage to one decimal, or None when there is nothing to divide by."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a dashboard is narrowed to (?dependencia=&programa=&area=&ciclo=&tipo=&prioridad=);
+    anything unknown is left out. The reader's access narrows it further, always."""
+
+    institution: int | None = None
+    program: int | None = None
+    area: int | None = None
+    cycle: int | None = None
+    classification: str = ""
+    priority: str = ""
+
+    @classmethod
+    def from_query(cls, query) -> Scope:
+        def number(key: str) -> int | None:
+            value = query.get(key, "")
+            return int(value) if value.isdigit() and len(value) < 10 else None
+
+        classification = query.get("tipo", "")
+        priority = query.get("prioridad", "")
+        return cls(
+            institution=number("dependencia"),
+            program=number("programa"),
+            area=number("area"),
+            cycle=number("ciclo"),
+            classification=classification if classification in Classification.values else "",
+            priority=priority if priority in Aspect.Priority.values else "",
+        )
+
+    def as_query(self) -> dict[str, str]:
+        values = {
+            "dependencia": self.institution,
+            "programa": self.program,
+            "area": self.area,
+            "ciclo": self.cycle,
+            "tipo": self.classification,
+            "prioridad": self.priority,
+        }
+        return {key: str(value) for key, value in values.items() if value}
+
+
+def scoped_records(user, scope: Scope, as_of: dt.date) -> tuple[QuerySet[Aspect], QuerySet]:
+    """The ASM registered by the date and their activities the reader may see, narrowed."""
+    aspects = aspects_for_user(user).filter(registered_on__lte=as_of)
+    if scope.institution:
+        aspects = aspects.filter(program__institution_id=scope.institution)
+    if scope.program:
+        aspects = aspects.filter(program_id=scope.program)
+    if scope.cycle:
+        aspects = aspects.filter(cycle_id=scope.cycle)
+    if scope.classification:
+        aspects = aspects.filter(classification=scope.classification)
+    if scope.priority:
+        aspects = aspects.filter(priority=scope.priority)
+    activities = activities_for_user(user).filter(aspect__in=aspects)
+    if scope.area:
+        roles = ActivityArea.objects.filter(area_id=scope.area)
+        activities = activities.filter(pk__in=roles.values("activity_id"))
+        aspects = aspects.filter(pk__in=activities.values("aspect_id"))
+    return aspects, activities
+
+
+def default_as_of() -> dt.date:
+    """The latest cut with validated progress (the official state), else today."""
+    latest = (
+        ProgressReport.objects.filter(state=ProgressReport.State.VALIDATED)
+        .order_by("-cut__date")
+        .values_list("cut__date", flat=True)
+        .first()
+    )
+    return latest or dt.date.today()
+
+
+@dataclass
+class Transition:
+    before: Status
+    after: Status
+    count: int
+
+
+@dataclass
+class TrendPoint:
+    cut: Cut
+    counts: dict[str, int]
+
+    @property
+    def by_status(self) -> list[tuple[Status, int]]:
+        return [(s, self.counts[s.value]) for s in STATUS_ORDER]
+
+
+@dataclass
+class Dashboard:
+    as_of: dt.date
+    activities: dict[str, int]
+    aspects: dict[str, int]
+    aging: list[tuple[Aging, int]]
+    due_soon: list[tuple[int, int]]
+    on_time: int
+    concluded_undated: int
+    replanned: int
+    light: Light
+    areas: Page
+    trend: list[TrendPoint]
+    previous_cut: Cut | None
+    transitions: list[Transition] = field(default_factory=list)
+
+    @property
+    def activities_by_status(self) -> list[tuple[Status, int]]:
+        return [(s, self.activities[s.value]) for s in STATUS_ORDER]
+
+    @property
+    def aspects_by_status(self) -> list[tuple[Status, int]]:
+        return [(s, self.aspects[s.value]) for s in STATUS_ORDER]
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return rate(self.on_time, self.activities[Status.CONCLUDED.value])
+
+    @property
+    def replanned_rate(self) -> float | None:
+        return rate(self.replanned, self.activities["total"])
+
+    @property
+    def concluded_rate(self) -> float | None:
+        return rate(self.activities[Status.CONCLUDED.value], self.activities["total"])
+
+    @property
+    def aspects_concluded_rate(self) -> float | None:
+        return rate(self.aspects[Status.CONCLUDED.value], self.aspects["total"])
+
+
+def _is(status: Status) -> Q:
+    return Q(**{STATUS: status.value})
+
+
+def _due_within(as_of: dt.date, days: int) -> Q:
+    """Not concluded nor overdue, and due by `days` days after the date."""
+    pending = _is(Status.IN_PROGRESS) | _is(Status.NOT_STARTED)
+    return pending & ends_before(DUE, as_of + dt.timedelta(days=days + 1))
+
+
+def _on_time() -> Q:
+    """Concluded with a conclusion date that does not fall after the effective due date's
+    period (a conclusion known to the month counts from its first day)."""
+    return (
+        _is(Status.CONCLUDED)
+        & Q(concluded_then__isnull=False)
+        & ~ends_before(DUE, F("concluded_then"))
+    )
+
+
+def figures(activities: QuerySet[Activity], as_of: dt.date) -> dict[str, int]:
+    """Counts by status, aging buckets, due windows, on time and replanned: one query."""
+    annotated = with_replanning(with_conclusion(with_status(activities, as_of), as_of), as_of)
+    return annotated.aggregate(
+        total=Count("pk"),
+        **{status.value: Count("pk", filter=_is(status)) for status in STATUS_ORDER},
+        **{f"aging_{a.key}": Count("pk", filter=a.q(as_of)) for a in AGING},
+        **{f"due_{n}": Count("pk", filter=_due_within(as_of, n)) for n in DUE_WINDOWS},
+        on_time=Count("pk", filter=_on_time()),
+        concluded_undated=Count(
+            "pk", filter=_is(Status.CONCLUDED) & Q(concluded_then__isnull=True)
+        ),
+        replanned=Count("pk", filter=Q(replanned_then=True)),
+    )
+
+
+def area_rows(activities: QuerySet[Activity], as_of: dt.date) -> QuerySet:
+    """Who is behind: per area (coordinating or responsible), its activities in scope, how
+    many are concluded and overdue, the most overdue first."""
+    return (
+        with_status(activities, as_of)
+        .filter(area_roles__isnull=False)
+        .values("area_roles__area_id", "area_roles__area__name", "area_roles__area__acronym")
+        .annotate(
+            total=Count("pk", distinct=True),
+            concluded=Count("pk", distinct=True, filter=_is(Status.CONCLUDED)),
+            overdue=Count("pk", distinct=True, filter=_is(Status.OVERDUE)),
+        )
+        .order_by("-overdue", "area_roles__area__name")
+    )
+
+
+def transitions(
+    activities: QuerySet[Activity], as_of: dt.date, before: dt.date
+) -> list[Transition]:
+    """How many activities moved from each status at `before` to another at `as_of`."""
+    rows = (
+        with_status(with_status(activities, before, suffix="_before"), as_of)
+        .exclude(**{STATUS: F(f"{STATUS}_before")})
+        .values(f"{STATUS}_before", STATUS)
+        .annotate(n=Count("pk"))
+        .order_by(f"{STATUS}_before", STATUS)
+    )
+    return [Transition(Status(r[f"{STATUS}_before"]), Status(r[STATUS]), r["n"]) for r in rows]
+
+
+def dashboard(user, scope: Scope, as_of: dt.date, *, area_page=1) -> Dashboard:
+    aspects, activities = scoped_records(user, scope, as_of)
+    counted = figures(activities, as_of)
+    cuts = list(Cut.objects.filter(date__lte=as_of).order_by("-date")[:TREND_CUTS])[::-1]
+    previous = next((c for c in reversed(cuts) if c.date < as_of), None)
+    areas = Paginator(area_rows(activities, as_of), AREA_PAGE_SIZE).get_page(area_page)
+    for row in areas.object_list:
+        row["light"] = light(row["overdue"], row["total"])
+    return Dashboard(
+        as_of=as_of,
+        activities={k: counted[k] for k in ("total", *(s.value for s in STATUS_ORDER))},
+        aspects=aspect_counts(aspects, as_of),
+        aging=[(a, counted[f"aging_{a.key}"]) for a in AGING],
+        due_soon=[(n, counted[f"due_{n}"]) for n in DUE_WINDOWS],
+        on_time=counted["on_time"],
+        concluded_undated=counted["concluded_undated"],
+        replanned=counted["replanned"],
+        light=light(counted[Status.OVERDUE.value], counted["total"]),
+        areas=areas,
+        # Each cut counted at its own date, over what is in scope at the date asked.
+        trend=[
+            TrendPoint(cut, counts)
+            for cut, counts in zip(
+                cuts, activity_counts_at(activities, [c.date for c in cuts]), strict=True
+            )
+        ],
+        previous_cut=previous,
+        transitions=transitions(activities, as_of, previous.date) if previous else [],
+    )
+
+
+# How the list of activities may be sorted: its value in the address and what it says.
+LIST_ORDERS = {
+    "atraso": _("más días de retraso primero"),
+    "atraso-menor": _("menos días de retraso primero"),
+    "programa": _("programa, ciclo y número"),
+}
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """The list's own filters (?estado=&atraso=&vence=&orden=), checked."""
+
+    status: str = ""
+    aging: str = ""
+    due_within: int | None = None
+    order: str = "atraso"
+
+    @classmethod
+    def from_query(cls, query, *, status: str = "") -> ListFilters:
+        asked = query.get("estado", status)
+        aging = query.get("atraso", "")
+        due = query.get("vence", "")
+        order = query.get("orden", "")
+        return cls(
+            status=asked if asked in Status._value2member_map_ else "",
+            aging=aging if aging in AGING_BY_KEY else "",
+            due_within=int(due) if due.isdigit() and int(due) in DUE_WINDOWS else None,
+            order=order if order in LIST_ORDERS else "atraso",
+        )
+
+    def as_query(self) -> dict[str, str]:
+        values = {
+            "estado": self.status,
+            "atraso": self.aging,
+            "vence": str(self.due_within or ""),
+            "orden": "" if self.order == "atraso" else self.order,
+        }
+        return {key: value for key, value in values.items() if value}
+
+
+@dataclass
+class ListRow:
+    activity: Activity
+    status: Status
+    due: PartialDate | None
+    days_late: int
+    light: Light
+
+
+def activity_list(
+    user, scope: Scope, filters: ListFilters, as_of: dt.date, *, page=1
+) -> tuple[Page, list[ListRow]]:
+    """The activities behind a figure, filtered and sorted by the database, one page of them."""
+    _, activities = scoped_records(user, scope, as_of)
+    rows = with_status(activities, as_of)
+    if filters.status:
+        rows = rows.filter(_is(Status(filters.status)))
+    if filters.aging:
+        rows = rows.filter(AGING_BY_KEY[filters.aging].q(as_of))
+    if filters.due_within:
+        rows = rows.filter(_due_within(as_of, filters.due_within))
+    if filters.order == "programa":
+        order = ("aspect__program__name", "aspect__cycle__mechanism_year", "aspect_id", "order")
+    else:
+        # The earliest end is the most days late (no due date sorts as the latest).
+        key = Coalesce(due_end_key(), Value(99991231))
+        order = (key.desc() if filters.order == "atraso-menor" else key.asc(), "pk")
+    rows = rows.select_related("aspect__program", "aspect__cycle").order_by(*order)
+    listed = Paginator(rows, LIST_PAGE_SIZE).get_page(page)
+    return listed, [_row(activity, as_of) for activity in listed.object_list]
+
+
+def _row(activity: Activity, as_of: dt.date) -> ListRow:
+    on = getattr(activity, f"{DUE}_on")
+    precision = getattr(activity, f"{DUE}_precision")
+    due = PartialDate.of(on, Precision(precision)) if on and precision else None
+    status = Status(getattr(activity, STATUS))
+    late = days_late(percent=getattr(activity, PERCENT), due=due, as_of=as_of)
+    return ListRow(activity, status, due, late, light(int(status is Status.OVERDUE), 1))
