@@ -44,7 +44,7 @@ class ReadingLimits:
 DEFAULT_LIMITS = ReadingLimits()
 
 
-def over_limit(what: str, limit: int, *, advice: str = "") -> AnnexRejected:
+def over_limit(what: str, limit: int, *, advice: str | Message = "") -> AnnexRejected:
     """The rejection of a file past one limit: which limit, and how to get under it.
 
     `what` and `advice` are templates marked with `gettext_noop` where they are written."""
@@ -52,7 +52,7 @@ def over_limit(what: str, limit: int, *, advice: str = "") -> AnnexRejected:
         gettext_noop("El archivo pasa el límite de {what} ({limit}); no se leyó. {advice}."),
         what=Message(what),
         limit=_number(limit),
-        advice=Message(advice or SPLIT_ADVICE),
+        advice=advice if isinstance(advice, Message) else Message(advice or SPLIT_ADVICE),
     )
 
 

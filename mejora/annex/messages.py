@@ -34,7 +34,7 @@ class Message:
         if not self.fields:
             return gettext(self.template)
         values = {
-            name: value.translated(gettext) if isinstance(value, Message) else value
+            name: _message_of(value).translated(gettext) if _message_of(value) else value
             for name, value in self.fields.items()
         }
         return gettext(self.template).format(**values)
@@ -44,7 +44,7 @@ class Message:
         return {
             "template": self.template,
             "fields": {
-                name: value.as_dict() if isinstance(value, Message) else value
+                name: _message_of(value).as_dict() if _message_of(value) else value
                 for name, value in self.fields.items()
             },
             "text": str(self),
@@ -57,3 +57,22 @@ class Message:
             for name, value in data.get("fields", {}).items()
         }
         return cls(data["template"], fields)
+
+
+class Text(str):
+    """A string that remembers its template: a place in a file ('línea 12') is Spanish wherever
+    a string goes (a finding's JSON, a log), and translated inside a message that names it."""
+
+    message: Message
+
+    def __new__(cls, template: str, /, **fields: Any) -> Text:
+        message = Message(template, fields)
+        text = super().__new__(cls, str(message))
+        text.message = message
+        return text
+
+
+def _message_of(value: object) -> Message | None:
+    if isinstance(value, Message):
+        return value
+    return value.message if isinstance(value, Text) else None

@@ -2,7 +2,7 @@
 
 from mejora.annex.document import AnnexRejected
 from mejora.annex.limits import over_limit
-from mejora.annex.messages import Message
+from mejora.annex.messages import Message, Text
 
 ENGLISH = {
     "El archivo pasa el límite de {what} ({limit}); no se leyó. {advice}.": (
@@ -45,3 +45,18 @@ def test_values_are_not_translated_only_templates():
     # A program named like a catalogue entry stays as the file wrote it.
     message = Message("El programa {name}.", {"name": "filas"})
     assert message.translated(english) == "El programa filas."
+
+
+def test_a_place_in_the_file_is_a_string_that_still_translates():
+    place = Text("línea {number}", number=12)
+    assert place == "línea 12"
+    assert {"where": place} == {"where": "línea 12"}  # a finding's JSON keeps the Spanish
+    message = Message("{where}: la fila no tiene ASM.", {"where": place})
+    english = {
+        "línea {number}": "line {number}",
+        "{where}: la fila no tiene ASM.": "{where}: no ASM.",
+    }
+    assert message.translated(lambda t: english.get(t, t)) == "line 12: no ASM."
+    assert Message.from_dict(message.as_dict()).translated(lambda t: english.get(t, t)) == (
+        "line 12: no ASM."
+    )
