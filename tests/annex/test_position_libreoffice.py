@@ -63,7 +63,22 @@ SIGNATORIES = (
 )
 
 
-def typed_by_an_agency(*, specific_said: int = 1) -> bytes:
+# Enough rows of several lines that LibreOffice cuts one of them across a page break.
+MANY_RECOMMENDATIONS = tuple(
+    RecommendationEntry(
+        f"Recomendación {n}: revisar el diseño y la operación del programa, con su matriz de "
+        "indicadores para resultados y sus reglas de operación vigentes",
+        Acceptance.YES if n % 3 else Acceptance.PARTIAL,
+        f"Comentario {n} de la Dirección General de Opciones Productivas sobre cómo se atenderá "
+        "en el ejercicio fiscal siguiente.",
+    )
+    for n in range(1, 41)
+)
+
+
+def typed_by_an_agency(
+    *, specific_said: int = 1, recommendations: tuple[RecommendationEntry, ...] = RECOMMENDATIONS
+) -> bytes:
     document = Document()
     normal = document.styles["Normal"]
     normal.font.name, normal.font.size = "Arial", Pt(10)
@@ -91,7 +106,7 @@ def typed_by_an_agency(*, specific_said: int = 1) -> bytes:
         strict=True,
     ):
         cell.text = text
-    for entry in RECOMMENDATIONS:
+    for entry in recommendations:
         row = table.add_row().cells
         row[0].text, row[1].text = entry.text, ACCEPTED_AS_WRITTEN[entry.accepted]
         row[2].text = entry.comment
@@ -138,7 +153,11 @@ def typed_by_an_agency(*, specific_said: int = 1) -> bytes:
 def printed(tmp_path_factory) -> dict[str, bytes]:
     """Both Word files printed by one LibreOffice run with a profile of its own."""
     folder = tmp_path_factory.mktemp("anexo-f")
-    files = {"agencia": typed_by_an_agency(), "descuadrado": typed_by_an_agency(specific_said=2)}
+    files = {
+        "agencia": typed_by_an_agency(),
+        "descuadrado": typed_by_an_agency(specific_said=2),
+        "largo": typed_by_an_agency(recommendations=MANY_RECOMMENDATIONS),
+    }
     for name, data in files.items():
         (folder / f"{name}.docx").write_bytes(data)
     subprocess.run(
@@ -185,3 +204,15 @@ def test_its_count_that_disagrees_with_its_list_is_a_finding(printed, file_forma
     assert [f.text for f in doc.findings] == [
         "El anexo dice 2 ASM específicos, pero su lista de ASM da 1."
     ]
+
+
+def test_a_row_a_page_break_cuts_is_read_whole(printed):
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(printed["largo.pdf"])) as pdf:
+        assert len(pdf.pages) > 2
+    doc = parse_position(printed["largo.pdf"], "pdf")
+    assert doc.recommendations == MANY_RECOMMENDATIONS
+    assert doc.findings == ()

@@ -213,8 +213,11 @@ class _Reader:
                 return
             if not self.last_table or len(rows[0]) != self.last_width:
                 return
-            # The rest of a table a page break cut, with no header repeated.
+            # The rest of a table a page break cut, with no header repeated; its first row
+            # may be the rest of a row the break cut, its 'Se acepta' cell left above.
             kind, columns, body = self.last_table, self.last_columns, rows
+            if kind == "recommendations" and self.recommendations:
+                body = self._rest_of_row(body, columns)
         if kind == "recommendations":
             self._recommendations(body, columns)
         elif kind == "aspects":
@@ -242,6 +245,19 @@ class _Reader:
             self.recommendations.append(
                 RecommendationEntry(text, accepted, _cell(row, columns.get("comment")))
             )
+
+    def _rest_of_row(self, rows: list[list[str]], columns: dict[str, int]) -> list[list[str]]:
+        first = rows[0]
+        if _cell(first, columns["accepted"]):
+            return rows
+        last = self.recommendations[-1]
+        text, comment = _cell(first, columns["text"]), _cell(first, columns.get("comment"))
+        self.recommendations[-1] = replace(
+            last,
+            text=squash(f"{last.text} {text}"),
+            comment=squash(f"{last.comment} {comment}"),
+        )
+        return rows[1:]
 
     def _aspects(self, rows: list[list[str]], columns: dict[str, int]) -> None:
         for row in rows:

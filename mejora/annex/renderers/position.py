@@ -240,6 +240,7 @@ table { border-collapse: collapse; width: 100%; margin: 4pt 0 12pt; }
 th, td { border: 0.75pt solid #000; padding: 3pt; vertical-align: top; text-align: left;
   font-size: 9pt; }
 th { background: #d9d9d9; }
+tr { break-inside: avoid; }
 """
 
 
