@@ -57,7 +57,9 @@ _RC = {
 # rc_context changes matplotlib's process-wide settings for its duration.
 _LOCK = threading.Lock()
 _WIDTH_INCHES = 6.4
-_LABEL_WIDTH = 34
+_LABEL_WIDTH = 34  # characters of a category's label before it wraps
+_LABEL_POINTS = 8
+_CHAR_EM = 0.62  # a generous mean width of DejaVu Sans's letters, in ems
 
 
 def _drawing(function: Callable[P, Chart]) -> Callable[P, Chart]:
@@ -145,7 +147,7 @@ def bar_chart(
     more columns than the chart draws: counts beside a rate).
     """
     _check_lengths(categories, {value_label: values})
-    figure, axes = _figure(len(categories))
+    figure, axes = _figure(categories)
     positions = range(len(categories))
     bars = axes.barh(
         positions, values, color=_SHADES[0], edgecolor="#222222", linewidth=0.6, height=0.6
@@ -181,7 +183,7 @@ def stacked_bar_chart(
     `table` as in bar_chart.
     """
     _check_lengths(categories, series)
-    figure, axes = _figure(len(categories), legend=True)
+    figure, axes = _figure(categories, legend=True)
     positions = range(len(categories))
     left: list[Number] = [0] * len(categories)
     totals = [sum(values[i] for values in series.values()) for i in positions]
@@ -251,8 +253,10 @@ def line_chart(
     `table` as in bar_chart.
     """
     _check_lengths(x_labels, series)
-    figure = Figure(figsize=(_WIDTH_INCHES, 3.6), layout="constrained")
-    axes = figure.add_subplot()
+    x_lines = max((textwrap.fill(x, 14).count("\n") + 1 for x in x_labels), default=1)
+    top = 0.55 if len(series) > 1 else 0.2
+    bottom = 0.35 + 0.14 * x_lines + (0.2 if x_label else 0)
+    figure, axes = _framed(2.6 + top + bottom, left=0.7, right=0.2, top=top, bottom=bottom)
     positions = list(range(len(x_labels)))
     every_value: list[Number] = []
     for index, (name, values) in enumerate(series.items()):
@@ -297,16 +301,38 @@ def _check_lengths(categories: Sequence[str], series: Mapping[str, Sequence[Numb
             raise ValueError(f"series {name!r} has {len(values)} values for {len(categories)}")
 
 
-def _figure(rows: int, *, legend: bool = False):
-    height = 0.9 + 0.38 * max(rows, 1) + (0.5 if legend else 0)
-    figure = Figure(figsize=(_WIDTH_INCHES, height), layout="constrained")
+def _figure(categories: Sequence[str], *, legend: bool = False):
+    """A figure for horizontal bars, its margins reckoned from the labels' length.
+
+    Reckoned, not found by matplotlib's constrained layout, which measures every text twice
+    and cost half the time of a chart.
+    """
+    labels = [_wrap(c) for c in categories]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    plot = 0.38 * max(len(labels), 1) + 0.13 * (lines - len(labels))
+    top, bottom = (0.55 if legend else 0.15), 0.55
+    widest = max((len(line) for label in labels for line in label.split("\n")), default=0)
+    left = 0.25 + widest * _LABEL_POINTS * _CHAR_EM / 72
+    return _framed(plot + top + bottom, left=left, right=0.2, top=top, bottom=bottom)
+
+
+def _framed(height: float, *, left: float, right: float, top: float, bottom: float):
+    figure = Figure(figsize=(_WIDTH_INCHES, height))
+    figure.subplots_adjust(
+        left=left / _WIDTH_INCHES,
+        right=1 - right / _WIDTH_INCHES,
+        top=1 - top / height,
+        bottom=bottom / height,
+    )
     return figure, figure.add_subplot()
 
 
+def _wrap(label: str) -> str:
+    return textwrap.fill(label, _LABEL_WIDTH)
+
+
 def _category_axis(axes, categories: Sequence[str]) -> None:
-    axes.set_yticks(
-        range(len(categories)), [textwrap.fill(c, _LABEL_WIDTH) for c in categories], fontsize=8
-    )
+    axes.set_yticks(range(len(categories)), [_wrap(c) for c in categories], fontsize=_LABEL_POINTS)
     axes.invert_yaxis()  # the first category on top, as in the table beside it
 
 
@@ -314,6 +340,8 @@ def _value_axis(axes, values: Sequence[Number], maximum: Number | None) -> None:
     top = maximum if maximum is not None else max(values, default=0) or 1
     # Room at the right for the value written after the longest bar.
     axes.set_xlim(0, top * 1.18)
+    if maximum is not None:  # no tick past the scale's end (100 for a percentage)
+        axes.set_xticks([t for t in axes.get_xticks() if 0 <= t <= maximum])
     axes.grid(axis="x", color="#dddddd", linewidth=0.6)
     axes.set_axisbelow(True)
 
