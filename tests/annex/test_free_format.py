@@ -166,3 +166,22 @@ def test_a_free_format_file_is_told_from_a_table_annex(file_format):
     assert is_free_file(render_free(doc, file_format), file_format)
     table = replace(doc, annex=free_annex(False).annex_line)
     assert not is_free_file(render(table, file_format), file_format)
+
+
+def test_institutions_named_apart_from_the_areas_stay_in_one_activity():
+    block = (
+        "Área responsable: Dirección de Becas\n"
+        "Instituciones involucradas: Instituto Mexicano del Seguro Social (IMSS)\n"
+    )
+    text = FILING.replace(
+        "Áreas e instituciones involucradas: Dirección de Becas, "
+        "Instituto Mexicano del Seguro Social (IMSS)\n",
+        block,
+    )
+    doc = parse_free(text.encode(), "txt", catalogue=filing_catalogue())
+    signing, publishing = doc.sections[0].aspects[0].activities
+    assert [r.name for r in signing.responsible.areas] == [
+        "Dirección de Becas",
+        "Instituto Mexicano del Seguro Social (IMSS)",
+    ]
+    assert publishing.text == "Publicar el padrón conjunto."

@@ -100,13 +100,23 @@ LABELS = (
             "areas responsables",
             "areas e instituciones involucradas",
             "areas e instituciones participantes",
-            "instituciones involucradas",
-            "instituciones participantes",
-            "dependencias participantes",
-            "dependencias y entidades participantes",
             "areas involucradas",
             "unidades responsables",
             "responsables",
+        ),
+    ),
+    # The other institutions, when a block names them apart from the areas: kept in the same
+    # cell, one per line after the areas, as 'Áreas e instituciones responsables' holds them.
+    Label(
+        "institutions",
+        "Instituciones involucradas",
+        (
+            "instituciones involucradas",
+            "instituciones participantes",
+            "dependencias participantes",
+            "dependencias involucradas",
+            "dependencias y entidades participantes",
+            "otras instituciones",
         ),
     ),
     Label(
@@ -156,7 +166,6 @@ LABELS = (
 )
 _BY_SPELLING = {spelling: label for label in LABELS for spelling in label.spellings}
 LABEL_OF = {label.key: label for label in LABELS}
-ACTIVITY_KEYS = tuple(label.key for label in LABELS if label.key != "aspect")
 # What every activity of a block should say; the progress ones only in a progress document.
 _EXPECTED = ("activity", "coordinating", "responsible", "due", "expected_results", "deliverable")
 _PROGRESS_KEYS = ("progress", "proof", "observations")
@@ -314,7 +323,6 @@ class _Block:
     aspect: str = ""
     aspect_labelled: bool = False
     activities: list[dict[str, str]] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)  # every label the block has, for the findings
 
 
 @dataclass
@@ -400,7 +408,6 @@ class _FreeReader:
 
     def _field(self, key: str, value: str, where: str) -> None:
         block = self._block(where)
-        block.seen.add(key)
         if key == "aspect":
             block.aspect = f"{block.aspect}\n{value}".strip() if block.aspect else value
             block.aspect_labelled = True
@@ -408,10 +415,22 @@ class _FreeReader:
             return
         if key in _PROGRESS_KEYS:
             self.progress = True
-        if not block.activities or key in block.activities[-1]:
-            block.activities.append({"__where": where})
-        cells = block.activities[-1]
+        cells = block.activities[-1] if block.activities else None
+        if key in ("responsible", "institutions"):
+            # The areas and the institutions, under two labels, are one cell of one activity.
+            if cells is not None and cells.get("responsible") and key not in cells["__said"]:
+                cells["responsible"] = f"{cells['responsible']}\n{value}"
+                cells["__said"] += f" {key}"
+                self.field = (cells, "responsible")
+                return
+            said, key = key, "responsible"
+        else:
+            said = ""
+        if cells is None or key in cells:
+            cells = {"__where": where, "__said": ""}
+            block.activities.append(cells)
         cells[key] = value
+        cells["__said"] += f" {said}"
         self.field = (cells, key)
 
     def _block(self, where: str) -> _Block:
@@ -437,6 +456,7 @@ class _FreeReader:
                 rows = [dict(cells) for cells in block.activities] or [{}]
                 for position, cells in enumerate(rows):
                     where = cells.pop("__where", block.where)
+                    cells.pop("__said", None)
                     if position == 0:
                         cells |= {"number": block.number, "aspect": block.aspect}
                     builder.add_row(RawRow(cells, where), after_page_break=False)
