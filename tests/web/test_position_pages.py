@@ -154,3 +154,17 @@ def test_an_anexo_f_of_a_program_outside_one_s_reach_is_refused(client, evaluati
     page = client.post(reverse("import-upload"), {"file": SimpleUploadedFile("anexo-f.txt", data)})
     assert page.status_code == 422
     assert evaluation.recommendations.count() == 1
+
+
+def test_its_pages_are_whole_and_accessible(client, liaison, evaluation):
+    from tests.web.test_pages_quality import _problems
+
+    recommendation = evaluation.recommendations.get()
+    for url in (
+        reverse("position-detail", args=[evaluation.pk]),
+        reverse("position-edit", args=[evaluation.pk]),
+        reverse("position-recommendation-edit", args=[recommendation.pk]),
+    ):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="es-MX")
+        assert response.status_code == 200, url
+        assert _problems(response.content, "es-MX") == [], url
