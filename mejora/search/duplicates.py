@@ -65,8 +65,9 @@ def signature_bands(texts: Sequence[str]) -> list[list[int]]:
 
 
 def score(a: str, b: str) -> float:
-    """How alike two ASM texts are, 0–100, accents and case aside."""
-    return fuzz.ratio(comparable(a), comparable(b))
+    """How alike two ASM texts are, 0–100, each as `text.comparable` gives it (accents,
+    case and punctuation aside)."""
+    return fuzz.ratio(a, b)
 
 
 def _texts(ids: Iterable[int]) -> dict[int, str]:
@@ -100,8 +101,12 @@ def _candidate_pairs(
 
 def _scored(pairs: Iterable[tuple[int, int]], texts: dict[int, str]) -> list[NearDuplicate]:
     found = []
+    ready: dict[int, str] = {}
     for a, b in sorted(set(pairs)):
-        similarity = score(texts[a], texts[b])
+        for pk in (a, b):
+            if pk not in ready:
+                ready[pk] = comparable(texts[pk])
+        similarity = score(ready[a], ready[b])
         if similarity >= THRESHOLD:
             found.append(NearDuplicate(aspect_id=a, other_id=b, similarity=round(similarity, 1)))
     return found

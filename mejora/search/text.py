@@ -24,10 +24,22 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("spanish")
 
 
+class _Folded(dict):
+    """Each character without its diacritics, worked out once and kept (str.translate)."""
+
+    def __missing__(self, char: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(char))
+        folded = self[char] = "".join(c for c in decomposed if not unicodedata.combining(c))
+        return folded
+
+
+_FOLDED = _Folded()
+
+
 def fold(text: str) -> str:
     """Lower case without diacritics: 'Diagnóstico' → 'diagnostico' (ñ becomes n, as unaccent)."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    lowered = text.lower()
+    return lowered if lowered.isascii() else lowered.translate(_FOLDED)
 
 
 def clean(text: str) -> str:
