@@ -219,6 +219,13 @@ class Signatory:
     name: str
     post: str = ""
 
+    def as_dict(self) -> dict[str, str]:
+        return {"role": self.role, "name": self.name, "post": self.post}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Signatory:
+        return cls(data["role"], data["name"], data.get("post", ""))
+
 
 @dataclass(frozen=True)
 class AnnexDocument:

@@ -22,6 +22,7 @@ from mejora.annex.document import (
     PartialDate,
     ProgressCell,
     Section,
+    Signatory,
 )
 from mejora.annex.formats import FORMATS, AnnexFormat, cycle_heading
 from mejora.annex.words import fold
@@ -81,6 +82,8 @@ def annex_extract(
         sections=sections,
         prepared=PartialDate(month.year, month.month, text=spanish_month_year(month)),
         footnote=annex.footnote if annex.has_progress else "",
+        program_key=program.key,
+        signatories=tuple(Signatory.from_dict(s) for s in program.signatories),
     )
 
 

@@ -80,6 +80,9 @@ class Program(models.Model):
     )
     name = models.CharField(_("nombre"), max_length=300)
     key = models.CharField(_("clave presupuestaria"), max_length=20, blank=True)
+    # Who signs its annexes now ({"role", "name", "post"} each; roles as annex.document's
+    # Signatory): kept from the latest annex imported, printed on the annexes issued.
+    signatories = models.JSONField(_("firmantes"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("programa")
@@ -564,6 +567,7 @@ class AnnexImport(models.Model):
     # liaison's import yields reports submitted for review like typed ones.
     as_validated = models.BooleanField(_("importado como validado"), default=True)
     findings = models.JSONField(_("hallazgos de la lectura"), default=list, blank=True)
+    signatories = models.JSONField(_("firmantes del anexo"), default=list, blank=True)
     # A filing's cover letter, when the file bundled one with its instruments.
     oficio_number = models.CharField(_("número de oficio"), max_length=100, blank=True)
     oficio_date = models.DateField(_("fecha del oficio"), null=True, blank=True)

@@ -191,6 +191,7 @@ def annex_import(
             changes=loader.changed,
             as_validated=loader.official,
             findings=[f.as_dict() for f in document.findings],
+            signatories=[s.as_dict() for s in document.signatories],
             imported_by=actor if getattr(actor, "pk", None) else None,
         )
         record.full_clean()
@@ -245,6 +246,7 @@ class _Loader:
         # Two imports of one program wait for each other instead of racing to create the
         # same ASM (SQLite's immediate transactions already serialise every writer).
         Program.objects.select_for_update().filter(pk=program.pk).first()
+        self._program_signed(program)
         self.official = self.actor is None or self.actor.has_perm("followup.review", program)
         self.cut = self._cut()
         if (
@@ -285,6 +287,16 @@ class _Loader:
             updated=self.updated,
             since_previous=self.since_previous,
         )
+
+    def _program_signed(self, program: Program) -> None:
+        """The key and the signatories the annex gives its program become the program's own:
+        the annexes issued from now on carry them."""
+        values: dict[str, Any] = {}
+        if self.document.program_key:
+            values["key"] = self.document.program_key
+        if self.document.signatories:
+            values["signatories"] = [s.as_dict() for s in self.document.signatories]
+        self._update(program, values)
 
     def _cut(self) -> Cut:
         if self.document.prepared is None:
