@@ -408,23 +408,31 @@ def _import(args: argparse.Namespace) -> int:
         f"Leídos: {doc.aspect_count()} ASM y {doc.activity_count()} actividades "
         f"en {len(doc.sections)} ciclos."
     )
-    print(f"Hallazgos ({len(summary.findings)}):")
-    for finding in summary.findings:
-        print(f"  - [{finding.where}] {finding.text}")
+    print_findings(summary.findings)
     if summary.since_previous:
         print(f"Cambios desde el corte anterior ({len(summary.since_previous)}):")
         for change in summary.since_previous:
             print(f"  - {change['where']} {change['what']}: {change['before']} → {change['after']}")
-    if args.dry_run:
-        print(
+    print(import_outcome(summary, dry_run=args.dry_run))
+    return EXIT_OK
+
+
+def print_findings(findings) -> None:
+    print(f"Hallazgos ({len(findings)}):")
+    for finding in findings:
+        print(f"  - [{finding.where}] {finding.text}")
+
+
+def import_outcome(summary, *, dry_run: bool) -> str:
+    """What an import wrote, or would write: the last line of its report."""
+    if dry_run:
+        return (
             f"Prueba sin escribir: se crearían {summary.created} registros "
             f"y se cambiarían {summary.updated}."
         )
-    elif summary.already_imported:
-        print("Sin cambios: este archivo ya estaba importado.")
-    else:
-        print(f"Importado: {summary.created} registros nuevos, {summary.updated} cambiados.")
-    return EXIT_OK
+    if summary.already_imported:
+        return "Sin cambios: este archivo ya estaba importado."
+    return f"Importado: {summary.created} registros nuevos, {summary.updated} cambiados."
 
 
 # What the reading of each format counts; interpreting and importing count ASM.

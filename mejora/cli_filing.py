@@ -8,49 +8,34 @@ import getpass
 import hashlib
 import json
 import sys
-import traceback
 from typing import Any
 
 FREE_KINDS = {"formato-libre": False, "formato-libre-avance": True}
 
 
 def import_filing(args: argparse.Namespace, file_format: str, actor: Any, scope: Any) -> int | None:
-    """Import the file when it opens with an oficio; None when it is a single annex."""
+    """Import the file when it opens with an oficio; None when it is a single annex. Called
+    within `mejora import`'s own handling: a refusal or an error is reported there."""
     from django.conf import settings
 
-    from mejora.annex.document import AnnexRejected
     from mejora.annex.parsers.bundle import looks_like_filing
-    from mejora.cli import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, _read_file, _Refused
-    from mejora.followup.services.conflicts import RecordBusy
+    from mejora.cli import EXIT_OK, _read_file, import_outcome, print_findings
     from mejora.followup.services.filings import filing_import, filing_read
     from mejora.followup.services.imports import file_sha256
 
-    try:
-        data = _read_file(args.file)
-        if not looks_like_filing(data, file_format, settings.MEJORA_READING_LIMITS):
-            return None
-        summary = filing_import(
-            filing=filing_read(data, file_format=file_format, scope=scope),
-            file_name=args.file.name,
-            sha256=file_sha256(data),
-            file_format=file_format,
-            dry_run=args.dry_run,
-            actor=actor,
-            scope=scope,
-            source=f"importación de {args.file.name} por {getpass.getuser()} (línea de comandos)",
-        )
-    except (RecordBusy, _Refused) as refusal:
-        print(f"{refusal}", file=sys.stderr)
-        return EXIT_REJECTED
-    except AnnexRejected as rejection:
-        reason = str(rejection)
-        print(f"Archivo rechazado. {reason[:1].upper()}{reason[1:]}", file=sys.stderr)
-        print("No se escribió nada.", file=sys.stderr)
-        return EXIT_REJECTED
-    except Exception:
-        traceback.print_exc()
-        print("Error interno al importar; no se escribió nada.", file=sys.stderr)
-        return EXIT_INTERNAL
+    data = _read_file(args.file)
+    if not looks_like_filing(data, file_format, settings.MEJORA_READING_LIMITS):
+        return None
+    summary = filing_import(
+        filing=filing_read(data, file_format=file_format, scope=scope),
+        file_name=args.file.name,
+        sha256=file_sha256(data),
+        file_format=file_format,
+        dry_run=args.dry_run,
+        actor=actor,
+        scope=scope,
+        source=f"importación de {args.file.name} por {getpass.getuser()} (línea de comandos)",
+    )
     if args.json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1))
         return EXIT_OK
@@ -60,18 +45,8 @@ def import_filing(args: argparse.Namespace, file_format: str, actor: Any, scope:
     for part in filing.parts:
         read = "leído" if part.document is not None else "no se leyó"
         print(f"  {part.instrument} ({part.pages}): {read}")
-    print(f"Hallazgos ({len(summary.findings)}):")
-    for finding in summary.findings:
-        print(f"  - [{finding.where}] {finding.text}")
-    if args.dry_run:
-        print(
-            f"Prueba sin escribir: se crearían {summary.created} registros "
-            f"y se cambiarían {summary.updated}."
-        )
-    elif summary.already_imported:
-        print("Sin cambios: este archivo ya estaba importado.")
-    else:
-        print(f"Importado: {summary.created} registros nuevos, {summary.updated} cambiados.")
+    print_findings(summary.findings)
+    print(import_outcome(summary, dry_run=args.dry_run))
     return EXIT_OK
 
 

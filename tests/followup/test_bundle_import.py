@@ -148,3 +148,17 @@ def test_the_one_annex_reading_sends_a_filing_to_its_own_import(documents):
     data = filing_text(render(work, "txt").decode(), render(progress, "txt").decode())
     with pytest.raises(AnnexRejected, match="expediente"):
         annex_read(data, file_format="txt")
+
+
+def test_mejora_import_refuses_a_filing_with_a_part_it_cannot_read(documents, tmp_path, capsys):
+    from mejora.cli import EXIT_REJECTED, main
+
+    work, progress = documents
+    broken = render(progress, "txt").decode().replace("Fecha de Elaboración", "Fecha")
+    path = tmp_path / "expediente.txt"
+    path.write_bytes(filing_text(render(work, "txt").decode(), broken))
+    assert main(["import", str(path)]) == EXIT_REJECTED
+    err = capsys.readouterr().err
+    assert "Anexo C. Avance del documento de trabajo" in err
+    assert "No se escribió nada." in err
+    assert not Aspect.objects.exists()
