@@ -119,15 +119,10 @@ def _compliance_chart(balance: Balance) -> Chart:
         rows=tuple((c.label, c.counted, c.concluded, Percent(c.rate)) for c in rows),
         fmt=cell,
     )
-    return bar_chart(
-        title,
-        [c.label for c in rows],
-        [c.rate for c in rows],
+    return _rates_chart(
+        table,
+        {c.label: c.rate for c in rows},
         value_label=_("% de ASM específicos e institucionales concluidos"),
-        category_label=_("Dependencia"),
-        fmt=percent,
-        maximum=100,
-        table=table,
     )
 
 
@@ -177,13 +172,19 @@ def _comparison_chart(result: CycleBalance) -> Chart:
         ),
         fmt=cell,
     )
-    cycles = [b for b in (previous, current) if b.compliance_rate is not None]
+    rates = {b.cycle: b.compliance_rate for b in (previous, current)}
+    return _rates_chart(table, rates, value_label=_("Cumplimiento"))
+
+
+def _rates_chart(table: DataTable, rates: dict[str, float | None], *, value_label: str) -> Chart:
+    """Compliance rates on a scale of 0 to 100, beside a table with more than the rates."""
+    drawn = {label: rate for label, rate in rates.items() if rate is not None}
     return bar_chart(
-        title,
-        [b.cycle for b in cycles],
-        [b.compliance_rate or 0 for b in cycles],
-        value_label=_("Cumplimiento"),
-        category_label=_("Ciclo"),
+        table.caption,
+        list(drawn),
+        list(drawn.values()),
+        value_label=value_label,
+        category_label=table.columns[0],
         fmt=percent,
         maximum=100,
         table=table,

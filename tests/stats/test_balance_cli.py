@@ -1,9 +1,9 @@
-"""`mejora report balance`: the balance of a cycle written as PDF or XLSX from the command line."""
+"""`mejora report balance`: the balance of a cycle written from the command line (the PDF and
+the spreadsheet themselves are read back in tests/web/test_balance_pages.py)."""
 
 import io
 
 import openpyxl
-import pdfplumber
 import pytest
 
 from mejora.cli import EXIT_OK, EXIT_REJECTED, main
@@ -25,14 +25,10 @@ def test_the_spreadsheet_of_a_cycle_named_by_its_period(record, tmp_path, capsys
     assert (summary["ASM"], summary["Concluidos"]) == (243, 188)
 
 
-def test_the_pdf_of_a_cycle_named_by_its_year(record, tmp_path):
-    out = tmp_path / "balance.pdf"
-    argv = ["report", "balance", "--cycle", "2018", "--as-of", "2019-03-31", "-o", str(out)]
-    assert main(argv) == EXIT_OK
-    with pdfplumber.open(out) as pdf:
-        text = "\n".join(page.extract_text() or "" for page in pdf.pages)
-    for figure in ("79%", "73.4%", "5.9%", "18.1%"):
-        assert figure in text
+def test_the_latest_cycle_when_none_is_named(record, tmp_path, capsys):
+    out = tmp_path / "balance.xlsx"
+    assert main(["report", "balance", "--as-of", "2019-03-31", "-o", str(out)]) == EXIT_OK
+    assert "Balance 2017-2018 (Mecanismo 2018) al 2019-03-31" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
