@@ -31,10 +31,13 @@ def import_position(args: argparse.Namespace, file_format: str) -> int | None:
         document = parse_position(data, file_format, limits=limits)
         summary = position_import(
             document=document,
-            file_name=f"{args.file.name} por {getpass.getuser()} (línea de comandos)",
+            file_name=args.file.name,
+            source=f"importación de {args.file.name} por {getpass.getuser()} (línea de comandos)",
             actor=actor,
             scope=import_scope_for(actor) if actor is not None else None,
             dry_run=args.dry_run,
+            sha256=hashlib.sha256(data).hexdigest(),
+            file_format=file_format,
         )
     except AnnexRejected as rejection:
         reason = str(rejection)

@@ -11,7 +11,7 @@ from mejora.annex.parsers.position import parse_position
 from mejora.annex.renderers.position import render_position
 from mejora.cli import EXIT_OK, EXIT_REJECTED, main
 from mejora.demo import demo_prepare
-from mejora.followup.models import Evaluation, Program
+from mejora.followup.models import AnnexImport, Evaluation, Program
 from tests.annex.test_position import position_document
 
 pytestmark = pytest.mark.django_db(databases=["default", "tasks"])
@@ -38,6 +38,12 @@ def test_import_knows_an_anexo_f_by_its_title_and_report_issues_it_again(tmp_pat
     assert summary["evaluation"] == "Evaluación de Consistencia y Resultados 2011"
     evaluation = Evaluation.objects.get()
     assert evaluation.recommendations.count() == 3
+    listed = AnnexImport.objects.get(annex_kind="anexo-f")
+    assert (listed.file_name, listed.file_format, listed.changes) == ("anexo-f.txt", "txt", 5)
+    # The same file again changes nothing and is not listed twice.
+    assert main(["import", str(path)]) == EXIT_OK
+    assert "0 registros nuevos, 0 cambiados" in capsys.readouterr().out
+    assert AnnexImport.objects.filter(annex_kind="anexo-f").count() == 1
     out = tmp_path / "emitido.docx"
     argv = ["report", "anexo-f", "--evaluation", str(evaluation.pk), "-o", str(out)]
     assert main(argv) == EXIT_OK

@@ -44,6 +44,21 @@ def read_acceptance(text: str) -> Acceptance | None:
 
 
 @dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of an Anexo F as laid out: its readers and renderers walk these blocks."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    rows: tuple[tuple[str, ...], ...]
+
+
+Block = Paragraph | Table
+
+
+@dataclass(frozen=True)
 class RecommendationEntry:
     """A row of the specific comments: the recommendation, whether it is accepted, and the
     comment of the administrative units."""

@@ -20,29 +20,19 @@ from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
 from mejora.annex.parsers.encoding import NOT_XML_IN_LINES, decode
 from mejora.annex.position import (
     Acceptance,
+    Block,
+    Paragraph,
     PositionAspect,
     PositionCounts,
     PositionDocument,
     RecommendationEntry,
     Signatory,
+    Table,
     count_row_key,
     own_count_findings,
     read_acceptance,
 )
 from mejora.annex.words import fold, squash
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    text: str
-
-
-@dataclass(frozen=True)
-class Table:
-    rows: tuple[tuple[str, ...], ...]
-
-
-Block = Paragraph | Table
 
 _ENUMERATOR = re.compile(r"^(?:\(?(?:\d{1,2}|[ivx]{1,4})[.)-]?\s+|[a-e][.)]\s+)")
 _SECTIONS = (

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from mejora.annex.document import AnnexRejected
 from mejora.annex.limits import ReadingLimits, over_limit
-from mejora.annex.parsers.position import Block, Paragraph, Table
+from mejora.annex.position import Block, Paragraph, Table
 
 _NOT_DOCX = "El archivo no es un documento de Word (DOCX) válido."
 _OPENING_BYTES = 65536

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from mejora.annex.document import AnnexRejected
 from mejora.annex.limits import ReadingLimits
-from mejora.annex.parsers.position import Block, Paragraph, Table
+from mejora.annex.position import Block, Paragraph, Table
 from mejora.annex.words import fold, squash
 
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}

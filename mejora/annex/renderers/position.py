@@ -12,13 +12,15 @@ import io
 from collections.abc import Iterator
 from html import escape
 
-from mejora.annex.parsers.position import Block, Paragraph, Table
 from mejora.annex.position import (
     ACCEPTANCE_LABELS,
     CLASSIFICATION_ROWS,
     PRIORITY_ROWS,
     TOTAL_LABEL,
+    Block,
+    Paragraph,
     PositionDocument,
+    Table,
 )
 from mejora.annex.renderers.office import strip_non_xml
 

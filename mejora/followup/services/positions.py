@@ -30,6 +30,7 @@ from mejora.annex.position import (
 from mejora.annex.words import fold, squash
 from mejora.followup.history import snapshot
 from mejora.followup.models import (
+    AnnexImport,
     Aspect,
     ChangeRecord,
     Evaluation,
@@ -277,13 +278,17 @@ def position_import(
     actor: Any = None,
     scope: ImportScope | None = None,
     dry_run: bool = False,
+    sha256: str = "",
+    file_format: str = "",
+    source: str = "",
 ) -> PositionImportSummary:
     """Load an Anexo F into its evaluation: the texts, and each recommendation (matched by its
     text) with its position and comment; all or nothing. The annex's stated counts are
-    checked against the record's ASM of the evaluation."""
+    checked against the record's ASM of the evaluation. With the file's `sha256` the import
+    is listed among the program's imports, as any annex's (not again when nothing changed)."""
     if actor is not None and scope is None:
         raise TypeError("A person's import needs the scope of what they may import into.")
-    source = f"importación de {file_name}"[:300]
+    source = (source or f"importación de {file_name}")[:300]
     program = position_program(document, scope or ImportScope.operator())
     evaluation, new = _evaluation_of(program, document.evaluation, actor, source)
     require(actor, Action.REGISTER, evaluation)
@@ -336,4 +341,23 @@ def position_import(
     summary.document = replace(document, findings=(*document.findings, *findings))
     if dry_run:
         transaction.set_rollback(True)
+        return summary
+    changed = summary.created or summary.updated
+    if sha256 and (
+        changed or not AnnexImport.objects.filter(program=program, sha256=sha256).exists()
+    ):
+        record = AnnexImport(
+            program=program,
+            file_name=file_name[:300],
+            sha256=sha256,
+            file_format=file_format,
+            annex_kind=document.kind,
+            aspects=0,
+            activities=0,
+            changes=summary.created + summary.updated,
+            findings=[f.as_dict() for f in summary.findings],
+            imported_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record.full_clean()
+        record.save()
     return summary

@@ -24,6 +24,7 @@ from mejora.annex.renderers import MEDIA_TYPES
 from mejora.annex.renderers.position import POSITION_FILE_FORMATS, render_position
 from mejora.followup.models import Evaluation, Recommendation
 from mejora.followup.services.commitments import StaleVersion
+from mejora.followup.services.imports import file_sha256
 from mejora.followup.services.positions import (
     position_document,
     position_import,
@@ -165,6 +166,8 @@ def position_upload(request: HttpRequest, data: bytes, file_name: str) -> HttpRe
             file_name=file_name,
             actor=request.user,
             scope=import_scope_for(request.user),
+            sha256=file_sha256(data),
+            file_format=file_format,
         )
     except (AnnexRejected, PermissionDenied, ValidationError) as refusal:
         message = refusal.messages[0] if isinstance(refusal, ValidationError) else str(refusal)
