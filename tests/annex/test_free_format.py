@@ -185,3 +185,67 @@ def test_institutions_named_apart_from_the_areas_stay_in_one_activity():
         "Instituto Mexicano del Seguro Social (IMSS)",
     ]
     assert publishing.text == "Publicar el padrón conjunto."
+
+
+def typed_in_word(doc) -> bytes:
+    """The free format as an agency types it: no space between paragraphs, the labels bold,
+    and the second ASM's fields in a table of two columns, label and value."""
+    import io
+
+    from docx import Document
+    from docx.shared import Pt
+
+    from mejora.annex.renderers.free import free_paragraphs
+
+    word = Document()
+    style = word.styles["Normal"]
+    style.paragraph_format.space_after = Pt(0)
+    style.paragraph_format.space_before = Pt(0)
+    table = None
+    numbers = 0
+    for paragraph in free_paragraphs(doc):
+        if paragraph.style == "number":
+            numbers += 1
+            table = None
+        if numbers == 2 and paragraph.label and paragraph.label != "Fecha de Elaboración":
+            table = table or word.add_table(rows=0, cols=2)
+            row = table.add_row().cells
+            row[0].text, row[1].text = f"{paragraph.label}:", paragraph.text
+            continue
+        written = word.add_paragraph()
+        if paragraph.label:
+            written.add_run(f"{paragraph.label}: ").bold = True
+        written.add_run(paragraph.text)
+    out = io.BytesIO()
+    word.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("soffice") is None,
+    reason="LibreOffice (soffice) no está instalado aquí; en CI lo instala .ci/run",
+)
+def test_typed_in_word_and_printed_by_libreoffice_it_reads_the_same(tmp_path):
+    import subprocess
+
+    doc = free_document(progress=False, aspects=3)
+    typed = typed_in_word(doc)
+    assert parse_free(typed, "docx") == doc
+    (tmp_path / "libre.docx").write_bytes(typed)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(tmp_path / 'perfil').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "libre.docx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    printed = parse_free((tmp_path / "libre.pdf").read_bytes(), "pdf")
+    assert printed == doc

@@ -643,9 +643,23 @@ def _paragraphs(printed: list[dict], join: bool) -> list[str]:
             continue
         height = line["bottom"] - line["top"]
         gap = line["top"] - previous["bottom"] if previous is not None else None
-        if join and gap is not None and gap < _PARAGRAPH_GAP * height:
+        if join and gap is not None and gap < _PARAGRAPH_GAP * height and not _opens(text):
             paragraphs[-1] = f"{paragraphs[-1]} {text}"
         else:
             paragraphs.append(text)
         previous = line
     return paragraphs
+
+
+def _opens(line: str) -> bool:
+    """Whether a printed line starts a field of its own, however close it sits to the line
+    above (a Word document typed without space between paragraphs)."""
+    return (
+        ASPECT_NUMBER.match(line) is not None
+        or labelled(line) is not None
+        or read_cycle_heading(line) is not None
+        or PREPARED_LINE.match(line) is not None
+        or read_header_line(line) is not None
+        or read_signatory_line(line) is not None
+        or _is_annex_line(line)
+    )
