@@ -2,7 +2,8 @@
 
 The follow-up's change log announces every record written (`records_changed`, on commit);
 the entries of those records are written again from what is committed, and an ASM whose
-text changed has its duplicates found again. `index_rebuild` does it for everything.
+text changed has its duplicates found again: at once for a person's edit, by a worker for
+an import's thousands of rows. `index_rebuild` does it for everything.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ POSTGRES_DOCUMENT = RawSQL(
     [],
 )
 BATCH = 2000
+# The most records a commit indexes itself; more are left to a task on the queue.
+INLINE_LIMIT = 300
 
 _TITLE_MAX = SearchEntry._meta.get_field("title").max_length
 
@@ -165,7 +168,17 @@ def index_refresh(changes: dict[str, list[int]]) -> None:
 
 
 def on_records_changed(sender: Any, *, changes: dict[str, list[int]], **kwargs: Any) -> None:
-    index_refresh(changes)
+    """A person's edit is searchable as soon as it is saved; an import's thousands of rows
+    are indexed by a worker, so the import is not kept waiting for its index."""
+    indexed = {label: ids for label, ids in changes.items() if label in _SOURCES}
+    if not indexed:
+        return
+    if sum(len(ids) for ids in indexed.values()) <= INLINE_LIMIT:
+        index_refresh(indexed)
+        return
+    from mejora.search.tasks import search_refresh_task
+
+    search_refresh_task.enqueue(changes=indexed)
 
 
 def index_rebuild(*, with_duplicates: bool = True) -> dict[str, int]:

@@ -170,3 +170,18 @@ def test_candidates_come_from_shared_bands_not_from_every_pair(monkeypatch):
     monkeypatch.setattr(duplicates, "score", lambda a, b: scored.append((a, b)) or real(a, b))
     assert duplicates.rebuild() == 1
     assert len(scored) < 10  # all pairs would be 861
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "tasks"])
+def test_an_import_too_large_to_index_at_its_commit_is_indexed_by_a_worker(settings, monkeypatch):
+    from mejora.demo import demo_prepare
+    from mejora.search import indexing
+    from mejora.tasks.worker import worker_run
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    monkeypatch.setattr(indexing, "INLINE_LIMIT", 5)
+    demo_prepare()
+    assert not SearchEntry.objects.exists()  # the import did not wait for its index
+    worker_run(batch=True, interval=0)
+    assert search_for_user(member(Role.ADMINISTRATOR), "diagnostico").count() == 8
+    assert NearDuplicate.objects.count() == 1
