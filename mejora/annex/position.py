@@ -34,13 +34,18 @@ ACCEPTANCE_LABELS = {Acceptance.YES: "Sí", Acceptance.PARTIAL: "Parcialmente", 
 def read_acceptance(text: str) -> Acceptance | None:
     """'Sí', 'SI', 'x', 'Parcialmente', 'No': the cell of 'Se acepta', or None when unreadable."""
     folded = fold(text).strip(" .")
-    if folded in ("si", "x", "se acepta", "aceptada", "acepta"):
-        return Acceptance.YES
-    if folded.startswith("parcial"):
+    if "parcial" in folded:
         return Acceptance.PARTIAL
-    if folded in ("no", "no se acepta", "rechazada"):
+    if folded in ("si", "x", "se acepta", "aceptada", "acepta") or _ANSWER_YES.match(folded):
+        return Acceptance.YES
+    if folded in ("no se acepta", "rechazada") or _ANSWER_NO.match(folded):
         return Acceptance.NO
     return None
+
+
+# 'Sí, se atenderá…', 'No. Corresponde a…': the answer, then its reason.
+_ANSWER_YES = re.compile(r"^si(?:$|[\s,.;:-])")
+_ANSWER_NO = re.compile(r"^no(?:$|[\s,.;:-])")
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,11 @@ def test_a_stated_count_that_disagrees_with_its_list_is_a_finding_naming_both():
         ("no.", Acceptance.NO),
         ("Parcialmente", Acceptance.PARTIAL),
         ("Parcial", Acceptance.PARTIAL),
+        ("Sí, se atenderá en 2012", Acceptance.YES),
+        ("No. Corresponde a otra dependencia", Acceptance.NO),
+        ("Sí, parcialmente", Acceptance.PARTIAL),
+        ("Aceptada parcialmente", Acceptance.PARTIAL),
+        ("Nosotros lo revisaremos", None),
         ("Tal vez", None),
         ("", None),
     ],
@@ -154,3 +159,35 @@ def test_the_other_annexes_are_not_taken_for_an_anexo_f(seed_bytes, file_format)
     from mejora.annex.renderers import render
 
     assert not is_position_file(render(parse(seed_bytes, "txt"), file_format), file_format)
+
+
+MARKED_HEADERS = {
+    "one row": ["Recomendación\tSí\tNo\tParcialmente\tComentarios"],
+    "two rows": ["Recomendación\tSe acepta\t\t\tComentarios", "\tSí\tNo\tParcial\t"],
+}
+
+
+@pytest.mark.parametrize("header", MARKED_HEADERS)
+def test_it_reads_se_acepta_marked_under_si_or_no(header):
+    doc = position_document()
+    text = render_position_text(doc)
+    table = "\n".join(
+        [
+            *MARKED_HEADERS[header],
+            "Elaborar un diagnóstico actualizado del problema\tX\t\t\tSe atiende.",
+            "Cuantificar la población potencial y objetivo\t\t\tX\tEn parte.",
+            "Cambiar el nombre del programa\t\tX\t\t",
+            "Una recomendación sin marca\t\t\t\t",
+        ]
+    )
+    start = text.index("Recomendación\t")
+    end = text.index("\n\n", start)
+    read = parse_position((text[:start] + table + text[end:]).encode(), "txt")
+    assert [r.accepted for r in read.recommendations] == [
+        Acceptance.YES,
+        Acceptance.PARTIAL,
+        Acceptance.NO,
+        Acceptance.NO,
+    ]
+    assert [r.comment for r in read.recommendations][:2] == ["Se atiende.", "En parte."]
+    assert [f.where for f in read.findings] == ["recomendación «Una recomendación sin marca»"]

@@ -197,6 +197,19 @@ class _Reader:
         header = [fold(cell) for cell in rows[0]]
         kind, columns = _table_kind(header)
         body = rows[1:]
+        if kind in ("recommendations", None) and "recomendacion" in " ".join(header):
+            # 'Se acepta' as a mark under 'Sí' or 'No' (and 'Parcialmente'), in the header
+            # row or a row of its own beneath it.
+            for skip, marks in ((1, rows[0]), (2, rows[1] if len(rows) > 1 else [])):
+                found = _mark_columns(marks)
+                if found:
+                    kind, body = "recommendations", rows[skip:]
+                    columns = {
+                        "text": _column(header, "recomendacion"),
+                        "comment": _column(header, *_COMMENT_WORDS, exclude=("acepta",)),
+                        **found,
+                    }
+                    break
         if kind is None:
             if self._counts(rows):
                 self.last_table = ""
@@ -221,8 +234,7 @@ class _Reader:
             text = _cell(row, columns["text"])
             if not text:
                 continue
-            said = _cell(row, columns["accepted"])
-            accepted = read_acceptance(said)
+            said, accepted = _said(row, columns)
             if accepted is None:
                 self.findings.append(
                     Finding(
@@ -238,7 +250,7 @@ class _Reader:
 
     def _rest_of_row(self, rows: list[list[str]], columns: dict[str, int]) -> list[list[str]]:
         first = rows[0]
-        if _cell(first, columns["accepted"]):
+        if _said(first, columns)[0]:
             return rows
         last = self.recommendations[-1]
         text, comment = _cell(first, columns["text"]), _cell(first, columns.get("comment"))
@@ -290,17 +302,50 @@ class _Reader:
         return bool(found)
 
 
+_MARKS = {"si": "yes", "no": "no", "parcial": "partial", "parcialmente": "partial"}
+_MARKED = {"yes": Acceptance.YES, "no": Acceptance.NO, "partial": Acceptance.PARTIAL}
+
+
+def _mark_columns(cells: list[str]) -> dict[str, int]:
+    """The columns of a 'Sí' / 'No' (/ 'Parcialmente') mark, when both 'Sí' and 'No' are there."""
+    found = {}
+    for index, cell in enumerate(cells):
+        mark = _MARKS.get(fold(cell).strip(" .:()"))
+        if mark is not None:
+            found.setdefault(mark, index)
+    return found if {"yes", "no"} <= found.keys() else {}
+
+
+def _said(row: list[str], columns: dict[str, int]) -> tuple[str, Acceptance | None]:
+    """What the row says in 'Se acepta', as written, and what it means (None: unreadable)."""
+    if "yes" not in columns:
+        said = _cell(row, columns.get("accepted"))
+        return said, read_acceptance(said)
+    marked = [mark for mark in ("yes", "partial", "no") if _cell(row, columns.get(mark))]
+    said = ", ".join(f"{mark}: {_cell(row, columns[mark])}" for mark in marked)
+    said = said.replace("yes:", "Sí:").replace("no:", "No:").replace("partial:", "Parcialmente:")
+    return said, _MARKED[marked[0]] if len(marked) == 1 else None
+
+
+_COMMENT_WORDS = ("comentario", "observacion", "justificacion", "razon")
+
+
+def _column(header: list[str], *words: str, exclude: tuple[str, ...] = ()) -> int | None:
+    """The first column whose heading holds one of the words and none of `exclude`."""
+    for index, cell in enumerate(header):
+        if any(w in cell for w in words) and not any(x in cell for x in exclude):
+            return index
+    return None
+
+
 def _table_kind(header: list[str]) -> tuple[str | None, dict[str, int]]:
     def first(*words: str, exclude: tuple[str, ...] = ()) -> int | None:
-        for index, cell in enumerate(header):
-            if any(w in cell for w in words) and not any(x in cell for x in exclude):
-                return index
-        return None
+        return _column(header, *words, exclude=exclude)
 
     text = first("recomendacion")
     accepted = first("acepta", "aceptada", "atiende")
     if text is not None and accepted is not None:
-        comment = first("comentario", "observacion", "justificacion", "razon", exclude=("acepta",))
+        comment = first(*_COMMENT_WORDS, exclude=("acepta",))
         return "recommendations", {"text": text, "accepted": accepted, "comment": comment}
     aspect = first("aspecto")
     if aspect is not None:
