@@ -4,10 +4,8 @@ annotations and subqueries, so a count costs the same few queries whatever the s
 The pure rules stay the specification; tests/stats/test_counting.py holds these figures
 equal to them on generated records.
 
-A partial date is kept as the start of its period and its precision. It ends before a day D
-exactly when its start is before the start of D's period of the same precision (the day
-itself, the first of D's month, the first of D's year): that comparison needs no
-end-of-month arithmetic, which SQLite and PostgreSQL spell differently.
+A partial date is kept as the start of its period and its precision; its end is compared as
+a YYYYMMDD number (`end_key`), computed once per activity.
 """
 
 from __future__ import annotations
@@ -34,8 +32,6 @@ from django.db.models.functions import (
     ExtractDay,
     ExtractMonth,
     ExtractYear,
-    TruncMonth,
-    TruncYear,
 )
 from django.db.models.lookups import GreaterThanOrEqual
 
@@ -44,23 +40,40 @@ from mejora.followup.status import STATUS_ORDER, Status
 
 # The annotations `with_status` adds, under these names.
 PERCENT = "percent_then"
-DUE = "effective_due"  # effective_due_on, effective_due_precision
+DUE_END = "due_end_then"  # the effective due date's last day, as a YYYYMMDD number
 STATUS = "status_then"
+DUE = "effective_due"  # effective_due_on, effective_due_precision (`with_due_dates`)
 
 
-def ends_before(prefix: str, day) -> Q:
-    """Whether the partial date in `<prefix>_on`/`<prefix>_precision` ends before `day`
-    (a date, or an expression of one): a partial date is due at the end of its period."""
-    on, precision = f"{prefix}_on", f"{prefix}_precision"
-    if isinstance(day, dt.date):
-        month, year = day.replace(day=1), day.replace(month=1, day=1)
-    else:
-        month, year = TruncMonth(day), TruncYear(day)
-    return (
-        Q(**{precision: "day", f"{on}__lt": day})
-        | Q(**{precision: "month", f"{on}__lt": month})
-        | Q(**{precision: "year", f"{on}__lt": year})
+def day_key(day: dt.date) -> int:
+    """A day as the number the end keys compare with: 2012-03-31 → 20120331."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def date_key(field: str):
+    """A date column as its YYYYMMDD number."""
+    return ExtractYear(field) * 10000 + ExtractMonth(field) * 100 + ExtractDay(field)
+
+
+def end_key(prefix: str) -> Case:
+    """The last day of the partial date in `<prefix>_on`/`<prefix>_precision` as a number
+    that compares like it, a month's end written as its day 31 (no date falls between the
+    true end and it): a partial date is due at the end of its period, and the number needs
+    no end-of-month arithmetic, which SQLite and PostgreSQL spell differently."""
+    on = f"{prefix}_on"
+    year, month = ExtractYear(on) * 10000, ExtractMonth(on) * 100
+    return Case(
+        When(**{f"{prefix}_precision": "day"}, then=year + month + ExtractDay(on)),
+        When(**{f"{prefix}_precision": "month"}, then=year + month + 31),
+        When(**{f"{prefix}_on__isnull": False}, then=year + 1231),
+        default=None,
+        output_field=IntegerField(),
     )
+
+
+def ends_before(day: dt.date, due_end: str = DUE_END) -> Q:
+    """Whether the effective due date ends before the day."""
+    return Q(**{f"{due_end}__lt": day_key(day)})
 
 
 def _latest_validated(as_of: dt.date) -> QuerySet[ProgressReport]:
@@ -78,60 +91,58 @@ def _replanned(as_of: dt.date) -> QuerySet[Replanning]:
     )
 
 
-def status_case(as_of: dt.date, percent: str = PERCENT, due: str = DUE) -> Case:
-    """`activity_status` as an expression over a percent and an effective due date."""
-    return Case(
-        When(**{percent: 100}, then=Value(Status.CONCLUDED.value)),
-        When(ends_before(due, as_of), then=Value(Status.OVERDUE.value)),
-        When(**{f"{percent}__gt": 0}, then=Value(Status.IN_PROGRESS.value)),
-        default=Value(Status.NOT_STARTED.value),
-        output_field=CharField(),
-    )
-
-
 def with_status(
     activities: QuerySet[Activity], as_of: dt.date, *, suffix: str = ""
 ) -> QuerySet[Activity]:
-    """Activities annotated with their latest validated percent at the date, their effective
-    due date (the latest replanned date in force, else the due date) and their status then.
+    """Activities annotated with their latest validated percent at the date, the end of their
+    effective due date (the latest replanned date in force, else the due date) and their
+    status then, as `activity_status` says.
 
     With a `suffix`, the same under other names, so two dates can sit side by side."""
-    percent, due, status = PERCENT + suffix, DUE + suffix, STATUS + suffix
-    replanned = _replanned(as_of)
+    percent, due_end, status = PERCENT + suffix, DUE_END + suffix, STATUS + suffix
+    replanned = _replanned(as_of).annotate(key=end_key("new_due")).values("key")[:1]
     return activities.annotate(
         **{
             percent: Subquery(_latest_validated(as_of).values("percent")[:1]),
-            f"{due}_on": Coalesce(Subquery(replanned.values("new_due_on")[:1]), F("due_on")),
-            f"{due}_precision": Coalesce(
+            due_end: Coalesce(Subquery(replanned), end_key("due")),
+        }
+    ).annotate(
+        **{
+            status: Case(
+                When(**{percent: 100}, then=Value(Status.CONCLUDED.value)),
+                When(ends_before(as_of, due_end), then=Value(Status.OVERDUE.value)),
+                When(**{f"{percent}__gt": 0}, then=Value(Status.IN_PROGRESS.value)),
+                default=Value(Status.NOT_STARTED.value),
+                output_field=CharField(),
+            )
+        }
+    )
+
+
+def with_due_dates(activities: QuerySet[Activity], as_of: dt.date) -> QuerySet[Activity]:
+    """The effective due date itself (`effective_due_on`, `effective_due_precision`), for a
+    page of rows that shows it."""
+    replanned = _replanned(as_of)
+    return activities.annotate(
+        **{
+            f"{DUE}_on": Coalesce(Subquery(replanned.values("new_due_on")[:1]), F("due_on")),
+            f"{DUE}_precision": Coalesce(
                 Subquery(replanned.values("new_due_precision")[:1]), F("due_precision")
             ),
         }
-    ).annotate(**{status: status_case(as_of, percent, due)})
+    )
 
 
 def with_conclusion(activities: QuerySet[Activity], as_of: dt.date) -> QuerySet[Activity]:
-    """The conclusion date of the latest validated report at the date (its first day)."""
-    return activities.annotate(
-        concluded_then=Subquery(_latest_validated(as_of).values("concluded_on")[:1])
-    )
+    """The conclusion date of the latest validated report at the date (its first day), as a
+    YYYYMMDD number (`concluded_then`)."""
+    concluded = _latest_validated(as_of).annotate(key=date_key("concluded_on"))
+    return activities.annotate(concluded_then=Subquery(concluded.values("key")[:1]))
 
 
 def with_replanning(activities: QuerySet[Activity], as_of: dt.date) -> QuerySet[Activity]:
     """Whether the activity's date was replanned by the date."""
     return activities.annotate(replanned_then=Exists(_replanned(as_of)))
-
-
-def due_end_key(due: str = DUE) -> Case:
-    """A number that sorts like the end of a partial date (YYYYMMDD, a month ending on '31'),
-    so lists sort by days late in the database."""
-    on = f"{due}_on"
-    year, month = ExtractYear(on) * 10000, ExtractMonth(on) * 100
-    return Case(
-        When(**{f"{due}_precision": "day"}, then=year + month + ExtractDay(on)),
-        When(**{f"{due}_precision": "month"}, then=year + month + 31),
-        default=year + 1231,
-        output_field=IntegerField(),
-    )
 
 
 def empty_counts() -> dict[str, int]:

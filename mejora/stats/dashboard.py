@@ -28,13 +28,14 @@ from mejora.followup.models import (
 from mejora.followup.status import STATUS_ORDER, Status, days_late
 from mejora.stats.counting import (
     DUE,
+    DUE_END,
     PERCENT,
     STATUS,
     activity_counts_at,
     aspect_counts,
-    due_end_key,
     ends_before,
     with_conclusion,
+    with_due_dates,
     with_replanning,
     with_status,
 )
@@ -55,9 +56,9 @@ class Aging:
 
     def q(self, as_of: dt.date) -> Q:
         """Overdue by between `low` and `high` days (both included) at the date."""
-        late = ends_before(DUE, as_of - dt.timedelta(days=self.low - 1))
+        late = ends_before(as_of - dt.timedelta(days=self.low - 1))
         if self.high is not None:
-            late &= ~ends_before(DUE, as_of - dt.timedelta(days=self.high))
+            late &= ~ends_before(as_of - dt.timedelta(days=self.high))
         return late & ~Q(**{STATUS: Status.CONCLUDED.value})
 
 
@@ -244,16 +245,14 @@ def _is(status: Status) -> Q:
 def _due_within(as_of: dt.date, days: int) -> Q:
     """Not concluded nor overdue, and due by `days` days after the date."""
     pending = _is(Status.IN_PROGRESS) | _is(Status.NOT_STARTED)
-    return pending & ends_before(DUE, as_of + dt.timedelta(days=days + 1))
+    return pending & ends_before(as_of + dt.timedelta(days=days + 1))
 
 
 def _on_time() -> Q:
     """Concluded with a conclusion date that does not fall after the effective due date's
     period (a conclusion known to the month counts from its first day)."""
     return (
-        _is(Status.CONCLUDED)
-        & Q(concluded_then__isnull=False)
-        & ~ends_before(DUE, F("concluded_then"))
+        _is(Status.CONCLUDED) & Q(concluded_then__isnull=False) & Q(concluded_then__lte=F(DUE_END))
     )
 
 
@@ -399,9 +398,13 @@ def activity_list(
         order = ("aspect__program__name", "aspect__cycle__mechanism_year", "aspect_id", "order")
     else:
         # The earliest end is the most days late (no due date sorts as the latest).
-        key = Coalesce(due_end_key(), Value(99991231))
+        key = Coalesce(DUE_END, Value(99991231))
         order = (key.desc() if filters.order == "atraso-menor" else key.asc(), "pk")
-    rows = rows.select_related("aspect__program", "aspect__cycle").order_by(*order)
+    rows = (
+        with_due_dates(rows, as_of)
+        .select_related("aspect__program", "aspect__cycle")
+        .order_by(*order)
+    )
     listed = Paginator(rows, LIST_PAGE_SIZE).get_page(page)
     return listed, [_row(activity, as_of) for activity in listed.object_list]
 
