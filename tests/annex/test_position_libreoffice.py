@@ -77,7 +77,10 @@ MANY_RECOMMENDATIONS = tuple(
 
 
 def typed_by_an_agency(
-    *, specific_said: int = 1, recommendations: tuple[RecommendationEntry, ...] = RECOMMENDATIONS
+    *,
+    specific_said: int = 1,
+    recommendations: tuple[RecommendationEntry, ...] = RECOMMENDATIONS,
+    marks: bool = False,
 ) -> bytes:
     document = Document()
     normal = document.styles["Normal"]
@@ -94,22 +97,25 @@ def typed_by_an_agency(
     )
     document.add_heading("2. Comentarios específicos", level=2)
     document.add_paragraph("Las unidades responsables revisaron cada recomendación.")
-    table = document.add_table(rows=1, cols=3)
-    table.style = "Table Grid"
-    for cell, text in zip(
-        table.rows[0].cells,
-        (
-            "Recomendación",
-            "Se acepta (Sí/No)",
-            "Comentarios de las unidades administrativas responsables del programa",
-        ),
-        strict=True,
-    ):
-        cell.text = text
-    for entry in recommendations:
-        row = table.add_row().cells
-        row[0].text, row[1].text = entry.text, ACCEPTED_AS_WRITTEN[entry.accepted]
-        row[2].text = entry.comment
+    if marks:
+        _marked_table(document, recommendations)
+    else:
+        table = document.add_table(rows=1, cols=3)
+        table.style = "Table Grid"
+        for cell, text in zip(
+            table.rows[0].cells,
+            (
+                "Recomendación",
+                "Se acepta (Sí/No)",
+                "Comentarios de las unidades administrativas responsables del programa",
+            ),
+            strict=True,
+        ):
+            cell.text = text
+        for entry in recommendations:
+            row = table.add_row().cells
+            row[0].text, row[1].text = entry.text, ACCEPTED_AS_WRITTEN[entry.accepted]
+            row[2].text = entry.comment
     document.add_paragraph("Aspectos susceptibles de mejora que se derivan de la evaluación:")
     table = document.add_table(rows=1, cols=4)
     table.style = "Table Grid"
@@ -149,6 +155,23 @@ def typed_by_an_agency(
     return out.getvalue()
 
 
+def _marked_table(document, recommendations) -> None:
+    """'Se acepta' merged over three columns, Sí, No and Parcialmente, marked with an X."""
+    table = document.add_table(rows=2, cols=5)
+    table.style = "Table Grid"
+    top, marks = table.rows[0].cells, table.rows[1].cells
+    top[0].merge(marks[0]).text = "Recomendación"
+    top[1].merge(top[3]).text = "Se acepta"
+    top[4].merge(marks[4]).text = "Comentarios de las unidades administrativas"
+    for cell, text in zip(marks[1:4], ("Sí", "No", "Parcialmente"), strict=True):
+        cell.text = text
+    column = {Acceptance.YES: 1, Acceptance.NO: 2, Acceptance.PARTIAL: 3}
+    for entry in recommendations:
+        row = table.add_row().cells
+        row[0].text, row[4].text = entry.text, entry.comment
+        row[column[entry.accepted]].text = "X"
+
+
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory) -> dict[str, bytes]:
     """Both Word files printed by one LibreOffice run with a profile of its own."""
@@ -157,6 +180,7 @@ def printed(tmp_path_factory) -> dict[str, bytes]:
         "agencia": typed_by_an_agency(),
         "descuadrado": typed_by_an_agency(specific_said=2),
         "largo": typed_by_an_agency(recommendations=MANY_RECOMMENDATIONS),
+        "marcas": typed_by_an_agency(marks=True),
     }
     for name, data in files.items():
         (folder / f"{name}.docx").write_bytes(data)
@@ -215,4 +239,11 @@ def test_a_row_a_page_break_cuts_is_read_whole(printed):
         assert len(pdf.pages) > 2
     doc = parse_position(printed["largo.pdf"], "pdf")
     assert doc.recommendations == MANY_RECOMMENDATIONS
+    assert doc.findings == ()
+
+
+@pytest.mark.parametrize("file_format", ["docx", "pdf"])
+def test_se_acepta_marked_with_an_x_under_merged_headings_reads_the_same(printed, file_format):
+    doc = parse_position(printed[f"marcas.{file_format}"], file_format)
+    assert doc.recommendations == RECOMMENDATIONS
     assert doc.findings == ()
