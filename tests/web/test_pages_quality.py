@@ -118,9 +118,17 @@ def test_the_navigation_shows_each_person_the_links_they_may_use(client, record)
     expected = {
         "enlace": {"Programas", "Pendientes", "Importar"},
         "area": {"Programas", "Pendientes"},
-        "evaluacion": {"Programas", "Pendientes", "Revisión", "Importar"},
+        "evaluacion": {"Programas", "Pendientes", "Revisión", "Duplicados", "Importar"},
         "supervision": {"Programas", "Pendientes"},
-        "admin": {"Programas", "Pendientes", "Revisión", "Importar", "Cortes", "Personas"},
+        "admin": {
+            "Programas",
+            "Pendientes",
+            "Revisión",
+            "Duplicados",
+            "Importar",
+            "Cortes",
+            "Personas",
+        },
     }
     for username, links in expected.items():
         client.force_login(users.get(username=username))
