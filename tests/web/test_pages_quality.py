@@ -55,6 +55,9 @@ def _pages(program, activity) -> list[str]:
         reverse("review-queue"),
         reverse("cut-list"),
         reverse("pending"),
+        reverse("dashboard"),
+        reverse("dashboard-overdue"),
+        reverse("dashboard-activities") + "?estado=concluded",
         reverse("import-upload"),
         reverse("people"),
         reverse("person-invite"),
@@ -116,13 +119,14 @@ def test_every_page_a_role_reaches_is_whole_and_accessible(client, record, usern
 def test_the_navigation_shows_each_person_the_links_they_may_use(client, record):
     users = get_user_model().objects
     expected = {
-        "enlace": {"Programas", "Pendientes", "Importar"},
-        "area": {"Programas", "Pendientes"},
-        "evaluacion": {"Programas", "Pendientes", "Revisión", "Duplicados", "Importar"},
-        "supervision": {"Programas", "Pendientes"},
+        "enlace": {"Programas", "Pendientes", "Tablero", "Importar"},
+        "area": {"Programas", "Pendientes", "Tablero"},
+        "evaluacion": {"Programas", "Pendientes", "Tablero", "Revisión", "Duplicados", "Importar"},
+        "supervision": {"Programas", "Pendientes", "Tablero"},
         "admin": {
             "Programas",
             "Pendientes",
+            "Tablero",
             "Revisión",
             "Duplicados",
             "Importar",
