@@ -16,7 +16,7 @@ import pytest
 from docx import Document
 from docx.shared import Pt
 
-from mejora.annex.parsers.position import parse_position
+from mejora.annex.parsers.position import is_position_file, parse_position
 from mejora.annex.position import Acceptance, PositionCounts, RecommendationEntry, Signatory
 
 pytestmark = pytest.mark.skipif(
@@ -209,6 +209,7 @@ def printed(tmp_path_factory) -> dict[str, bytes]:
 def test_the_agency_s_anexo_f_reads_into_its_recommendations_positions_and_counts(
     printed, file_format
 ):
+    assert is_position_file(printed[f"agencia.{file_format}"], file_format)
     doc = parse_position(printed[f"agencia.{file_format}"], file_format)
     assert doc.recommendations == RECOMMENDATIONS
     assert doc.counts == COUNTS

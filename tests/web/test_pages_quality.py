@@ -55,6 +55,8 @@ def _pages(program, activity) -> list[str]:
         reverse("review-queue"),
         reverse("cut-list"),
         reverse("pending"),
+        reverse("search") + "?q=diagnostico",
+        reverse("near-duplicates"),
         reverse("dashboard"),
         reverse("dashboard-overdue"),
         reverse("dashboard-activities") + "?estado=concluded",
