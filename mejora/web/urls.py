@@ -54,6 +54,11 @@ urlpatterns = [
     path("importar/<str:token>/", imports.import_review, name="import-review"),
     path("importar/<str:token>/progreso/", imports.import_progress, name="import-progress"),
     path("importar/<str:token>/lectura.csv", imports.import_reading, name="import-reading"),
+    path(
+        "importar/<str:token>/celda/<int:index>.png",
+        imports.import_cell_image,
+        name="import-cell-image",
+    ),
     path("evidencia/<int:pk>/", evidence.evidence_download, name="evidence-download"),
     path(
         "programas/<int:pk>/compromisos/",

@@ -305,6 +305,14 @@ PAGES: dict[str, Page] = {
         scoped=True,
         outside=IMPORT_OUTSIDE,
     ),
+    # The image of a scanned cell: a finding of a typed file has none (404 to those who may
+    # see the upload; tests/followup/test_scan_import.py shows one that has).
+    "import-cell-image": Page(
+        lambda world, user, inside: [*_import_token(read=True)(world, user, inside), 0],
+        get=answers(404, 403, 404, 403, 404),
+        scoped=True,
+        outside=IMPORT_OUTSIDE,
+    ),
     "evidence-download": Page(_of("evidence"), get=EVERYONE, scoped=True),
     "commitments-program": Page(_of("program"), get=WHOLE_PROGRAM, scoped=True),
     # Registering: the liaison, the institution's evaluation unit and the administrator; an

@@ -13,11 +13,15 @@ image of the cell beside its reading (`scan_place`, `cell_image`).
 
 from __future__ import annotations
 
+import difflib
 import io
 import re
+from dataclasses import dataclass
+from functools import cache
 
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexDocument, AnnexRejected
+from mejora.annex.formats import FOOTNOTE_MARKER, FORMATS
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
 from mejora.annex.parsers import ocr
 from mejora.annex.parsers.rows import CatalogueFor, RawRow
@@ -27,7 +31,14 @@ from mejora.annex.words import fold, squash
 
 OCR_DOUBT = "ocr_doubt"
 _PAGE_FOOTER = re.compile(r"^pagina\s+\d+\s+de\s+\d+$")
-_PLACE = re.compile(r"página (?P<page>\d+)\b.*\brecuadro (?P<box>\d+,\d+,\d+,\d+)")
+_NOT_LETTERS = re.compile(r"[^\w]+")
+_FOOTNOTE = re.compile(r"^[1¹*]\s*(?P<text>[^\W\d].*)$")
+# How close a misread heading must be to the heading it is taken for (difflib's ratio).
+_HEADING_LIKENESS = 0.8
+_PLACE = re.compile(
+    r"página (?P<page>\d+), recuadro (?P<box>\d+,\d+,\d+,\d+) "
+    r"\(giro (?P<rotation>\d+)°, (?P<skew>[+-]\d+\.\d)°\)"
+)
 
 
 def parse_scan(
@@ -45,45 +56,88 @@ def parse_scan(
     pages = ocr.image_pages(data, limits) if image else ocr.pdf_pages(data, limits)
     reader = _ScanReader(catalogue, progress=progress)
     for number, (picture, dpi) in enumerate(pages, start=1):
-        reader.page(ocr.read_page(picture, dpi, number))
+        reader.page(ocr.read_page(picture, dpi, number, is_heading=_is_heading))
         reader.advance(number, number + 1)
     return reader.finish(container=" en el escaneo")
 
 
-def scan_place(where: str) -> tuple[int, tuple[int, int, int, int]] | None:
-    """The page and box of the cell an OCR finding is about, from where it says it was seen."""
+@dataclass(frozen=True)
+class ScanPlace:
+    """Where a cell is in a scan: its page, how the page was turned and straightened to be
+    read, and the cell's box in the pixels of the page so turned."""
+
+    page: int
+    rotation: int
+    skew: float
+    box: tuple[int, int, int, int]
+
+    def __str__(self) -> str:
+        box = ",".join(str(value) for value in self.box)
+        return f"página {self.page}, recuadro {box} (giro {self.rotation}°, {self.skew:+.1f}°)"
+
+
+def scan_place(where: str) -> ScanPlace | None:
+    """The place of the cell an OCR finding is about, from where it says it was seen."""
     found = _PLACE.search(where)
     if found is None:
         return None
     x0, y0, x1, y1 = (int(value) for value in found["box"].split(","))
-    return int(found["page"]), (x0, y0, x1, y1)
+    return ScanPlace(
+        int(found["page"]), int(found["rotation"]), float(found["skew"]), (x0, y0, x1, y1)
+    )
 
 
 def cell_image(
-    data: bytes,
-    *,
-    image: bool,
-    page: int,
-    box: tuple[int, int, int, int],
-    limits: ReadingLimits = DEFAULT_LIMITS,
+    data: bytes, *, image: bool, place: ScanPlace, limits: ReadingLimits = DEFAULT_LIMITS
 ) -> bytes:
     """The PNG of one cell of a scanned page, turned and straightened as it was read."""
     pages = ocr.image_pages(data, limits) if image else ocr.pdf_pages(data, limits)
     for number, (picture, dpi) in enumerate(pages, start=1):
-        if number == page:
-            upright, _, _ = ocr.upright(picture, dpi)
-            x0, y0, x1, y1 = box
-            width, height = upright.size
-            if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
-                break
-            out = io.BytesIO()
-            upright.crop(box).save(out, format="PNG")
-            return out.getvalue()
+        if number < place.page:
+            continue
+        upright = ocr.turned(ocr.working(picture, dpi)[0], place.rotation, place.skew)
+        x0, y0, x1, y1 = place.box
+        width, height = upright.size
+        if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
+            break
+        out = io.BytesIO()
+        upright.crop(place.box).save(out, format="PNG")
+        return out.getvalue()
     raise AnnexRejected("La celda no está en el archivo escaneado.")
 
 
-def _place(page: int, box: tuple[int, int, int, int]) -> str:
-    return f"página {page}, recuadro {','.join(str(value) for value in box)}"
+@cache
+def _headings() -> dict[str, str]:
+    """Every column heading of every annex kind, by its folded spelling."""
+    return {
+        _letters(heading): heading for annex in FORMATS.values() for heading in annex.headings()
+    }
+
+
+def _letters(text: str) -> str:
+    """A heading as compared: its letters and digits, folded ('No,' and 'No.' are one)."""
+    return " ".join(_NOT_LETTERS.sub(" ", fold(text.replace(FOOTNOTE_MARKER, ""))).split())
+
+
+def _heading_like(text: str) -> str | None:
+    """The column heading a text read by OCR is close to, if any."""
+    known = _headings()
+    match = difflib.get_close_matches(_letters(text), known, n=1, cutoff=_HEADING_LIKENESS)
+    return known[match[0]] if match else None
+
+
+def _is_heading(text: str) -> bool:
+    return _heading_like(text) is not None
+
+
+def _as_headings(texts: list[str]) -> list[str]:
+    """A table's first row with each cell that the OCR read close to a column heading put as
+    that heading ('Fechade Término', 'Producto ylo evidencia'): a heading misread is a column
+    lost. A row that is no header (a table's rest after a page break) is left as read."""
+    fixed = [_heading_like(text) for text in texts]
+    if sum(heading is not None for heading in fixed) < len(texts) / 2:
+        return texts
+    return [heading or text for heading, text in zip(fixed, texts, strict=True)]
 
 
 class _ScanReader(SheetReader):
@@ -98,6 +152,7 @@ class _ScanReader(SheetReader):
 
     def page(self, page: ocr.ScanPage) -> None:
         self.page_number = page.number
+        self.scan_page = page
         self.first_on_page = True
         blocks: list[tuple[int, object]] = list(page.lines)
         blocks += [(table.box[1], table) for table in page.tables]
@@ -105,16 +160,26 @@ class _ScanReader(SheetReader):
         table_number = 0
         for _, block in blocks:
             if isinstance(block, str):
-                if not _PAGE_FOOTER.match(fold(squash(block))):
-                    self._row([squash(block)], f"página {page.number}")
+                line = squash(block)
+                if not _PAGE_FOOTER.match(fold(line)):
+                    self._row([self._footnote(line)], f"página {page.number}")
                 continue
             table_number += 1
             for row_number, cells in enumerate(block.rows(), start=1):
                 self.cells = cells
                 texts = [squash(cell.text) if cell is not None else "" for cell in cells]
+                if row_number == 1:
+                    texts = _as_headings(texts)
                 where = f"página {page.number}, tabla {table_number}, fila {row_number}"
                 if any(texts):
                     self._row(texts, where)
+
+    def _footnote(self, line: str) -> str:
+        """The footnote's marker, a superscript '¹' the OCR reads as '1' or '*', put back."""
+        found = _FOOTNOTE.match(line)
+        if self.builder is None or self.footnote or found is None:
+            return line
+        return f"{FOOTNOTE_MARKER} {found['text']}"
 
     def _table_row(self, builder, cells: list[str], where: str) -> None:
         end = self.offset + len(self.header.columns)
@@ -142,6 +207,10 @@ class _ScanReader(SheetReader):
             f"{self.aspect_row.where}.",
         )
 
+    def _place(self, cell: ocr.Cell) -> ScanPlace:
+        page = self.scan_page
+        return ScanPlace(page.number, page.rotation, page.skew, cell.box)
+
     def _doubts(self, where: str) -> None:
         """Each cell of the row Tesseract was unsure of, as a finding with its place."""
         columns = self.header.columns
@@ -152,7 +221,7 @@ class _ScanReader(SheetReader):
             name = column.heading.rstrip(" ¹") if column is not None else f"columna {index + 1}"
             self.note(
                 OCR_DOUBT,
-                f"{where} · {name} · {_place(self.page_number, cell.box)}",
+                f"{where} · {name} · {self._place(cell)}",
                 f"El OCR leyó «{squash(cell.text)[:120]}» con poca seguridad "
                 f"({cell.confidence:.0f} %): compárelo con la imagen de la celda.",
             )

@@ -16,7 +16,9 @@ from mejora.accounts.access import (
     user_can_import,
 )
 from mejora.annex.corrections import ReviewIncomplete, correction_input, current_value
-from mejora.annex.document import AnnexDocument, Section
+from mejora.annex.document import AnnexDocument, AnnexRejected, Section
+from mejora.annex.parsers import format_of
+from mejora.annex.parsers.scan import cell_image, scan_place
 from mejora.annex.renderers import MEDIA_TYPES
 from mejora.annex.renderers import render as render_annex
 from mejora.followup.selectors import (
@@ -159,6 +161,31 @@ def import_reading(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+@login_required
+def import_cell_image(request: HttpRequest, token: str, index: int) -> HttpResponse:
+    """The image of the scanned cell a finding is about, shown beside its reading so the
+    person compares what the OCR read with what the paper says."""
+    _own_upload(request, token)
+    reading = review_reading(token)
+    upload = pending_load(token)
+    if reading is None or upload is None:
+        raise Http404("Esa lectura ya no existe.")
+    document = reading.document
+    if not may_import_into(request.user, document.institution, document.program):
+        raise PermissionDenied(_("No tiene acceso al programa de este anexo."))
+    findings = document.findings
+    place = scan_place(findings[index].where) if index < len(findings) else None
+    if place is None:
+        raise Http404("Ese hallazgo no es de una celda escaneada.")
+    try:
+        image = cell_image(upload.data, image=format_of(upload.file_name) == "image", place=place)
+    except AnnexRejected:
+        raise Http404("La celda no está en el archivo escaneado.") from None
+    response = HttpResponse(image, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 def _own_upload(request: HttpRequest, token: str) -> None:
     """Only a person who may import, and only their own upload (404 for anyone else's)."""
     if not user_can_import(request.user):
@@ -199,6 +226,7 @@ def _review_rows(
             "typed": corrections.get(index, ""),
             "confirmed": index in confirmed,
             "problem": problems.get(index, ""),
+            "scanned": scan_place(finding.where) is not None,
         }
         for index, finding in enumerate(document.findings)
     ]
