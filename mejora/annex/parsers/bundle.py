@@ -7,7 +7,8 @@ and the pages before the first instrument are the oficio. Each part is cut out o
 (pypdf for a PDF; a Word document's pages end at its page breaks; a text file breaks its
 pages with form feeds, as pdftotext writes them) and handed to the reader its title chooses
 in `INSTRUMENTS`, a small registry: the table annexes by their 'Anexo X. …' line, the free
-format, the institutional position (Anexo F) when its reader is installed. From the oficio its number ('Oficio No. …') and its date are kept.
+format, the institutional position (Anexo F) when its reader is installed. From the oficio
+its number ('Oficio No. …') and its date are kept.
 """
 
 from __future__ import annotations
@@ -153,21 +154,14 @@ def page_texts(data: bytes, file_format: str, limits: ReadingLimits) -> list[lis
 
 
 def looks_like_filing(
-    data: bytes, file_format: str, limits: ReadingLimits = DEFAULT_LIMITS
+    data: bytes, file_format: str, limits: ReadingLimits = DEFAULT_LIMITS, *, first: str = ""
 ) -> bool:
     """Whether the file opens with an oficio: its number on the first page, and no annex title
-    there. Only the first page is read (pypdf's text, cheap), so an annex pays little for it."""
+    there. Only the first page is read, cheaply (`first_page_text`; `first` when the caller
+    has it already), so a single annex pays little for the question."""
     if file_format not in BUNDLE_FORMATS:
         return False
-    try:
-        if file_format == "docx":
-            from mejora.annex.parsers.bundle_docx import first_page_docx
-
-            first = first_page_docx(data)
-        else:
-            first = first_page_text(data, file_format, limits)
-    except AnnexRejected:
-        return False
+    first = first or first_page_text(data, file_format, limits)
     if OFICIO_NUMBER.search(first) is None:
         return False
     lines = [line.strip() for line in first.splitlines() if line.strip()]

@@ -9,14 +9,11 @@ reader reads it as the file it was before it was bundled.
 from __future__ import annotations
 
 import io
-import re
 
 from mejora.annex.limits import ReadingLimits
 from mejora.annex.parsers.free import block_lines, open_docx
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-# The start of the body is enough to see an oficio's number on the first page.
-_SNIFFED_BYTES = 256 * 1024
 
 
 def docx_pages(data: bytes, limits: ReadingLimits) -> list[list[str]]:
@@ -50,23 +47,6 @@ def docx_cut(data: bytes, limits: ReadingLimits, first: int, last: int) -> bytes
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
-
-
-def first_page_docx(data: bytes) -> str:
-    """The text at the start of the body, tags dropped: cheap, for telling a filing apart."""
-    import zipfile
-
-    try:
-        with (
-            zipfile.ZipFile(io.BytesIO(data)) as package,
-            package.open("word/document.xml") as part,
-        ):
-            xml = part.read(_SNIFFED_BYTES).decode("utf-8", "replace")
-    except Exception:  # not a Word document: its own reader says why
-        return ""
-    # Paragraph ends as line ends; the first page break ends the page.
-    xml = xml.split('w:type="page"', 1)[0]
-    return re.sub(r"<[^>]+>", "", re.sub(r"</w:p>", "\n", xml))
 
 
 def _pages(document) -> list[list]:

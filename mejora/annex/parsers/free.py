@@ -214,54 +214,65 @@ def free_annex(progress: bool) -> AnnexFormat:
     )
 
 
-def first_page_text(data: bytes, file_format: str, limits: ReadingLimits) -> str:
-    """The text of a file's first page, cheaply (pypdf for a PDF, up to the first form feed
-    of a text): enough to tell what a file is before its reader is chosen. '' when unread."""
-    if file_format == "txt":
-        text, _ = decode(data, limits, NOT_XML_IN_LINES)
-        return text.split("\f", 1)[0]
-    if file_format != "pdf" or b"%PDF-" not in data[:1024]:
-        return ""
-    from pypdf import PdfReader
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted or not reader.pages:
-            return ""
-        return reader.pages[0].extract_text() or ""
-    except Exception:  # a damaged file: its own reader says why
-        return ""
-
-
-_DOCX_ASPECT = re.compile(r"Aspecto\s+N", re.I)
 _SNIFFED_BYTES = 256 * 1024
 
 
-def is_free_file(data: bytes, file_format: str, limits: ReadingLimits = DEFAULT_LIMITS) -> bool:
-    """Whether a text, Word or PDF file holds the free format rather than a table annex: ASM
-    blocks and no tab-separated rows (text), or blocks among the first page's lines (PDF)."""
+def first_page_text(data: bytes, file_format: str, limits: ReadingLimits) -> str:
+    """The text at the start of a file, cheaply: a text's first page (to its first form feed,
+    within its first bytes), a PDF's first page by pypdf, the start of a Word document's body
+    with its tags dropped (up to its first page break). Enough to tell what a file is before
+    its reader is chosen; '' when it cannot be had."""
     try:
         match file_format:
             case "txt":
-                text, _ = decode(data, limits, NOT_XML_IN_LINES)
-                return "\t" not in text and looks_free(text.splitlines())
+                head = data[:_SNIFFED_BYTES]
+                if len(data) > _SNIFFED_BYTES:
+                    head = head.rsplit(b"\n", 1)[0]  # never inside a character
+                text, _ = decode(head, limits, NOT_XML_IN_LINES)
+                return text.split("\f", 1)[0]
             case "pdf":
-                return looks_free(first_page_text(data, file_format, limits).splitlines())
+                return _first_pdf_page(data)
             case "docx":
-                import zipfile
+                return _first_docx_page(data)
+    except Exception:  # not this format at all: its reader says why
+        return ""
+    return ""
 
-                # The start of the body is enough: a large table annex is not read twice.
-                with (
-                    zipfile.ZipFile(io.BytesIO(data)) as package,
-                    package.open("word/document.xml") as part,
-                ):
-                    xml = part.read(_SNIFFED_BYTES).decode("utf-8", "replace")
-                if _DOCX_ASPECT.search(re.sub(r"<[^>]+>", "", xml)) is None:
-                    return False
-                return looks_free(line for line, _ in docx_paragraphs(data, limits))
-    except Exception:  # not this format at all: the table readers say why
+
+def _first_pdf_page(data: bytes) -> str:
+    if b"%PDF-" not in data[:1024]:
+        return ""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted or not reader.pages:
+        return ""
+    return reader.pages[0].extract_text() or ""
+
+
+def _first_docx_page(data: bytes) -> str:
+    import zipfile
+
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as package,
+        package.open("word/document.xml") as part,
+    ):
+        xml = part.read(_SNIFFED_BYTES).decode("utf-8", "replace")
+    xml = xml.split('w:type="page"', 1)[0]
+    # Each paragraph (a table cell's too) a line; runs joined as Word shows them.
+    return re.sub(r"<[^>]+>", "", re.sub(r"</w:p>", "\n", xml))
+
+
+def is_free_file(
+    data: bytes, file_format: str, limits: ReadingLimits = DEFAULT_LIMITS, *, first: str = ""
+) -> bool:
+    """Whether a text, Word or PDF file holds the free format rather than a table annex: ASM
+    blocks on its first page, and no tab-separated rows. `first` is that page's text when the
+    caller has it already."""
+    if file_format not in FREE_FORMATS:
         return False
-    return False
+    first = first or first_page_text(data, file_format, limits)
+    return "\t" not in first and looks_free(first.splitlines())
 
 
 # --- reading -------------------------------------------------------------------------------
