@@ -57,6 +57,7 @@ def _pages(program, activity) -> list[str]:
         reverse("pending"),
         reverse("search") + "?q=diagnostico",
         reverse("near-duplicates"),
+        reverse("balance"),
         reverse("dashboard"),
         reverse("dashboard-overdue"),
         reverse("dashboard-activities") + "?estado=concluded",
@@ -121,13 +122,22 @@ def test_every_page_a_role_reaches_is_whole_and_accessible(client, record, usern
 def test_the_navigation_shows_each_person_the_links_they_may_use(client, record):
     users = get_user_model().objects
     expected = {
-        "enlace": {"Programas", "Pendientes", "Tablero", "Importar"},
-        "area": {"Programas", "Pendientes", "Tablero"},
-        "evaluacion": {"Programas", "Pendientes", "Tablero", "Revisión", "Duplicados", "Importar"},
-        "supervision": {"Programas", "Pendientes", "Tablero"},
+        "enlace": {"Programas", "Pendientes", "Balance", "Tablero", "Importar"},
+        "area": {"Programas", "Pendientes", "Balance", "Tablero"},
+        "evaluacion": {
+            "Programas",
+            "Pendientes",
+            "Balance",
+            "Tablero",
+            "Revisión",
+            "Duplicados",
+            "Importar",
+        },
+        "supervision": {"Programas", "Pendientes", "Balance", "Tablero"},
         "admin": {
             "Programas",
             "Pendientes",
+            "Balance",
             "Tablero",
             "Revisión",
             "Duplicados",
