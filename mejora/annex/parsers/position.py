@@ -441,7 +441,9 @@ def is_position_file(
             from mejora.annex.parsers.position_pdf import pdf_blocks
 
             return looks_like_position(pdf_blocks(data, limits, pages=1), within=within)
-        return looks_like_position(position_blocks(data, file_format, limits), within=within)
+        text, _ = decode(data, limits, NOT_XML_IN_LINES)
+        # The first page only, as for a PDF: a filing's later pages are not its title.
+        return looks_like_position(text_blocks(text.split("\f", 1)[0]), within=within)
     except AnnexRejected:
         return False
 
