@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import cache
 from html import escape
 
-from mejora.annex.document import AnnexDocument, PartialDate
+from mejora.annex.document import AnnexDocument, PartialDate, Signatory
 from mejora.annex.renderers import render
 from mejora.annex.synth import synth_document
 
@@ -32,9 +32,17 @@ OFICIO_LINES = (
 @cache
 def work_and_progress(aspects: int = 3) -> tuple[AnnexDocument, AnnexDocument]:
     """Anexo B of a program and Anexo C of the same ASM at the September 2012 cut."""
+    signed = (
+        Signatory("responsable", "Ana López Ruiz", "Directora General del programa"),
+        Signatory("enlace", "Luis Pérez Gómez", "Enlace de evaluación"),
+    )
     work = synth_document(aspects=aspects, seed=5, kind="documento-trabajo")
     progress = synth_document(aspects=aspects, seed=5, kind="avance-documento-trabajo")
-    return work, replace(progress, prepared=PartialDate(2012, 9, text="septiembre de 2012"))
+    september = PartialDate(2012, 9, text="septiembre de 2012")
+    return (
+        replace(work, signatories=signed),
+        replace(progress, prepared=september, signatories=signed),
+    )
 
 
 def oficio_pdf(lines: tuple[str, ...] = OFICIO_LINES) -> bytes:

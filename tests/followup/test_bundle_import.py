@@ -61,6 +61,7 @@ def test_a_pdf_filing_imports_each_instrument_into_its_place(pdf, documents, pos
     assert Aspect.objects.count() == work.aspect_count() == record.aspects
     assert Activity.objects.count() == work.activity_count() == record.activities
     assert record.cut.date == dt.date(2012, 9, 30)
+    assert record.signatories == [s.as_dict() for s in work.signatories]
     percents = sorted(
         a.percent for s in progress.sections for asp in s.aspects for a in asp.activities
     )

@@ -144,6 +144,7 @@ def filing_import(
             changes=sum(loader.changed for loader in loaders),
             as_validated=all(loader.official for loader in loaders),
             findings=[f.as_dict() for f in result.findings],
+            signatories=_signatories(filing),
             oficio_number=filing.oficio_number[:100],
             oficio_date=filing.oficio_date.end if filing.oficio_date else None,
             imported_by=actor if getattr(actor, "pk", None) else None,
@@ -177,6 +178,12 @@ def _cut_of(loaders: list[_Loader]):
     with_progress = [loader for loader in loaders if FORMATS[loader.document.kind].has_progress]
     chosen = (with_progress or loaders)[-1:] if loaders else []
     return chosen[0].cut if chosen else None
+
+
+def _signatories(filing: Filing) -> list[dict[str, str]]:
+    """Who signed the filing's annexes, each once, in the order they appear."""
+    signed = [s.as_dict() for d in _annex_documents(filing) for s in d.signatories]
+    return [s for i, s in enumerate(signed) if s not in signed[:i]]
 
 
 def _annex_documents(filing: Filing) -> list[AnnexDocument]:
