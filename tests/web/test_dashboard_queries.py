@@ -107,3 +107,4 @@ def test_the_same_queries_for_10_and_300_asm(client, django_assert_num_queries):
             assert len(large.context["figures"].trend) == len(CUTS)
         else:
             assert large.context["page"].paginator.count > len(large.context["rows"]) > 0
+            assert "estado=overdue&amp;pagina=2" in large.content.decode()
