@@ -335,10 +335,14 @@ def _parser() -> argparse.ArgumentParser:
 def _kinds_help() -> str:
     from mejora.annex.formats import FORMATS
 
-    return "; ".join(
+    kinds = [
         f"anexo-{annex.letter.lower()} ({code}): {annex.annex_line}"
         for code, annex in FORMATS.items()
+    ]
+    kinds.append(
+        _("formato-libre, formato-libre-avance: ASM interinstitucionales e intergubernamentales")
     )
+    return "; ".join(kinds)
 
 
 def _date(text: str) -> dt.date:
