@@ -17,11 +17,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mejora.followup.models import Activity, Aspect, Classification, Cycle, ProgressReport
+from mejora.followup.models import Activity, Aspect, Classification, Cycle
+from mejora.followup.status import Status
+from mejora.stats.counting import STATUS, with_status
 
 # The ASM the institution can resolve itself: the denominator of the compliance rate.
 COUNTED = (Classification.SPECIFIC, Classification.INSTITUTIONAL)
@@ -214,22 +216,13 @@ _BLANK = {"priority": gettext_lazy("sin prioridad"), "theme": gettext_lazy("sin 
 def aspect_facts(aspects: QuerySet[Aspect], *, cycle: Cycle, as_of: dt.date) -> list[AspectFacts]:
     """One row per ASM of the cycle registered by the date, from the given (scoped) queryset.
 
-    An ASM is concluded when it has activities and the latest validated report at or before the
-    date of every one of them says 100 (the rule of followup.status, asked of the database).
+    An ASM is concluded when it has activities and every one of them is concluded at the date:
+    its latest validated report by then says 100 (followup.status's rule, asked of the database
+    through stats.counting).
     """
-    latest = (
-        ProgressReport.objects.filter(
-            activity=OuterRef("pk"),
-            state=ProgressReport.State.VALIDATED,
-            cut__date__lte=as_of,
-        )
-        .order_by("-cut__date")
-        .values("percent")[:1]
-    )
-    unfinished = (
-        Activity.objects.filter(aspect=OuterRef("pk"))
-        .annotate(latest=Subquery(latest))
-        .filter(Q(latest__lt=100) | Q(latest__isnull=True))
+    # The status of each activity at the date, as the dashboards count it (stats.counting).
+    unfinished = with_status(Activity.objects.filter(aspect=OuterRef("pk")), as_of).exclude(
+        **{STATUS: Status.CONCLUDED.value}
     )
     rows = (
         aspects.filter(cycle=cycle, registered_on__lte=as_of)
