@@ -249,3 +249,50 @@ def test_typed_in_word_and_printed_by_libreoffice_it_reads_the_same(tmp_path):
     )
     printed = parse_free((tmp_path / "libre.pdf").read_bytes(), "pdf")
     assert printed == doc
+
+
+@pytest.mark.parametrize(
+    ("line", "number", "rest"),
+    [
+        ("Aspecto No. 1.", "1", None),
+        ("ASPECTO NÚM. 12", "12", None),
+        ("Aspecto número 2.1. Mejorar la difusión", "2.1", "Mejorar la difusión"),
+        ("ASM No. 3", "3", None),
+        ("Aspecto Susceptible de Mejora No. 4: Coordinar padrones", "4", "Coordinar padrones"),
+    ],
+)
+def test_the_number_of_an_asm_as_filings_write_it(line, number, rest):
+    from mejora.annex.parsers.free import ASPECT_NUMBER
+
+    match = ASPECT_NUMBER.match(line)
+    assert (match["number"], match["rest"]) == (number, rest)
+
+
+@pytest.mark.parametrize(
+    ("line", "read"),
+    [
+        ("Acción a emprender: Firmar", ("activity", "Firmar")),
+        ("a) Acción a emprender 1: Firmar", ("activity", "Firmar")),
+        ("2. Actividad No. 2: Publicar", ("activity", "Publicar")),
+        ("FECHA DE TÉRMINO:  Diciembre 2022", ("due", "Diciembre 2022")),
+        ("Instituciones participantes: IMSS", ("institutions", "IMSS")),
+        ("Productos y/o Evidencias: Convenio", ("deliverable", "Convenio")),
+        ("Nota: no es un campo", None),
+        ("Fecha de Elaboración: marzo de 2012", None),
+    ],
+)
+def test_labels_as_filings_write_them(line, read):
+    from mejora.annex.parsers.free import labelled
+
+    assert labelled(line) == read
+
+
+def test_the_asm_named_with_its_number_keeps_its_text_labelled():
+    text = FILING.replace(
+        "Aspecto No. 2. Mejorar la difusión",
+        "Aspecto Susceptible de Mejora No. 2: Mejorar la difusión",
+    )
+    doc = parse_free(text.encode(), "txt", catalogue=filing_catalogue())
+    second = doc.sections[0].aspects[1]
+    assert second.text == "Mejorar la difusión conjunta con la Secretaría de Salud."
+    assert not [f for f in doc.findings if "ASM 2022/2" in f.where and "Aspecto Sus" in f.text]

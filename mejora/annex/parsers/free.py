@@ -170,12 +170,17 @@ LABEL_OF = {label.key: label for label in LABELS}
 _EXPECTED = ("activity", "coordinating", "responsible", "due", "expected_results", "deliverable")
 _PROGRESS_KEYS = ("progress", "proof", "observations")
 
+# 'Aspecto No. 1.', 'ASM núm. 2', 'Aspecto Susceptible de Mejora No. 3: its text'.
 ASPECT_NUMBER = re.compile(
-    r"^\s*aspecto\s+(?:no|n[uú]m(?:ero)?|nro|n[°º])\s*\.?\s*"
-    r"(?P<number>\d+(?:\.\d+)*)\s*\.?(?:\s+(?P<rest>.*))?$",
+    r"^\s*(?:aspecto(?P<named>\s+susceptible\s+de\s+mejora)?|asm)\s+"
+    r"(?:no|n[uú]m(?:ero)?|nro|n[°º])\s*\.?\s*"
+    r"(?P<number>\d+(?:\.\d+)*)\s*(?P<colon>[.:])?(?:\s*(?P<rest>\S.*))?$",
     re.I,
 )
 _LABELLED = re.compile(r"^\s*(?P<label>[^:]{1,60}?)\s*:\s*(?P<value>.*)$", re.S)
+# What filings put around a label: 'a) Acción a emprender 1:' is 'Acción a emprender'.
+_ENUMERATOR = re.compile(r"^(?:[a-z]|\d{1,2})[.)]\s+")
+_LABEL_NUMBER = re.compile(r"\s*(?:no\.?\s*)?\d{1,2}[.)]?$")
 
 
 def number_line(number: str) -> str:
@@ -187,7 +192,8 @@ def labelled(line: str) -> tuple[str, str] | None:
     match = _LABELLED.match(line)
     if match is None:
         return None
-    label = _BY_SPELLING.get(fold(match["label"]))
+    key = _LABEL_NUMBER.sub("", _ENUMERATOR.sub("", fold(match["label"])))
+    label = _BY_SPELLING.get(key)
     return (label.key, match["value"].strip()) if label is not None else None
 
 
@@ -375,7 +381,11 @@ class _FreeReader:
             self.footnote = squash(line)
             self.field = None
         elif (number := ASPECT_NUMBER.match(line)) is not None:
-            self._start_block(number["number"], (number["rest"] or "").strip(), where)
+            rest = (number["rest"] or "").strip()
+            if number["named"] and number["colon"] == ":" and rest:
+                # 'Aspecto Susceptible de Mejora No. 3: …' gives its number and its text.
+                rest = f"{LABEL_OF['aspect'].written}: {rest}"
+            self._start_block(number["number"], rest, where)
         elif not self.sections:
             self._preamble(line, where)
         elif (pair := labelled(line)) is not None:
