@@ -272,10 +272,20 @@ def figures(activities: QuerySet[Activity], as_of: dt.date) -> dict[str, int]:
     )
 
 
-def area_rows(activities: QuerySet[Activity], as_of: dt.date) -> QuerySet:
+# How the areas may be sorted: its value in the address and what it says.
+AREA_ORDERS = {
+    "vencidas": _("más actividades vencidas primero"),
+    "proporcion": _("mayor proporción vencida primero"),
+    "nombre": _("nombre"),
+}
+
+
+def area_rows(
+    activities: QuerySet[Activity], as_of: dt.date, *, order: str = "vencidas", late_only=False
+) -> QuerySet:
     """Who is behind: per area (coordinating or responsible), its activities in scope, how
-    many are concluded and overdue, the most overdue first."""
-    return (
+    many are concluded and overdue; with `late_only`, only the areas with an overdue one."""
+    rows = (
         with_status(activities, as_of)
         .filter(area_roles__isnull=False)
         .values("area_roles__area_id", "area_roles__area__name", "area_roles__area__acronym")
@@ -284,8 +294,15 @@ def area_rows(activities: QuerySet[Activity], as_of: dt.date) -> QuerySet:
             concluded=Count("pk", distinct=True, filter=_is(Status.CONCLUDED)),
             overdue=Count("pk", distinct=True, filter=_is(Status.OVERDUE)),
         )
-        .order_by("-overdue", "area_roles__area__name")
     )
+    if late_only:
+        rows = rows.filter(overdue__gt=0)
+    name = "area_roles__area__name"
+    if order == "nombre":
+        return rows.order_by(name)
+    if order == "proporcion":
+        return rows.annotate(share=F("overdue") * 1000 / F("total")).order_by("-share", name)
+    return rows.order_by("-overdue", name)
 
 
 def transitions(
@@ -302,12 +319,15 @@ def transitions(
     return [Transition(Status(r[f"{STATUS}_before"]), Status(r[STATUS]), r["n"]) for r in rows]
 
 
-def dashboard(user, scope: Scope, as_of: dt.date, *, area_page=1) -> Dashboard:
+def dashboard(
+    user, scope: Scope, as_of: dt.date, *, area_page=1, area_order="vencidas", late_only=False
+) -> Dashboard:
     aspects, activities = scoped_records(user, scope, as_of)
     counted = figures(activities, as_of)
     cuts = list(Cut.objects.filter(date__lte=as_of).order_by("-date")[:TREND_CUTS])[::-1]
     previous = next((c for c in reversed(cuts) if c.date < as_of), None)
-    areas = Paginator(area_rows(activities, as_of), AREA_PAGE_SIZE).get_page(area_page)
+    areas = area_rows(activities, as_of, order=area_order, late_only=late_only)
+    areas = Paginator(areas, AREA_PAGE_SIZE).get_page(area_page)
     for row in areas.object_list:
         row["light"] = light(row["overdue"], row["total"])
     return Dashboard(

@@ -116,6 +116,14 @@ def test_who_is_behind_counts_each_areas_overdue_activities(client, seed, golden
     assert first["overdue"] == max(expected.values())
     for row in rows.values():
         assert row["light"] is light(row["overdue"], row["total"])
+    # Only the areas with an overdue activity, the largest share overdue first.
+    response = client.get(
+        reverse("dashboard"), {**AS_OF, "areas_vencidas": "1", "orden_areas": "proporcion"}
+    )
+    late_areas = list(response.context["figures"].areas)
+    assert len(late_areas) == len(expected)
+    shares = [r["overdue"] / r["total"] for r in late_areas]
+    assert shares == sorted(shares, reverse=True)
 
 
 def test_the_overdue_list_gives_each_its_days_late_the_latest_first(client, seed):

@@ -17,6 +17,7 @@ from mejora.followup.status import STATUS_ORDER, Status
 from mejora.stats.charts import line_chart
 from mejora.stats.dashboard import (
     AGING,
+    AREA_ORDERS,
     DUE_WINDOWS,
     LIGHT_RULE,
     LIST_ORDERS,
@@ -81,9 +82,18 @@ def _context(request: HttpRequest, scope: Scope) -> dict:
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     scope = Scope.from_query(request.GET)
     context = _context(request, scope)
+    area_order = request.GET.get("orden_areas", "")
+    area_order = area_order if area_order in AREA_ORDERS else "vencidas"
+    late_only = request.GET.get("areas_vencidas") == "1"
     figures = dashboard(
-        request.user, scope, context["as_of"], area_page=request.GET.get("pagina", 1)
+        request.user,
+        scope,
+        context["as_of"],
+        area_page=request.GET.get("pagina", 1),
+        area_order=area_order,
+        late_only=late_only,
     )
+    area_query = {"orden_areas": area_order, **({"areas_vencidas": "1"} if late_only else {})}
     trend = None
     if len(figures.trend) > 1:
         trend = line_chart(
@@ -98,6 +108,10 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         statuses=STATUS_ORDER,
         aging=AGING,
         trend_chart=trend,
+        area_orders=AREA_ORDERS,
+        area_order=area_order,
+        late_only=late_only,
+        area_query=urlencode({**context["scope_params"], **area_query}),
         overdue=Status.OVERDUE,
     )
     return render(request, "web/dashboard.html", context)
