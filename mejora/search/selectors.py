@@ -22,16 +22,20 @@ MAX_QUERY_WORDS = 12
 _OF_ACTIVITIES = (Kind.ACTIVITY, Kind.JUSTIFICATION, Kind.OBSERVATION, Kind.EVIDENCE)
 
 
+def _within(ids: QuerySet, field: str, kinds: Q) -> Q:
+    # A reach over the whole record is an unfiltered queryset: no subquery is needed then.
+    return kinds if not ids.query.where else kinds & Q(**{f"{field}__in": ids.values("pk")})
+
+
 def entries_for_user(user) -> QuerySet[SearchEntry]:
     """The entries a person may read: an ASM they reach, an activity they reach (with its
     reports and evidence), a recommendation of a program they reach whole."""
+    if not user.is_authenticated or not user.is_active:
+        return SearchEntry.objects.none()
     return SearchEntry.objects.filter(
-        Q(kind=Kind.ASPECT, aspect_id__in=aspects_for_user(user).values("pk"))
-        | Q(kind__in=_OF_ACTIVITIES, activity_id__in=activities_for_user(user).values("pk"))
-        | Q(
-            kind=Kind.RECOMMENDATION,
-            program_id__in=whole_programs_for_user(user).values("pk"),
-        )
+        _within(aspects_for_user(user), "aspect_id", Q(kind=Kind.ASPECT))
+        | _within(activities_for_user(user), "activity_id", Q(kind__in=_OF_ACTIVITIES))
+        | _within(whole_programs_for_user(user), "program_id", Q(kind=Kind.RECOMMENDATION))
     )
 
 
