@@ -18,6 +18,7 @@ from mejora.annex.words import fold, squash
 
 _ROLE_NOTE = re.compile(r"^(realiza|coordina|participa|apoya)\s*:\s*", re.I)
 _LIST_SEPARATOR = re.compile(r"\s*[,;]\s*")
+_BLANK_LINE = re.compile(r"\n[ \t\xa0]*\n\s*")
 _AND = re.compile(r"\s+y\s+")
 _ARTICLE = re.compile(r"^(?:la|el|los|las)\s+(?=\S)", re.I)
 _ACRONYM = re.compile(r"^[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ0-9\-]{1,15}\.?$")
@@ -113,10 +114,33 @@ def read_areas(text: str, reading: Reading, catalogue: AreaCatalogue) -> AreaCel
     if (role := _ROLE_NOTE.match(text)) is not None:
         note, rest = role.group(1).capitalize(), text[role.end() :]
     names: list[str] = []
-    for piece in _LIST_SEPARATOR.split(rest):
-        if piece:
-            names.extend(_split_conjunctions(piece, catalogue, reading))
+    for listed in _LIST_SEPARATOR.split(rest):
+        for piece in _split_slashes(listed, catalogue):
+            if piece:
+                names.extend(_split_conjunctions(piece, catalogue, reading))
     return AreaCell(text, tuple(AreaRef(name, note) for name in names))
+
+
+_SLASH = re.compile(r"\s*/\s*")
+
+
+def _split_slashes(piece: str, catalogue: AreaCatalogue) -> list[str]:
+    """'DGEMPS/UPRI', 'Dirección de Planeación / Dirección de Finanzas': two areas. A slash
+    separates only where an area starts after it and a known name does not hold it
+    ('Dependencia/Entidad' and the like stay whole)."""
+    parts = _SLASH.split(piece)
+    if len(parts) < 2 or catalogue.find(piece) is not None:
+        return [piece]
+    names = [parts[0]]
+    for index in range(1, len(parts)):
+        apart = _starts_an_area(parts, index, catalogue) and (
+            _starts_an_area([names[-1]], 0, catalogue) or _is_whole_area(names[-1], catalogue)
+        )
+        if apart:
+            names.append(parts[index])
+        else:
+            names[-1] = f"{names[-1]}/{parts[index]}"
+    return names
 
 
 def _lines_as_list(text: str, catalogue: AreaCatalogue) -> str:
@@ -126,6 +150,10 @@ def _lines_as_list(text: str, catalogue: AreaCatalogue) -> str:
     name or an acronym) and the next line starts like one; anywhere else it is where a long
     name wrapped ('Dirección General de⏎Opciones Productivas').
     """
+    # A blank line always parts two entries, however the one before it ends.
+    paragraphs = [p for p in _BLANK_LINE.split(text) if p.strip()]
+    if len(paragraphs) > 1:
+        return ", ".join(_lines_as_list(p, catalogue) for p in paragraphs)
     lines = [squash(line) for line in text.splitlines() if line.strip()]
     if len(lines) < 2:
         return text

@@ -186,6 +186,12 @@ class ActivityEntry:
         return self.progress.percent
 
     @property
+    def products(self) -> tuple[str, ...]:
+        """The products and evidence the cell lists, one each: a cell parts them with ' / '
+        (blank lines between them are read as that)."""
+        return tuple(p for p in (part.strip() for part in self.deliverable.split(" / ")) if p)
+
+    @property
     def concluded(self) -> PartialDate | None:
         return self.progress.concluded or self.due.actual_end
 

@@ -121,6 +121,16 @@ class AnnexBuilder:
         if not self.sections:
             raise AnnexRejected(f"{row.where}: hay una fila antes del primer encabezado de ciclo.")
         rows = self.sections[-1].rows
+        if rows and (repeated := self._repeats_aspect(rows, row)) is not None:
+            # The ASM written again atop the next page, or on each of its rows: its
+            # activities go on, one ASM.
+            row.cells |= {"number": "", "aspect": ""}
+            self.note(
+                "continued_aspect",
+                row.where,
+                f"La fila repite el ASM {squash(repeated.cells['number'])} de la "
+                f"{repeated.where}: se leyó como otra fila del mismo ASM.",
+            )
         if after_page_break and rows and row.is_continuation():
             rows[-1].absorb(row)
             self.note(
@@ -131,6 +141,19 @@ class AnnexBuilder:
             )
             return
         rows.append(row)
+
+    @staticmethod
+    def _repeats_aspect(rows: list[RawRow], row: RawRow) -> RawRow | None:
+        """The row that opened the ASM this row writes again (its number, and its text or
+        none), when that ASM is the last one read; None for a row of a new ASM."""
+        number = squash(row.cells.get("number", ""))
+        if not number:
+            return None
+        opened = next((r for r in reversed(rows) if r.cells.get("number")), None)
+        if opened is None or squash(opened.cells["number"]) != number:
+            return None
+        text, before = fold(row.cells.get("aspect", "")), fold(opened.cells.get("aspect", ""))
+        return opened if not text or before.startswith(text) else None
 
     def build(
         self,
@@ -236,7 +259,7 @@ class AnnexBuilder:
                 responsible=self._read(self._read_areas, row.cells, "responsible", where, ref),
                 due=self._read(read_due, cells, "due", where, ref),
                 expected_results=cells.get("expected_results", ""),
-                deliverable=cells.get("deliverable", ""),
+                deliverable=listed(row.cells.get("deliverable", "")),
                 progress=self._read(read_progress, cells, "progress", where, ref),
                 proof=cells.get("proof", ""),
                 observations=cells.get("observations", ""),
@@ -264,6 +287,16 @@ class AnnexBuilder:
         for doubt in reading.doubts:
             cell = replace(ref, field=doubt.field or ref.field, subject=doubt.subject)
             self.findings.append(Finding(doubt.kind, where, doubt.text, cell))
+
+
+_BLANK_LINE = re.compile(r"\n[ \t\xa0]*\n\s*")
+
+
+def listed(text: str) -> str:
+    """A cell's text on one line, entries a blank line parted joined with ' / ': 'Informe
+    final⏎⏎Minuta' lists two products, and stays two once the text is one line."""
+    parts = [squash(part) for part in _BLANK_LINE.split(text)]
+    return " / ".join(part for part in parts if part)
 
 
 class AnnexReader:
