@@ -296,3 +296,24 @@ def test_the_asm_named_with_its_number_keeps_its_text_labelled():
     second = doc.sections[0].aspects[1]
     assert second.text == "Mejorar la difusión conjunta con la Secretaría de Salud."
     assert not [f for f in doc.findings if "ASM 2022/2" in f.where and "Aspecto Sus" in f.text]
+
+
+def test_the_header_unlabelled_as_the_seed_writes_it():
+    text = FILING.replace("Nombre de la Dependencia/Entidad: ", "").replace(
+        "Nombre del programa: ", ""
+    )
+    doc = parse_free(text.encode(), "txt")
+    assert doc.institution == "Secretaría de Educación de Campeche"
+    assert (doc.program_key, doc.program) == ("107", "Educación Superior")
+    assert doc.title.startswith("SEGUIMIENTO A ASPECTOS")
+
+
+def test_institutions_after_an_empty_areas_label_fill_it():
+    text = FILING.replace(
+        "Áreas e instituciones involucradas: Dirección de Becas\n",
+        "Área responsable:\nInstituciones involucradas: Instituto Mexicano del Seguro Social\n",
+    )
+    doc = parse_free(text.encode(), "txt")
+    first = doc.sections[0].aspects[0]
+    assert len(first.activities) == 2
+    assert first.activities[1].responsible.text == "Instituto Mexicano del Seguro Social"

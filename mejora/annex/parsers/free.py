@@ -368,6 +368,9 @@ class _FreeReader:
         if not line.strip():
             return
         if self.prepared_text is not None:
+            if (signatory := read_signatory_line(line)) is not None:
+                self.signatories.append(signatory)  # some sign below the date
+                return
             self.note(
                 "ignored_line", where, f"Texto después de la fecha, no se leyó: «{line[:60]}»."
             )
@@ -439,8 +442,9 @@ class _FreeReader:
         cells = block.activities[-1] if block.activities else None
         if key in ("responsible", "institutions"):
             # The areas and the institutions, under two labels, are one cell of one activity.
-            if cells is not None and cells.get("responsible") and key not in cells["__said"]:
-                cells["responsible"] = f"{cells['responsible']}\n{value}"
+            if cells is not None and "responsible" in cells and key not in cells["__said"]:
+                before = cells["responsible"]
+                cells["responsible"] = f"{before}\n{value}" if before else value
                 cells["__said"] += f" {key}"
                 self.field = (cells, "responsible")
                 return
@@ -465,6 +469,7 @@ class _FreeReader:
                 "No se encontró ningún encabezado de ciclo, p. ej. «ASPECTOS "
                 "INTERINSTITUCIONALES 2021-2022 (Mecanismo 2022)», ni los aspectos bajo él."
             )
+        self._unlabelled_header()
         if not self.institution or not self.program:
             missing = INSTITUTION_LABEL if not self.institution else PROGRAM_LABEL
             raise AnnexRejected(f"Falta la línea «{missing}: …» antes de los aspectos.")
@@ -509,6 +514,16 @@ class _FreeReader:
             program_key=self.program_key,
             signatories=tuple(self.signatories),
         )
+
+    def _unlabelled_header(self) -> None:
+        """The institution and the program as the seed writes them, unlabelled: the two lines
+        before the annex line, after the title."""
+        index = next((i for i, line in enumerate(self.preamble) if _is_annex_line(line)), None)
+        if self.institution or self.program or index is None or index < 3:
+            return
+        self.institution = self.preamble[index - 2]
+        self.program_key, self.program = split_program(self.preamble[index - 1])
+        del self.preamble[index - 2 : index]
 
     def _missing_labels(self, builder: AnnexBuilder, section: _Section, block: _Block) -> None:
         year = read_cycle_heading(section.heading).mechanism_year  # type: ignore[union-attr]
