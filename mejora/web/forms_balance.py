@@ -20,7 +20,7 @@ class BalanceForm(forms.Form):
     as_of = forms.DateField(
         label=_("Fecha"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("El estado del registro a esa fecha; hoy si se deja vacía."),
         error_messages={"invalid": _("Escriba la fecha como AAAA-MM-DD.")},
     )

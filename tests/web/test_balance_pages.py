@@ -8,6 +8,7 @@ import openpyxl
 import pdfplumber
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from mejora.accounts.models import Role
 from tests.factories import member
@@ -94,10 +95,13 @@ def test_a_liaison_sees_the_balance_of_their_program_only(client, record):
     assert "243 ASM" not in html
 
 
-def test_without_a_query_it_shows_the_latest_cycle_in_reach(client, record, overseer):
+def test_without_a_query_it_shows_the_latest_cycle_in_reach_today(client, record, overseer):
     response = client.get(reverse("balance"))
     assert response.status_code == 200
     assert response.context["report"].balance.cycle == str(record.cycle)
+    today = timezone.localdate().isoformat()
+    # The date field says which day it is, in the only form a date input takes.
+    assert f'value="{today}"' in response.content.decode()
 
 
 @pytest.mark.parametrize(
