@@ -54,3 +54,21 @@ def test_a_pdf_shows_its_printing_progress_when_asked(tmp_path, capsys):
     assert "Imprimiendo" in printed.err and "100 %" in printed.err and "filas)" in printed.err
     assert "Imprimiendo" not in printed.out
     assert out.read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.parametrize(
+    ("kind", "annex_line"),
+    [
+        ("anexo-b", "Anexo B. Documento de trabajo"),
+        ("anexo-c", "Anexo C. Avance del documento de trabajo"),
+        ("anexo-d", "Anexo D. Documento institucional"),
+        ("documento-institucional", "Anexo D. Documento institucional"),
+        ("E", "Anexo E. Avance al documento institucional"),
+    ],
+)
+def test_each_annex_is_named_by_its_letter_or_its_code(tmp_path, capsys, kind, annex_line):
+    out = tmp_path / "anexo.txt"
+    assert main(["report", kind, "-o", str(out)]) == EXIT_OK
+    assert capsys.readouterr().out.startswith(annex_line)
+    # The demo's ASM are institutional: the working documents come out without rows.
+    assert annex_line in out.read_text(encoding="utf-8").splitlines()

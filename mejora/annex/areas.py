@@ -18,7 +18,7 @@ from mejora.annex.words import fold, squash
 
 _ROLE_NOTE = re.compile(r"^(realiza|coordina|participa|apoya)\s*:\s*", re.I)
 _LIST_SEPARATOR = re.compile(r"\s*[,;]\s*")
-_BLANK_LINE = re.compile(r"\n[ \t\xa0]*\n\s*")
+BLANK_LINE = re.compile(r"\n[ \t\xa0]*\n\s*")
 _AND = re.compile(r"\s+y\s+")
 _ARTICLE = re.compile(r"^(?:la|el|los|las)\s+(?=\S)", re.I)
 _ACRONYM = re.compile(r"^[A-ZÁÉÍÓÚÑ][A-ZÁÉÍÓÚÑ0-9\-]{1,15}\.?$")
@@ -151,7 +151,7 @@ def _lines_as_list(text: str, catalogue: AreaCatalogue) -> str:
     name wrapped ('Dirección General de⏎Opciones Productivas').
     """
     # A blank line always parts two entries, however the one before it ends.
-    paragraphs = [p for p in _BLANK_LINE.split(text) if p.strip()]
+    paragraphs = [p for p in BLANK_LINE.split(text) if p.strip()]
     if len(paragraphs) > 1:
         return ", ".join(_lines_as_list(p, catalogue) for p in paragraphs)
     lines = [squash(line) for line in text.splitlines() if line.strip()]

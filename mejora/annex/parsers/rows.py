@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TypeVar
 
-from mejora.annex.areas import AreaCatalogue, read_areas
+from mejora.annex.areas import BLANK_LINE, AreaCatalogue, read_areas
 from mejora.annex.cells import Reading, read_due, read_progress, read_theme
 from mejora.annex.dates import read_date
 from mejora.annex.document import (
@@ -289,13 +289,10 @@ class AnnexBuilder:
             self.findings.append(Finding(doubt.kind, where, doubt.text, cell))
 
 
-_BLANK_LINE = re.compile(r"\n[ \t\xa0]*\n\s*")
-
-
 def listed(text: str) -> str:
     """A cell's text on one line, entries a blank line parted joined with ' / ': 'Informe
     final⏎⏎Minuta' lists two products, and stays two once the text is one line."""
-    parts = [squash(part) for part in _BLANK_LINE.split(text)]
+    parts = [squash(part) for part in BLANK_LINE.split(text)]
     return " / ".join(part for part in parts if part)
 
 
