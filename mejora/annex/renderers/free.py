@@ -34,7 +34,7 @@ _PROGRESS_KEYS = ("progress", "proof", "observations")
 class Paragraph:
     text: str
     label: str = ""  # printed in bold before the text, with its colon
-    style: str = "text"  # 'title', 'heading', 'number' or 'text'
+    style: str = "text"  # 'title', 'heading', 'number', 'activity' (its first field) or 'text'
 
 
 def free_paragraphs(doc: AnnexDocument) -> list[Paragraph]:
@@ -57,7 +57,9 @@ def free_paragraphs(doc: AnnexDocument) -> list[Paragraph]:
                 row = row_cells(annex, aspect, activity, first=False)
                 cells = dict(zip(columns, row, strict=True))
                 for key in keys:
-                    out += _field(LABEL_OF[key].written, cells[key])
+                    # The first field of each activity set apart from the one before.
+                    style = "activity" if key == keys[0] else "text"
+                    out += _field(LABEL_OF[key].written, cells[key], style)
     if doc.footnote:
         out.append(Paragraph(doc.footnote))
     out += [Paragraph(signatory_line(s)) for s in doc.signatories]
@@ -68,10 +70,10 @@ def free_paragraphs(doc: AnnexDocument) -> list[Paragraph]:
     return out
 
 
-def _field(label: str, value: str) -> list[Paragraph]:
+def _field(label: str, value: str, style: str = "text") -> list[Paragraph]:
     """The label and the value's first line; its further lines as paragraphs of their own."""
     first, *rest = [line.strip() for line in value.split("\n") if line.strip()] or [""]
-    return [Paragraph(first, label=label), *(Paragraph(line) for line in rest)]
+    return [Paragraph(first, label=label, style=style), *(Paragraph(line) for line in rest)]
 
 
 def render_free(doc: AnnexDocument, file_format: str) -> bytes:
@@ -96,7 +98,9 @@ def _line(paragraph: Paragraph) -> str:
 def render_free_text(doc: AnnexDocument) -> str:
     lines: list[str] = []
     for paragraph in free_paragraphs(doc):
-        if paragraph.style in ("heading", "number") or paragraph.label == "Fecha de Elaboración":
+        if paragraph.style in ("heading", "number", "activity") or (
+            paragraph.label == "Fecha de Elaboración"
+        ):
             lines.append("")
         lines.append(_line(paragraph))
     return "\n".join(lines).lstrip("\n") + "\n"
@@ -108,6 +112,7 @@ html { font-family: "Liberation Sans", Arial, Helvetica, "DejaVu Sans", sans-ser
 body { font-size: 10pt; line-height: 1.25; color: #000; margin: 0; }
 p { margin: 0 0 6pt; break-inside: avoid; }
 p.title { font-weight: bold; }
+p.activity { margin-top: 10pt; }
 h2 { font-size: 10.5pt; margin: 12pt 0 6pt; break-after: avoid; }
 h3 { font-size: 10pt; margin: 10pt 0 6pt; break-after: avoid; }
 """
@@ -122,7 +127,8 @@ def render_free_html(doc: AnnexDocument) -> str:
         elif paragraph.style == "number":
             body.append(f"<h3>{text}</h3>")
         elif paragraph.label:
-            body.append(f"<p><strong>{escape(paragraph.label)}:</strong> {text}</p>")
+            label = f"<strong>{escape(paragraph.label)}:</strong>"
+            body.append(f'<p class="{paragraph.style}">{label} {text}</p>')
         else:
             body.append(f'<p class="{paragraph.style}">{text}</p>')
     return (
@@ -158,6 +164,8 @@ def render_free_docx(doc: AnnexDocument) -> bytes:
         run = written.add_run(strip_non_xml(paragraph.text))
         run.bold = paragraph.style == "title"
         written.paragraph_format.space_after = Pt(4)
+        if paragraph.style == "activity":
+            written.paragraph_format.space_before = Pt(10)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
