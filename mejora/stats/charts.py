@@ -29,11 +29,12 @@ import textwrap
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ParamSpec
+from typing import TYPE_CHECKING, ParamSpec
 
-import matplotlib
 from django.utils.translation import gettext as _
-from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 Number = int | float
 Formatter = Callable[[Number], str]
@@ -67,6 +68,10 @@ def _drawing(function: Callable[P, Chart]) -> Callable[P, Chart]:
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Chart:
+        # Imported on first use: matplotlib costs about a second to load, which a process that
+        # serves no chart (a command, a worker) should not pay.
+        import matplotlib
+
         with _LOCK, matplotlib.rc_context(_RC):
             return function(*args, **kwargs)
 
@@ -317,6 +322,8 @@ def _figure(categories: Sequence[str], *, legend: bool = False):
 
 
 def _framed(height: float, *, left: float, right: float, top: float, bottom: float):
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(_WIDTH_INCHES, height))
     figure.subplots_adjust(
         left=left / _WIDTH_INCHES,
