@@ -34,6 +34,7 @@ from mejora.stats.counting import (
     activity_counts_at,
     aspect_counts,
     ends_before,
+    materialized,
     with_conclusion,
     with_due_dates,
     with_replanning,
@@ -259,7 +260,7 @@ def _on_time() -> Q:
 def figures(activities: QuerySet[Activity], as_of: dt.date) -> dict[str, int]:
     """Counts by status, aging buckets, due windows, on time and replanned: one query."""
     annotated = with_replanning(with_conclusion(with_status(activities, as_of), as_of), as_of)
-    return annotated.aggregate(
+    return materialized(annotated).aggregate(
         total=Count("pk"),
         **{status.value: Count("pk", filter=_is(status)) for status in STATUS_ORDER},
         **{f"aging_{a.key}": Count("pk", filter=a.q(as_of)) for a in AGING},
@@ -418,7 +419,7 @@ def activity_list(
         order = ("aspect__program__name", "aspect__cycle__mechanism_year", "aspect_id", "order")
     else:
         # The earliest end is the most days late (no due date sorts as the latest).
-        key = Coalesce(DUE_END, Value(99991231))
+        key = Coalesce(DUE_END, Value("9999-12-31"))
         order = (key.desc() if filters.order == "atraso-menor" else key.asc(), "pk")
     rows = (
         with_due_dates(rows, as_of)
