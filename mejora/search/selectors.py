@@ -57,7 +57,7 @@ def _postgres_query(query: str) -> tuple[str, list[str]]:
 def search_for_user(user, query: str) -> QuerySet[SearchEntry]:
     """The entries within the person's reach that match every word of the query (stems and
     accents aside), the best first; none for a query without words."""
-    entries = entries_for_user(user).select_related("program")
+    entries = entries_for_user(user)
     if not _words(query):
         return entries.none()
     if connection.vendor == "postgresql":
@@ -100,3 +100,33 @@ def link_direction(pair: NearDuplicate) -> tuple[Aspect, Aspect]:
 
     first, second = sorted((pair.aspect, pair.other), key=when)
     return second, first
+
+
+class RankedResults:
+    """A search's results for Django's Paginator at a bounded cost: counted up to `cap` (a
+    count stops there, however many match), and a page read in two steps, the ids in rank
+    order first, then only that page's rows."""
+
+    def __init__(self, results: QuerySet[SearchEntry], cap: int) -> None:
+        self.results = results
+        self.cap = cap
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.results.order_by()[: self.cap + 1].count()
+        return min(self._count, self.cap)
+
+    @property
+    def more(self) -> bool:
+        """Whether more than `cap` entries match (only the first `cap` are offered)."""
+        self.count()
+        return (self._count or 0) > self.cap
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, part: slice) -> list[SearchEntry]:
+        ids = list(self.results.values_list("pk", flat=True)[part])
+        rows = self.results.model.objects.select_related("program").in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]

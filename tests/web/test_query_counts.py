@@ -73,7 +73,7 @@ BUDGET = {
     "pending/evaluator": 11,
     "review-queue/administrator": 14,
     "activity-detail/area_staff": 21,
-    "search": 13,
+    "search": 14,
     "near-duplicates": 9,
 }
 

@@ -69,6 +69,26 @@ def test_results_are_paginated(client, seed):  # noqa: F811
     assert {e.pk for e in first}.isdisjoint(e.pk for e in second)
 
 
+def test_a_query_matching_too_much_offers_the_most_pertinent_and_says_so(
+    client,
+    seed,  # noqa: F811
+    monkeypatch,
+):
+    from mejora.web.views import search as view
+
+    monkeypatch.setattr(view, "MAX_RESULTS", 30)
+    aspect = Aspect.objects.filter(program=seed).first()
+    made = [ActivityFactory(aspect=aspect, order=50 + n, text=f"Tablero {n}") for n in range(35)]
+    made.append(ActivityFactory(aspect=aspect, order=99, text="Tablero, tablero y tableros"))
+    index_refresh({"followup.Activity": [a.pk for a in made]})
+    client.force_login(member(Role.LIAISON, program=seed))
+    response = client.get(reverse("search"), {"q": "tablero"})
+    page = response.context["page"]
+    assert (page.paginator.count, page.paginator.num_pages) == (30, 2)
+    assert "Más de 30 resultados" in response.content.decode()
+    assert page[0].body == "Tablero, tablero y tableros"  # the most pertinent first
+
+
 def test_the_evaluation_unit_links_a_near_duplicate_in_one_click(client, seed):  # noqa: F811
     evaluator = member(Role.EVALUATOR, institution=seed.institution)
     client.force_login(evaluator)

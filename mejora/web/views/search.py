@@ -18,10 +18,17 @@ from mejora.accounts.models import Action
 from mejora.followup.models import AspectLink
 from mejora.followup.services.commitments import aspect_link
 from mejora.search.models import Kind, SearchEntry
-from mejora.search.selectors import link_direction, near_duplicates_for_user, search_for_user
+from mejora.search.selectors import (
+    RankedResults,
+    link_direction,
+    near_duplicates_for_user,
+    search_for_user,
+)
 from mejora.search.text import highlight
 
 RESULTS_PER_PAGE = 20
+# The most results offered (50 pages): past them, a narrower query says more than paging.
+MAX_RESULTS = 1000
 PAIRS_PER_PAGE = 25
 QUERY_MAX_CHARS = 200
 
@@ -37,7 +44,9 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:QUERY_MAX_CHARS]
     page = None
     if query:
-        results = Paginator(search_for_user(request.user, query), RESULTS_PER_PAGE)
+        results = Paginator(
+            RankedResults(search_for_user(request.user, query), MAX_RESULTS), RESULTS_PER_PAGE
+        )
         page = results.get_page(request.GET.get("pagina"))
         for entry in page:
             # highlight() escapes every character of the record's text; only <mark> is ours.
