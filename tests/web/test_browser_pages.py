@@ -1,0 +1,214 @@
+"""The newer pages in a real browser, on the sample annex: the dashboards and the overdue list,
+the balance, search and near-duplicates, the program page and the institutional
+position (Anexo F) with its edit forms, each opened by the person who uses it.
+
+Every page is checked at a desk's width and a phone's: axe-core finds no serious or critical
+violation, on the phone the page does not scroll sideways (tables scroll inside .table-scroll),
+and <html lang> is the language asked for. One page is asked for in English, and its chrome
+(skip link, navigation, search box, sign-out) keeps no Spanish. Screenshots are kept.
+
+The browser walk is done once per module, by the first test that needs it (inside that test's
+database, so the live server sees the record); every test then reads its own page's findings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from mejora.demo import demo_prepare
+from mejora.followup.models import Recommendation
+from mejora.followup.services.commitments import evaluation_register, recommendation_register
+from tests.web.test_browser import log_in
+from tests.web.test_browser_cycle import ARTIFACTS, AXE, AXE_RUN, WIDEST
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, databases=["default", "tasks"]),
+]
+
+WIDTHS = (1280, 390)
+UNIT, READER, LIAISON = "evaluacion", "supervision", "enlace"
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the pages are opened on: the sample's program and an evaluation of it."""
+
+    program: int
+    evaluation: int
+    recommendation: int
+
+
+# Each page, who opens it, and its address on the record.
+PAGES: dict[str, tuple[str, Callable[[Record], str]]] = {
+    "tablero": (UNIT, lambda r: reverse("dashboard")),
+    "tablero-vencidas": (UNIT, lambda r: reverse("dashboard-overdue")),
+    "tablero-actividades": (UNIT, lambda r: reverse("dashboard-activities") + "?estado=concluded"),
+    "balance": (UNIT, lambda r: reverse("balance")),
+    "buscar": (UNIT, lambda r: reverse("search") + "?q=diagnostico"),
+    "duplicados": (UNIT, lambda r: reverse("near-duplicates")),
+    "programa": (LIAISON, lambda r: reverse("program-detail", args=[r.program])),
+    "posicion": (LIAISON, lambda r: reverse("position-detail", args=[r.evaluation])),
+    "posicion-editar": (LIAISON, lambda r: reverse("position-edit", args=[r.evaluation])),
+    "recomendacion-editar": (
+        UNIT,
+        lambda r: reverse("position-recommendation-edit", args=[r.recommendation]),
+    ),
+    "supervision-tablero": (READER, lambda r: reverse("dashboard")),
+    "supervision-balance": (READER, lambda r: reverse("balance")),
+    "supervision-buscar": (READER, lambda r: reverse("search") + "?q=padron"),
+    "supervision-posicion": (READER, lambda r: reverse("position-detail", args=[r.evaluation])),
+}
+ENGLISH_PAGE = "tablero"
+
+# The chrome every page shares: what must be in the language asked for.
+CHROME = """() => {
+  const labels = [...document.querySelectorAll("header.top [placeholder], header.top [aria-label]")]
+    .map(e => `${e.getAttribute("placeholder") || ""} ${e.getAttribute("aria-label") || ""}`);
+  const texts = [...document.querySelectorAll(".skip-link, header.top")].map(e => e.textContent);
+  return [...texts, ...labels].join(" ");
+}"""
+# Words the two languages share, and the people's names: not a sign of a missing translation.
+SHARED_WORDS = {"mejora", "balance", UNIT, READER, LIAISON}
+
+
+@dataclass
+class Walk:
+    """Each page's findings, by name and width, from one walk of the browser."""
+
+    found: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    english: list[str] | None = None
+    done: bool = False
+    error: str = ""
+
+
+def _prepare() -> tuple[Record, dict[str, str]]:
+    prepared = demo_prepare()
+    program = prepared.summary.program
+    unit = get_user_model().objects.get(username=UNIT)
+    evaluation = evaluation_register(
+        program=program,
+        cycle=None,
+        kind="Evaluación de Diseño",
+        year=2011,
+        evaluator="El Colegio de México",
+        report_title="Informe final de la evaluación de diseño",
+        report_url="",
+        actor=unit,
+    )
+    recommendation = recommendation_register(
+        evaluation=evaluation,
+        text="Actualizar el diagnóstico del problema que atiende el programa.",
+        position=Recommendation.Position.PARTIAL,
+        reason="El diagnóstico se actualiza con la encuesta de 2012.",
+        actor=unit,
+    )
+    record = Record(program.pk, evaluation.pk, recommendation.pk)
+    return record, {a.username: a.password for a in prepared.accounts}
+
+
+def _check(page, width: int, lang: str) -> list[str]:
+    """axe-core's serious and critical violations, sideways scrolling on a phone, <html lang>."""
+    problems = []
+    page.add_script_tag(path=str(AXE))
+    problems += page.evaluate(AXE_RUN)
+    if width <= 400:
+        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if scroll > inner:
+            problems.append(f"scrolls sideways: {scroll} > {inner}: {page.evaluate(WIDEST)}")
+    if (found := page.locator("html").get_attribute("lang")) != lang:
+        problems.append(f"<html lang={found!r}>, asked for {lang!r}")
+    return problems
+
+
+def _walk(browser, live_server, walk: Walk) -> None:
+    record, accounts = _prepare()
+    url = live_server.url
+
+    def open_as(username: str, width: int, locale: str):
+        # bypass_csp only lets the test inject axe-core; the pages' own policy is unchanged.
+        context = browser.new_context(
+            locale=locale, viewport={"width": width, "height": 900}, bypass_csp=True
+        )
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        log_in(page, live_server, username, accounts[username])
+        return page
+
+    for width in WIDTHS:
+        shots = ARTIFACTS / f"paginas-nuevas-{width}"
+        shots.mkdir(parents=True, exist_ok=True)
+        tabs = {}
+        try:
+            for name, (username, address) in PAGES.items():
+                if username not in tabs:
+                    tabs[username] = open_as(username, width, "es-MX")
+                page = tabs[username]
+                response = page.goto(url + address(record))
+                page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+                status = response.status if response else 0
+                problems = [] if status == 200 else [f"answered {status}"]
+                walk.found[name, width] = problems + _check(page, width, "es-MX")
+        finally:
+            for page in tabs.values():
+                page.context.close()
+
+    # The same page asked for in English: the language the browser sends is the one served.
+    username, address = PAGES[ENGLISH_PAGE]
+    page = open_as(username, 390, "en-US")
+    try:
+        page.goto(url + address(record))
+        page.screenshot(
+            path=str(ARTIFACTS / f"paginas-nuevas-390/{ENGLISH_PAGE}-en.png"), full_page=True
+        )
+        english = _check(page, 390, "en")
+        english_chrome = page.evaluate(CHROME)
+    finally:
+        page.context.close()
+    spanish = open_as(username, 1280, "es-MX")
+    try:
+        spanish.goto(url + address(record))
+        spanish_chrome = spanish.evaluate(CHROME)
+    finally:
+        spanish.context.close()
+    words = lambda text: {w.lower() for w in re.findall(r"\w+", text) if not w.isdigit()}  # noqa: E731
+    left = sorted(words(english_chrome) & words(spanish_chrome) - SHARED_WORDS)
+    walk.english = english + ([f"Spanish left in the chrome: {left}"] if left else [])
+    walk.done = True
+
+
+@pytest.fixture(scope="module")
+def module_walk() -> Walk:
+    return Walk()
+
+
+@pytest.fixture
+def walked(browser, live_server, module_walk) -> Walk:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} falta: npm install --prefix tests/web (lo hace .ci/run)")
+    if module_walk.error:
+        pytest.fail(f"the walk broke off: {module_walk.error}")
+    if not module_walk.done:
+        try:
+            _walk(browser, live_server, module_walk)
+        except Exception as error:
+            # One walk per module: the next tests report this instead of walking again.
+            module_walk.error = repr(error)
+            raise
+    return module_walk
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", list(PAGES))
+def test_the_page_is_accessible_and_fits_the_screen(walked, name, width):
+    assert walked.found[name, width] == []
+
+
+def test_a_page_asked_for_in_english_is_served_in_english(walked):
+    assert walked.english == []
