@@ -32,7 +32,7 @@ def refused_page(client, data: bytes, language: str) -> tuple[int, str]:
 def test_the_scope_refusal_reads_in_english_for_an_english_browser(client, seed_bytes):
     status, page = refused_page(client, seed_bytes, "en")
     assert status == 422
-    assert "your role lets you import only into «Programa Vecino»" in page
+    assert "your role lets you import only into «Programa Vecino»" in page  # names as written
     assert "su papel" not in page
     assert Aspect.objects.count() == 0
 
