@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connections
 from django.db.models import (
     Case,
     CharField,
@@ -22,12 +23,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Substr
-from django.db.models.lookups import GreaterThanOrEqual
 
 from mejora.followup.models import Activity, Aspect, ProgressReport, Replanning
 from mejora.followup.status import STATUS_ORDER, Status
@@ -165,6 +164,25 @@ def activity_counts(activities: QuerySet[Activity], as_of: dt.date) -> dict[str,
     )
 
 
+def _table(rows: QuerySet) -> tuple[str, list]:
+    """The SQL of the rows kept a table (see `materialized`), and its parameters, for a
+    query that groups them: the ORM would repeat their subqueries in every sum instead."""
+    sql, params = materialized(rows.order_by()).query.sql_with_params()
+    return f"({sql})", list(params)
+
+
+def _status_sums(column: str) -> tuple[str, list]:
+    """One sum per status over a column of statuses, in STATUS_ORDER."""
+    sums = ", ".join(f"SUM(CASE WHEN {column} = %s THEN 1 ELSE 0 END)" for _ in STATUS_ORDER)
+    return sums, [status.value for status in STATUS_ORDER]
+
+
+def _fetch(db: str, sql: str, params: list) -> list[tuple]:
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def activity_counts_at(
     activities: QuerySet[Activity], dates: list[dt.date]
 ) -> list[dict[str, int]]:
@@ -172,20 +190,16 @@ def activity_counts_at(
     however many dates, the counts of each date a row of one UNION ALL."""
     if not dates:
         return []
-    parts = [
-        with_status(activities.filter(aspect__registered_on__lte=day), day, suffix=f"_{n}")
-        .annotate(at=Value(n))
-        .values("at")
-        .annotate(total=Count("pk"), **_by_status(STATUS + f"_{n}"))
-        .order_by()
-        for n, day in enumerate(dates)
-    ]
-    rows = {row["at"]: row for row in parts[0].union(*parts[1:], all=True)}
-    counted = []
-    for n in range(len(dates)):
-        row = rows.get(n, {"total": 0})
-        counted.append({key: row.get(key, 0) for key in empty_counts()})
-    return counted
+    parts, params = [], []
+    for n, day in enumerate(dates):
+        rows = with_status(activities.filter(aspect__registered_on__lte=day), day)
+        table, table_params = _table(rows.values(STATUS))
+        sums, sum_params = _status_sums(STATUS)
+        parts.append(f"SELECT {n} AS at, COUNT(*), {sums} FROM {table} t")
+        params += sum_params + table_params
+    found = {row[0]: row[1:] for row in _fetch(activities.db, " UNION ALL ".join(parts), params)}
+    keys = list(empty_counts())
+    return [dict(zip(keys, [v or 0 for v in found[n]], strict=True)) for n in range(len(dates))]
 
 
 def aspect_counts(aspects: QuerySet[Aspect], as_of: dt.date) -> dict[str, int]:
@@ -194,38 +208,29 @@ def aspect_counts(aspects: QuerySet[Aspect], as_of: dt.date) -> dict[str, int]:
     `aspect_progress` does) is above 0. Two queries.
 
     An ASM's status is always that of all its activities, whoever looks at it."""
-    per_aspect = (
-        with_status(Activity.objects.filter(aspect__in=aspects), as_of)
-        .values("aspect_id")
-        .annotate(
-            n=Count("pk"),
-            concluded=Count("pk", filter=Q(**{STATUS: Status.CONCLUDED.value})),
-            overdue=Count("pk", filter=Q(**{STATUS: Status.OVERDUE.value})),
-            percents=Sum(Coalesce(F(PERCENT), 0)),
-        )
-        .annotate(
-            aspect_status=Case(
-                When(concluded=F("n"), then=Value(Status.CONCLUDED.value)),
-                When(overdue__gt=0, then=Value(Status.OVERDUE.value)),
-                # round(sum / n, 1) > 0 exactly when sum / n >= 0.05
-                When(
-                    GreaterThanOrEqual(F("percents") * 20, F("n")) & Q(percents__gt=0),
-                    then=Value(Status.IN_PROGRESS.value),
-                ),
-                default=Value(Status.NOT_STARTED.value),
-                output_field=CharField(),
-            )
-        )
-        .order_by()
-    )
-    counts = per_aspect.aggregate(
-        with_activities=Count("aspect_id"),
-        **{
-            status.value: Count("aspect_id", filter=Q(aspect_status=status.value))
-            for status in STATUS_ORDER
-        },
-    )
+    activities = with_status(Activity.objects.filter(aspect__in=aspects), as_of)
+    table, params = _table(activities.values("aspect_id", STATUS, PERCENT))
+    # round(sum / n, 1) > 0 exactly when sum / n >= 0.05, that is sum * 20 >= n.
+    sql = f"""
+        SELECT
+          SUM(CASE WHEN c = n THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c < n AND o > 0 THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c < n AND o = 0 AND p > 0 AND p * 20 >= n THEN 1 ELSE 0 END)
+        FROM (
+          SELECT COUNT(*) AS n,
+            SUM(CASE WHEN {STATUS} = %s THEN 1 ELSE 0 END) AS c,
+            SUM(CASE WHEN {STATUS} = %s THEN 1 ELSE 0 END) AS o,
+            SUM(COALESCE({PERCENT}, 0)) AS p
+          FROM {table} a GROUP BY aspect_id
+        ) g"""
+    params = [Status.CONCLUDED.value, Status.OVERDUE.value, *params]
+    concluded, overdue, in_progress = (v or 0 for v in _fetch(activities.db, sql, params)[0])
     total = aspects.count()
-    # An ASM without activities has no progress: not started.
-    counts[Status.NOT_STARTED.value] += total - counts.pop("with_activities")
-    return {"total": total, **counts}
+    return {
+        "total": total,
+        Status.CONCLUDED.value: concluded,
+        Status.IN_PROGRESS.value: in_progress,
+        Status.OVERDUE.value: overdue,
+        # An ASM without activities has no progress: not started.
+        Status.NOT_STARTED.value: total - concluded - overdue - in_progress,
+    }
