@@ -35,7 +35,7 @@ from mejora.annex.document import (
     PartialDate,
     Precision,
 )
-from mejora.annex.formats import FORMATS, heading_key
+from mejora.annex.formats import FORMATS, accepted_heading, heading_key
 
 VARIANT_FORMATS = ("txt", "csv", "xlsx", "docx")
 
@@ -235,7 +235,8 @@ class _Agency:
             else:
                 written = official
             headings[column.key] = written
-            if heading_key(written) != heading_key(official):
+            # A known spelling of the column ('Porcentaje de avance') is read without a note.
+            if heading_key(written) != heading_key(official) and not accepted_heading(written):
                 self.variant.renamed.append(written)
         if OWN in self.order:
             headings[OWN] = self.variant.own_column

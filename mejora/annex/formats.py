@@ -364,7 +364,7 @@ class HeaderMatch:
             f"La columna «{squash(written)}» se leyó como "
             f"«{column.heading.rstrip(' ' + FOOTNOTE_MARKER)}»."
             for written, column in zip(self.written, self.columns, strict=True)
-            if column is not None and not _accepted(written)
+            if column is not None and not accepted_heading(written)
         ]
         notes += [
             f"La columna «{squash(written)}» no es de ningún anexo: su contenido no se leyó."
@@ -377,7 +377,7 @@ class HeaderMatch:
         return notes
 
 
-def _accepted(written: str) -> bool:
+def accepted_heading(written: str) -> bool:
     """A spelling read without a finding: a column's own heading, an alias, or either
     printed vertically or over several lines."""
     key = heading_key(written)

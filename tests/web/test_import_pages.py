@@ -250,7 +250,7 @@ def test_a_token_that_names_no_upload_is_404_never_an_error(client, token):
 
 def test_the_same_file_uploaded_again_is_read_afresh(client, seed_bytes, settings):
     client.force_login(seed_evaluator())
-    broken = seed_bytes.replace(b"No.\t", b"Num\t", 1)
+    broken = seed_bytes.replace(b"No.\t", b"Folio\t", 1)
     first = upload(client, broken).url
     assert client.get(first).status_code == 422
     again = upload(client, broken).url
