@@ -526,8 +526,7 @@ def _report(args: argparse.Namespace) -> int:
     from mejora.cli_balance import BALANCE_KINDS, report_balance
     from mejora.cli_filing import FREE_KINDS, report_free
     from mejora.cli_position import POSITION_KINDS, report_position
-    from mejora.followup.extract import annex_extract, find_cut, latest_cut
-    from mejora.followup.selectors import find_programs
+    from mejora.followup.extract import annex_extract
 
     if args.kind in BALANCE_KINDS:
         return report_balance(args)
@@ -545,22 +544,7 @@ def _report(args: argparse.Namespace) -> int:
                 f"No se sabe en qué formato escribir «{args.output.name}»; "
                 f"use --format ({', '.join(FILE_FORMATS)})."
             )
-        programs = list(find_programs(args.program))
-        if len(programs) != 1:
-            names = ", ".join(f"«{p.name}»" for p in programs) or "ninguno"
-            what = f"«{args.program}»" if args.program else "ningún programa indicado"
-            raise _Refused(
-                f"Se necesita exactamente un programa ({what}); coinciden: {names}. "
-                "Indíquelo con --program."
-            )
-        program = programs[0]
-        if unwritable := _unwritable(args.output):
-            raise _Refused(unwritable)
-        cut = find_cut(args.cut) if args.cut else latest_cut(program)
-        if cut is None:
-            raise _Refused(
-                f"No existe el corte «{args.cut}»." if args.cut else "El programa no tiene cortes."
-            )
+        program, cut = report_program_and_cut(args)
         doc = annex_extract(program, cut=cut, kind=args.kind)
         shown = args.progress or sys.stderr.isatty()
         with ProgressBar(sys.stderr, file_format) if shown else nullcontext() as bar:
@@ -577,6 +561,31 @@ def _report(args: argparse.Namespace) -> int:
         f"Escrito {args.output} ({len(data):,} bytes, SHA-256 {hashlib.sha256(data).hexdigest()})"
     )
     return EXIT_OK
+
+
+def report_program_and_cut(args: argparse.Namespace):
+    """The one program `--program` names, the output checked writable, and the cut (`--cut`,
+    else the program's latest): what an annex needs before it is made. _Refused otherwise."""
+    from mejora.followup.extract import find_cut, latest_cut
+    from mejora.followup.selectors import find_programs
+
+    programs = list(find_programs(args.program))
+    if len(programs) != 1:
+        names = ", ".join(f"«{p.name}»" for p in programs) or "ninguno"
+        what = f"«{args.program}»" if args.program else "ningún programa indicado"
+        raise _Refused(
+            f"Se necesita exactamente un programa ({what}); coinciden: {names}. "
+            "Indíquelo con --program."
+        )
+    program = programs[0]
+    if unwritable := _unwritable(args.output):
+        raise _Refused(unwritable)
+    cut = find_cut(args.cut) if args.cut else latest_cut(program)
+    if cut is None:
+        raise _Refused(
+            f"No existe el corte «{args.cut}»." if args.cut else "El programa no tiene cortes."
+        )
+    return program, cut
 
 
 def _unwritable(path: Path) -> str | None:

@@ -54,9 +54,7 @@ def report_free(args: argparse.Namespace) -> int:
     """`mejora report formato-libre[-avance] --program … [--cut …] -o FILE`: the program's
     interinstitutional and intergubernamental ASM as blocks of labelled fields."""
     from mejora.annex.renderers.free import FREE_RENDER_FORMATS, render_free
-    from mejora.cli import EXIT_OK, EXIT_REJECTED, _Refused, _unwritable, _written_error
-    from mejora.followup.extract import find_cut, latest_cut
-    from mejora.followup.selectors import find_programs
+    from mejora.cli import EXIT_OK, EXIT_REJECTED, _Refused, _written_error, report_program_and_cut
     from mejora.followup.services.filings import free_format_extract
 
     try:
@@ -66,20 +64,7 @@ def report_free(args: argparse.Namespace) -> int:
                 f"El formato libre se escribe en {', '.join(FREE_RENDER_FORMATS)}; "
                 f"no se sabe escribir «{args.output.name}»."
             )
-        programs = list(find_programs(args.program))
-        if len(programs) != 1:
-            names = ", ".join(f"«{p.name}»" for p in programs) or "ninguno"
-            raise _Refused(
-                f"Se necesita exactamente un programa; coinciden: {names}. Indíquelo con --program."
-            )
-        [program] = programs
-        if unwritable := _unwritable(args.output):
-            raise _Refused(unwritable)
-        cut = find_cut(args.cut) if args.cut else latest_cut(program)
-        if cut is None:
-            raise _Refused(
-                f"No existe el corte «{args.cut}»." if args.cut else "El programa no tiene cortes."
-            )
+        program, cut = report_program_and_cut(args)
         doc = free_format_extract(program, cut=cut, progress=FREE_KINDS[args.kind])
         data = render_free(doc, file_format)
         args.output.write_bytes(data)
