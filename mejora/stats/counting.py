@@ -164,7 +164,7 @@ def activity_counts(activities: QuerySet[Activity], as_of: dt.date) -> dict[str,
     )
 
 
-def _table(rows: QuerySet) -> tuple[str, list]:
+def as_table(rows: QuerySet) -> tuple[str, list]:
     """The SQL of the rows kept a table (see `materialized`), and its parameters, for a
     query that groups them: the ORM would repeat their subqueries in every sum instead."""
     sql, params = materialized(rows.order_by()).query.sql_with_params()
@@ -177,7 +177,7 @@ def _status_sums(column: str) -> tuple[str, list]:
     return sums, [status.value for status in STATUS_ORDER]
 
 
-def _fetch(db: str, sql: str, params: list) -> list[tuple]:
+def fetch_rows(db: str, sql: str, params: list) -> list[tuple]:
     with connections[db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -193,11 +193,12 @@ def activity_counts_at(
     parts, params = [], []
     for n, day in enumerate(dates):
         rows = with_status(activities.filter(aspect__registered_on__lte=day), day)
-        table, table_params = _table(rows.values(STATUS))
+        table, table_params = as_table(rows.values(STATUS))
         sums, sum_params = _status_sums(STATUS)
         parts.append(f"SELECT {n} AS at, COUNT(*), {sums} FROM {table} t")
         params += sum_params + table_params
-    found = {row[0]: row[1:] for row in _fetch(activities.db, " UNION ALL ".join(parts), params)}
+    rows = fetch_rows(activities.db, " UNION ALL ".join(parts), params)
+    found = {row[0]: row[1:] for row in rows}
     keys = list(empty_counts())
     return [dict(zip(keys, [v or 0 for v in found[n]], strict=True)) for n in range(len(dates))]
 
@@ -209,7 +210,7 @@ def aspect_counts(aspects: QuerySet[Aspect], as_of: dt.date) -> dict[str, int]:
 
     An ASM's status is always that of all its activities, whoever looks at it."""
     activities = with_status(Activity.objects.filter(aspect__in=aspects), as_of)
-    table, params = _table(activities.values("aspect_id", STATUS, PERCENT))
+    table, params = as_table(activities.values("aspect_id", STATUS, PERCENT))
     # round(sum / n, 1) > 0 exactly when sum / n >= 0.05, that is sum * 20 >= n.
     sql = f"""
         SELECT
@@ -224,7 +225,7 @@ def aspect_counts(aspects: QuerySet[Aspect], as_of: dt.date) -> dict[str, int]:
           FROM {table} a GROUP BY aspect_id
         ) g"""
     params = [Status.CONCLUDED.value, Status.OVERDUE.value, *params]
-    concluded, overdue, in_progress = (v or 0 for v in _fetch(activities.db, sql, params)[0])
+    concluded, overdue, in_progress = (v or 0 for v in fetch_rows(activities.db, sql, params)[0])
     total = aspects.count()
     return {
         "total": total,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,7 @@ from mejora.annex.document import PartialDate, Precision
 from mejora.followup.models import (
     Activity,
     ActivityArea,
+    Area,
     Aspect,
     Classification,
     Cut,
@@ -32,8 +34,10 @@ from mejora.stats.counting import (
     PERCENT,
     STATUS,
     activity_counts_at,
+    as_table,
     aspect_counts,
     ends_before,
+    fetch_rows,
     materialized,
     with_conclusion,
     with_due_dates,
@@ -283,41 +287,56 @@ AREA_ORDERS = {
 
 def area_rows(
     activities: QuerySet[Activity], as_of: dt.date, *, order: str = "vencidas", late_only=False
-) -> QuerySet:
+) -> list[dict]:
     """Who is behind: per area (coordinating or responsible), its activities in scope, how
-    many are concluded and overdue; with `late_only`, only the areas with an overdue one."""
-    rows = (
-        with_status(activities, as_of)
-        .filter(area_roles__isnull=False)
-        .values("area_roles__area_id", "area_roles__area__name", "area_roles__area__acronym")
-        .annotate(
-            total=Count("pk", distinct=True),
-            concluded=Count("pk", distinct=True, filter=_is(Status.CONCLUDED)),
-            overdue=Count("pk", distinct=True, filter=_is(Status.OVERDUE)),
-        )
-    )
-    if late_only:
-        rows = rows.filter(overdue__gt=0)
-    name = "area_roles__area__name"
+    many are concluded and overdue; with `late_only`, only the areas with an overdue one.
+    One query; an institution's areas are a few hundred at most, sorted here."""
+    rows = with_status(activities, as_of).filter(area_roles__isnull=False)
+    rows = rows.annotate(row_id=F("pk"), area_key=F("area_roles__area_id"))
+    table, params = as_table(rows.values("row_id", "area_key", STATUS))
+    area = connections[activities.db].ops.quote_name(Area._meta.db_table)
+    sql = f"""
+        SELECT t.area_key, {area}.name, {area}.acronym, COUNT(DISTINCT t.row_id),
+          COUNT(DISTINCT CASE WHEN t.{STATUS} = %s THEN t.row_id END),
+          COUNT(DISTINCT CASE WHEN t.{STATUS} = %s THEN t.row_id END)
+        FROM {table} t JOIN {area} ON {area}.id = t.area_key
+        GROUP BY t.area_key, {area}.name, {area}.acronym"""
+    params = [Status.CONCLUDED.value, Status.OVERDUE.value, *params]
+    found = [
+        {
+            "area_roles__area_id": pk,
+            "area_roles__area__name": name,
+            "area_roles__area__acronym": acronym,
+            "total": total,
+            "concluded": concluded,
+            "overdue": overdue,
+            "light": light(overdue, total),
+        }
+        for pk, name, acronym, total, concluded, overdue in fetch_rows(activities.db, sql, params)
+        if overdue or not late_only
+    ]
+    by_name = sorted(found, key=lambda r: r["area_roles__area__name"])
     if order == "nombre":
-        return rows.order_by(name)
+        return by_name
     if order == "proporcion":
-        return rows.annotate(share=F("overdue") * 1000 / F("total")).order_by("-share", name)
-    return rows.order_by("-overdue", name)
+        return sorted(by_name, key=lambda r: -r["overdue"] / r["total"])
+    return sorted(by_name, key=lambda r: -r["overdue"])
 
 
 def transitions(
     activities: QuerySet[Activity], as_of: dt.date, before: dt.date
 ) -> list[Transition]:
     """How many activities moved from each status at `before` to another at `as_of`."""
-    rows = (
-        with_status(with_status(activities, before, suffix="_before"), as_of)
-        .exclude(**{STATUS: F(f"{STATUS}_before")})
-        .values(f"{STATUS}_before", STATUS)
-        .annotate(n=Count("pk"))
-        .order_by(f"{STATUS}_before", STATUS)
-    )
-    return [Transition(Status(r[f"{STATUS}_before"]), Status(r[STATUS]), r["n"]) for r in rows]
+    rows = with_status(with_status(activities, before, suffix="_before"), as_of)
+    table, params = as_table(rows.values(f"{STATUS}_before", STATUS))
+    sql = f"""
+        SELECT {STATUS}_before, {STATUS}, COUNT(*) FROM {table} t
+        WHERE {STATUS}_before <> {STATUS}
+        GROUP BY {STATUS}_before, {STATUS} ORDER BY {STATUS}_before, {STATUS}"""
+    return [
+        Transition(Status(was), Status(now), n)
+        for was, now, n in fetch_rows(activities.db, sql, params)
+    ]
 
 
 def dashboard(
@@ -329,8 +348,6 @@ def dashboard(
     previous = next((c for c in reversed(cuts) if c.date < as_of), None)
     areas = area_rows(activities, as_of, order=area_order, late_only=late_only)
     areas = Paginator(areas, AREA_PAGE_SIZE).get_page(area_page)
-    for row in areas.object_list:
-        row["light"] = light(row["overdue"], row["total"])
     return Dashboard(
         as_of=as_of,
         activities={k: counted[k] for k in ("total", *(s.value for s in STATUS_ORDER))},
