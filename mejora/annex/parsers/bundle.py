@@ -23,6 +23,7 @@ from mejora.annex.dates import MONTHS, read_date
 from mejora.annex.document import AnnexDocument, AnnexRejected, Finding, PartialDate
 from mejora.annex.formats import format_named_by, read_cycle_heading
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
+from mejora.annex.messages import Text, gettext_noop
 from mejora.annex.parsers.encoding import NOT_XML_IN_LINES, decode
 from mejora.annex.parsers.free import first_page_text, is_free_title, looks_free, parse_free
 from mejora.annex.parsers.rows import CatalogueFor
@@ -100,7 +101,7 @@ def _position_reader() -> Callable[..., object] | None:
 def _read_position(data: bytes, file_format: str, options: Options) -> object:
     reader = _position_reader()
     if reader is None:
-        raise AnnexRejected("no hay lector del Anexo F")
+        raise AnnexRejected(gettext_noop("no hay lector del Anexo F"))
     return reader(data, file_format, limits=options.limits)
 
 
@@ -148,8 +149,9 @@ def page_texts(data: bytes, file_format: str, limits: ReadingLimits) -> list[lis
 
         return docx_pages(data, limits)
     raise AnnexRejected(
-        f"Un expediente (oficio y anexos) se lee de {', '.join(BUNDLE_FORMATS)}, "
-        f"no de «{file_format}»."
+        gettext_noop("Un expediente (oficio y anexos) se lee de {formats}, no de «{file_format}»."),
+        formats=", ".join(BUNDLE_FORMATS),
+        file_format=file_format,
     )
 
 
@@ -190,8 +192,11 @@ def read_filing(
             current = found[0].name
     if not starts:
         raise AnnexRejected(
-            "No se encontró ningún instrumento en el expediente: ninguna página lleva un título "
-            "como «Anexo B. Documento de trabajo», «Posición institucional» o el formato libre."
+            gettext_noop(
+                "No se encontró ningún instrumento en el expediente: ninguna "
+                "página lleva un título como «Anexo B. Documento de "
+                "trabajo», «Posición institucional» o el formato libre."
+            )
         )
     oficio = "\n".join(line for lines in pages[: starts[0][0]] for line in lines)
     number, date, findings = _oficio(oficio, starts[0][0])
@@ -199,7 +204,11 @@ def read_filing(
     parts = []
     for position, (first, instrument, title) in enumerate(starts):
         last = starts[position + 1][0] - 1 if position + 1 < len(starts) else len(pages) - 1
-        pages_said = f"página {first + 1}" if first == last else f"páginas {first + 1}-{last + 1}"
+        pages_said = (
+            Text(gettext_noop("página {value}"), value=first + 1)
+            if first == last
+            else Text(gettext_noop("páginas {value}-{value2}"), value=first + 1, value2=last + 1)
+        )
         name = title.strip()
         piece = _cut(data, file_format, pages, first, last, limits)
         parts.append(_read_part(instrument, name, pages_said, piece, file_format, options))
@@ -230,7 +239,9 @@ def _read_part(
     try:
         document = instrument.read(piece, file_format, options)
     except AnnexRejected as error:
-        raise AnnexRejected(f"{name} ({pages}): {error}") from None
+        raise AnnexRejected(
+            gettext_noop("{name} ({pages}): {error}"), name=name, pages=pages, error=error
+        ) from None
     return FiledPart(name, pages, document, tuple(getattr(document, "findings", ())))
 
 

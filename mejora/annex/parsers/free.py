@@ -44,6 +44,7 @@ from mejora.annex.formats import (
     split_program,
 )
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits, over_limit
+from mejora.annex.messages import Text, gettext_noop
 from mejora.annex.parsers.encoding import NOT_XML_IN_LINES, check_text, decode
 from mejora.annex.parsers.rows import PREPARED_LINE, AnnexBuilder, CatalogueFor, RawRow
 from mejora.annex.progress import Progress
@@ -295,23 +296,28 @@ def parse_free(
     """Read the free format from a text, Word or PDF file."""
     del progress  # a free-format filing is a few pages: read at once
     if not data.strip():
-        raise AnnexRejected("El archivo está vacío.")
+        raise AnnexRejected(gettext_noop("El archivo está vacío."))
     findings: list[Finding] = []
     match file_format:
         case "txt":
             text, findings = decode(data, limits, NOT_XML_IN_LINES)
-            lines = [(line, f"línea {n}") for n, line in enumerate(text.splitlines(), start=1)]
+            lines = [
+                (line, Text(gettext_noop("línea {n}"), n=n))
+                for n, line in enumerate(text.splitlines(), start=1)
+            ]
         case "docx":
             lines = docx_paragraphs(data, limits)
         case "pdf":
             lines = [
-                (line, f"página {page}")
+                (line, Text(gettext_noop("página {page}"), page=page))
                 for page, paragraphs in enumerate(pdf_paragraphs(data, limits), start=1)
                 for line in paragraphs
             ]
         case _:
             raise AnnexRejected(
-                f"El formato libre se lee de {', '.join(FREE_FORMATS)}, no de «{file_format}»."
+                gettext_noop("El formato libre se lee de {formats}, no de «{file_format}»."),
+                formats=", ".join(FREE_FORMATS),
+                file_format=file_format,
             )
     return read_free_lines(lines, catalogue=catalogue, limits=limits, findings=findings)
 
@@ -325,7 +331,7 @@ def read_free_lines(
 ) -> AnnexDocument:
     """The document the lines (each with where it was seen) hold in the free format."""
     if len(lines) > limits.rows:
-        raise over_limit("filas (líneas del texto)", limits.rows)
+        raise over_limit(gettext_noop("filas (líneas del texto)"), limits.rows)
     reader = _FreeReader(list(findings))
     for text, where in lines:
         check_text(text, limits, NOT_XML_IN_LINES)
@@ -416,8 +422,13 @@ class _FreeReader:
     def _start_block(self, number: str, rest: str, where: str) -> None:
         if not self.sections:
             raise AnnexRejected(
-                f"{where}: el «Aspecto No. {number}» está antes del encabezado de ciclo, p. ej. "
-                "«ASPECTOS INTERINSTITUCIONALES 2021-2022 (Mecanismo 2022)»."
+                gettext_noop(
+                    "{where}: el «Aspecto No. {number}» está antes del "
+                    "encabezado de ciclo, p. ej. «ASPECTOS INTERINSTITUCIONALES "
+                    "2021-2022 (Mecanismo 2022)»."
+                ),
+                where=where,
+                number=number,
             )
         block = _Block(number, where)
         self.sections[-1].blocks.append(block)
@@ -460,19 +471,28 @@ class _FreeReader:
 
     def _block(self, where: str) -> _Block:
         if not self.sections or not self.sections[-1].blocks:
-            raise AnnexRejected(f"{where}: hay un campo antes del primer «Aspecto No. 1.».")
+            raise AnnexRejected(
+                gettext_noop("{where}: hay un campo antes del primer «Aspecto No. 1.»."),
+                where=where,
+            )
         return self.sections[-1].blocks[-1]
 
     def document(self, catalogue: AreaCatalogue | CatalogueFor | None) -> AnnexDocument:
         if not self.sections:
             raise AnnexRejected(
-                "No se encontró ningún encabezado de ciclo, p. ej. «ASPECTOS "
-                "INTERINSTITUCIONALES 2021-2022 (Mecanismo 2022)», ni los aspectos bajo él."
+                gettext_noop(
+                    "No se encontró ningún encabezado de ciclo, p. ej. «ASPECTOS "
+                    "INTERINSTITUCIONALES 2021-2022 (Mecanismo 2022)», ni los "
+                    "aspectos bajo él."
+                )
             )
         self._unlabelled_header()
         if not self.institution or not self.program:
             missing = INSTITUTION_LABEL if not self.institution else PROGRAM_LABEL
-            raise AnnexRejected(f"Falta la línea «{missing}: …» antes de los aspectos.")
+            raise AnnexRejected(
+                gettext_noop("Falta la línea «{missing}: …» antes de los aspectos."),
+                missing=missing,
+            )
         builder = AnnexBuilder(free_annex(self.progress), catalogue)
         builder.findings.extend(self.findings)
         for section in self.sections:
@@ -582,7 +602,7 @@ def docx_paragraphs(data: bytes, limits: ReadingLimits) -> list[tuple[str, str]]
     label and its value ('Acción a emprender:' | '…') is read as 'label: value'."""
     document = open_docx(data, limits)
     return [
-        (line, f"párrafo {number}")
+        (line, Text(gettext_noop("párrafo {number}"), number=number))
         for number, block in enumerate(document.iter_inner_content(), start=1)
         for line in block_lines(block)
     ]
@@ -598,7 +618,7 @@ def open_docx(data: bytes, limits: ReadingLimits):
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             size = sum(member.file_size for member in package.infolist())
         if size > limits.inflated_total_bytes:
-            raise over_limit("bytes descomprimidos", limits.inflated_total_bytes)
+            raise over_limit(gettext_noop("bytes descomprimidos"), limits.inflated_total_bytes)
         return Document(io.BytesIO(data))
     except AnnexRejected:
         raise
@@ -633,7 +653,7 @@ def pdf_paragraphs(data: bytes, limits: ReadingLimits, *, join: bool = True) -> 
     gap between lines starting the next; the page footer 'Página X de Y' left out. Without
     `join`, each printed line as it is."""
     if b"%PDF-" not in data[:1024]:
-        raise AnnexRejected("El archivo no es un PDF válido.")
+        raise AnnexRejected(gettext_noop("El archivo no es un PDF válido."))
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
@@ -650,13 +670,16 @@ def pdf_paragraphs(data: bytes, limits: ReadingLimits, *, join: bool = True) -> 
             raise
         except (PDFPasswordIncorrect, PDFEncryptionError):
             raise AnnexRejected(
-                "El PDF está protegido con contraseña: guárdelo sin protección y vuelva a subirlo."
+                gettext_noop(
+                    "El PDF está protegido con contraseña: guárdelo sin "
+                    "protección y vuelva a subirlo."
+                )
             ) from None
         except Exception:
             account.check()
             raise pdf_guard.unopenable() from None
         if not count:
-            raise AnnexRejected("El PDF no tiene páginas.")
+            raise AnnexRejected(gettext_noop("El PDF no tiene páginas."))
         for page in pdf_guard.pages(pdf, account):
             try:
                 printed = page.extract_text_lines(strip=True, return_chars=False)
@@ -664,7 +687,10 @@ def pdf_paragraphs(data: bytes, limits: ReadingLimits, *, join: bool = True) -> 
                 raise
             except Exception:
                 account.check()
-                raise pdf_guard.damaged(f"la página {page.page_number} no se puede leer") from None
+                raise pdf_guard.damaged(
+                    gettext_noop("la página {page_number} no se puede leer"),
+                    page_number=page.page_number,
+                ) from None
             account.check()
             pages.append(_paragraphs(printed, join))
     return pages

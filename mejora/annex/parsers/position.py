@@ -17,6 +17,7 @@ from itertools import pairwise
 
 from mejora.annex.document import AnnexRejected, Finding
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
+from mejora.annex.messages import gettext_noop
 from mejora.annex.parsers.encoding import NOT_XML_IN_LINES, decode
 from mejora.annex.position import (
     Acceptance,
@@ -110,11 +111,16 @@ class _Reader:
                 self._table([[squash(cell) for cell in row] for row in block.rows])
         if not self.title:
             raise AnnexRejected(
-                "El archivo no es un Anexo F: no se encontró el título «Posición institucional»."
+                gettext_noop(
+                    "El archivo no es un Anexo F: no se encontró el título "
+                    "«Posición institucional»."
+                )
             )
         if not self.header.get("program"):
             raise AnnexRejected(
-                "El Anexo F no dice el nombre del programa («Nombre del programa: …»)."
+                gettext_noop(
+                    "El Anexo F no dice el nombre del programa («Nombre del programa: …»)."
+                )
             )
         doc = PositionDocument(
             title=self.title,
@@ -418,7 +424,10 @@ def position_blocks(data: bytes, file_format: str, limits: ReadingLimits) -> Ite
             from mejora.annex.parsers.position_pdf import pdf_blocks
 
             return pdf_blocks(data, limits)
-    raise AnnexRejected(f"Un Anexo F se lee de texto, Word o PDF, no de «{file_format}».")
+    raise AnnexRejected(
+        gettext_noop("Un Anexo F se lee de texto, Word o PDF, no de «{file_format}»."),
+        file_format=file_format,
+    )
 
 
 POSITION_FORMATS = ("txt", "docx", "pdf")

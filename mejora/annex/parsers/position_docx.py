@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from mejora.annex.document import AnnexRejected
 from mejora.annex.limits import ReadingLimits, over_limit
+from mejora.annex.messages import gettext_noop
 from mejora.annex.position import Block, Paragraph, Table
 
 _NOT_DOCX = "El archivo no es un documento de Word (DOCX) válido."
@@ -46,7 +47,9 @@ def docx_blocks(data: bytes, limits: ReadingLimits) -> Iterator[Block]:
             # An Anexo F is a few pages: its parts inflated past the limits are not one.
             inflated = sum(info.file_size for info in package.infolist())
         if inflated > limits.inflated_total_bytes:
-            raise over_limit("bytes descomprimidos del archivo", limits.inflated_total_bytes)
+            raise over_limit(
+                gettext_noop("bytes descomprimidos del archivo"), limits.inflated_total_bytes
+            )
         document = Document(io.BytesIO(data))
     except AnnexRejected:
         raise
@@ -61,6 +64,6 @@ def docx_blocks(data: bytes, limits: ReadingLimits) -> Iterator[Block]:
             for row in DocxTable(element, document).rows:
                 rows_read += 1
                 if rows_read > limits.rows:
-                    raise over_limit("filas", limits.rows)
+                    raise over_limit(gettext_noop("filas"), limits.rows)
                 rows.append(tuple("\n".join(p.text for p in cell.paragraphs) for cell in row.cells))
             yield Table(tuple(rows))

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from mejora.annex.document import AnnexDocument, AnnexRejected, Finding
 from mejora.annex.formats import FORMATS
@@ -120,7 +121,9 @@ def filing_import(
             summary = None  # an instrument with no reader installed: its finding says so
         parts.append((part, summary))
     if program is None:
-        raise AnnexRejected("El expediente no trae ningún instrumento que se pueda importar.")
+        raise AnnexRejected(
+            gettext_noop("El expediente no trae ningún instrumento que se pueda importar.")
+        )
     result = FilingSummary(filing, program, parts)
     result.created = sum(getattr(s, "created", 0) for _, s in parts)
     result.updated = sum(getattr(s, "updated", 0) for _, s in parts)
@@ -158,8 +161,15 @@ def filing_import(
 def _same_program(program: Program | None, found: Program, part: FiledPart) -> Program:
     if program is not None and found != program:
         raise AnnexRejected(
-            f"{part.instrument} ({part.pages}) es del programa «{found}» y lo anterior del "
-            f"expediente, de «{program}»: un expediente es de un solo programa."
+            gettext_noop(
+                "{instrument} ({pages}) es del programa «{found}» y lo "
+                "anterior del expediente, de «{program}»: un expediente es "
+                "de un solo programa."
+            ),
+            instrument=part.instrument,
+            pages=part.pages,
+            found=found,
+            program=program,
         )
     return found
 

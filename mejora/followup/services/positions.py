@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from mejora.annex.document import AnnexRejected, Finding
 from mejora.annex.position import (
@@ -227,11 +228,18 @@ def position_program(document: PositionDocument, scope: ImportScope) -> Program:
     found = [p for p in candidates if wanted in (fold(p.name), fold(str(p)))]
     if len(found) != 1:
         raise AnnexRejected(
-            f"El Anexo F es del programa «{document.program}», que no está en el registro "
-            "(o hay varios con ese nombre): registre antes el programa y sus ASM."
+            gettext_noop(
+                "El Anexo F es del programa «{program}», que no está en el "
+                "registro (o hay varios con ese nombre): registre antes el "
+                "programa y sus ASM."
+            ),
+            program=document.program,
         )
     if not scope.reaches_program(found[0]):
-        raise ImportRefused(f"Su papel no le permite importar al programa «{document.program}».")
+        raise ImportRefused(
+            gettext_noop("Su papel no le permite importar al programa «{program}»."),
+            program=document.program,
+        )
     return found[0]
 
 
@@ -252,7 +260,7 @@ def _evaluation_of(
         return evaluations[0], False
     if not wanted:
         raise AnnexRejected(
-            "El Anexo F no dice de qué evaluación es («Nombre de la evaluación: …»)."
+            gettext_noop("El Anexo F no dice de qué evaluación es («Nombre de la evaluación: …»).")
         )
     years = [int(y) for y in _YEAR.findall(label)]
     kind = _YEAR.sub("", label).strip(" -–,") if years else label
