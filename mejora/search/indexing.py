@@ -63,6 +63,13 @@ def _aspect_title(aspect_number: str, year: int) -> str:
     return _("ASM %(year)s/%(number)s") % {"year": year, "number": aspect_number}
 
 
+def _activity_title(number: str, year: int, order: int) -> str:
+    return _("%(aspect)s · actividad %(order)s") % {
+        "aspect": _aspect_title(number, year),
+        "order": order,
+    }
+
+
 def _aspect_entries(ids: list[int]) -> Iterator[SearchEntry]:
     rows = Aspect.objects.filter(pk__in=ids).values_list(
         "pk", "program_id", "number", "cycle__mechanism_year", "text"
@@ -77,10 +84,7 @@ def _activity_entries(ids: list[int]) -> Iterator[SearchEntry]:
         "aspect__cycle__mechanism_year", "order", "text",
     )  # fmt: skip
     for pk, aspect_id, program_id, number, year, order, text in rows:
-        title = _("%(aspect)s · actividad %(order)s") % {
-            "aspect": _aspect_title(number, year),
-            "order": order,
-        }
+        title = _activity_title(number, year, order)
         yield _entry(
             Kind.ACTIVITY, pk, text, title, program_id, aspect_id=aspect_id, activity_id=pk
         )
@@ -93,11 +97,7 @@ def _report_entries(ids: list[int]) -> Iterator[SearchEntry]:
         "activity__aspect__cycle__mechanism_year", "cut__name", "justification", "observations",
     )  # fmt: skip
     for pk, activity_id, order, aspect_id, program_id, number, year, cut, why, notes in rows:
-        title = _("%(aspect)s · actividad %(order)s · %(cut)s") % {
-            "aspect": _aspect_title(number, year),
-            "order": order,
-            "cut": cut,
-        }
+        title = f"{_activity_title(number, year, order)} · {cut}"
         owner = {"aspect_id": aspect_id, "activity_id": activity_id}
         if why.strip():
             yield _entry(Kind.JUSTIFICATION, pk, why, title, program_id, **owner)
@@ -112,13 +112,9 @@ def _evidence_entries(ids: list[int]) -> Iterator[SearchEntry]:
         "report__activity__aspect__number", "report__activity__aspect__cycle__mechanism_year",
     )  # fmt: skip
     for pk, name, activity_id, order, aspect_id, program_id, number, year in rows:
-        title = _("%(aspect)s · actividad %(order)s") % {
-            "aspect": _aspect_title(number, year),
-            "order": order,
-        }
-        yield _entry(
-            Kind.EVIDENCE, pk, name, title, program_id, aspect_id=aspect_id, activity_id=activity_id
-        )
+        owner = {"aspect_id": aspect_id, "activity_id": activity_id}
+        title = _activity_title(number, year, order)
+        yield _entry(Kind.EVIDENCE, pk, name, title, program_id, **owner)
 
 
 def _recommendation_entries(ids: list[int]) -> Iterator[SearchEntry]:

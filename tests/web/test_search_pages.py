@@ -63,7 +63,9 @@ def test_results_are_paginated(client, seed):  # noqa: F811
     made = [ActivityFactory(aspect=aspect, order=50 + n, text=f"Tablero {n}") for n in range(25)]
     index_refresh({"followup.Activity": [a.pk for a in made]})
     client.force_login(member(Role.LIAISON, program=seed))
-    first = client.get(reverse("search"), {"q": "tableros"}).context["page"]
+    response = client.get(reverse("search"), {"q": "tableros"})
+    assert 'href="?q=tableros&amp;pagina=2"' in response.content.decode()
+    first = response.context["page"]
     second = client.get(reverse("search"), {"q": "tableros", "pagina": 2}).context["page"]
     assert (first.paginator.count, len(first), len(second)) == (25, 20, 5)
     assert {e.pk for e in first}.isdisjoint(e.pk for e in second)

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +18,7 @@ from mejora.accounts.access import get_aspect_for_user, user_may
 from mejora.accounts.models import Action
 from mejora.followup.models import AspectLink
 from mejora.followup.services.commitments import aspect_link
-from mejora.search.models import Kind, SearchEntry
+from mejora.search.models import SearchEntry
 from mejora.search.selectors import (
     RankedResults,
     link_direction,
@@ -52,7 +53,7 @@ def search(request: HttpRequest) -> HttpResponse:
             # highlight() escapes every character of the record's text; only <mark> is ours.
             entry.snippet = mark_safe(highlight(entry.body, query))
             entry.url = _link(entry)
-    context = {"query": query, "page": page, "kinds": dict(Kind.choices)}
+    context = {"query": query, "page": page, "page_query": urlencode({"q": query})}
     return render(request, "web/search.html", context)
 
 
