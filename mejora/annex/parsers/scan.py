@@ -30,7 +30,10 @@ from mejora.annex.progress import Progress
 from mejora.annex.words import fold, squash
 
 OCR_DOUBT = "ocr_doubt"
+# A cell read with a word Tesseract was less sure of than this (0–100) is a finding.
+DOUBT_BELOW = ocr.LOW_CONFIDENCE
 _PAGE_FOOTER = re.compile(r"^pagina\s+\d+\s+de\s+\d+$")
+_ASM_NUMBER = re.compile(r"\d{1,4}(?:\.\d{1,3})*\.?")
 _NOT_LETTERS = re.compile(r"[^\w]+")
 _FOOTNOTE = re.compile(r"^[1¹*]\s*(?P<text>[^\W\d].*)$")
 # How close a misread heading must be to the heading it is taken for (difflib's ratio).
@@ -56,7 +59,7 @@ def parse_scan(
     pages = ocr.image_pages(data, limits) if image else ocr.pdf_pages(data, limits)
     reader = _ScanReader(catalogue, progress=progress)
     for number, (picture, dpi) in enumerate(pages, start=1):
-        reader.page(ocr.read_page(picture, dpi, number, is_heading=_is_heading))
+        reader.page(ocr.read_page(picture, dpi, number, expect=_expected))
         reader.advance(number, number + 1)
     return reader.finish(container=" en el escaneo")
 
@@ -128,6 +131,20 @@ def _heading_like(text: str) -> str | None:
 
 def _is_heading(text: str) -> bool:
     return _heading_like(text) is not None
+
+
+def _is_number(text: str) -> bool:
+    return not text or _ASM_NUMBER.fullmatch(squash(text)) is not None
+
+
+def _expected(cell: ocr.Cell):
+    """What a cell of an annex's table holds: a heading atop it, an ASM number (or nothing,
+    under a spanning one) in its first column."""
+    if cell.row == 0:
+        return _is_heading
+    if cell.column == 0:
+        return _is_number
+    return None
 
 
 def _as_headings(texts: list[str]) -> list[str]:
@@ -215,7 +232,7 @@ class _ScanReader(SheetReader):
         """Each cell of the row Tesseract was unsure of, as a finding with its place."""
         columns = self.header.columns
         for index, cell in enumerate(self.cells[self.offset : self.offset + len(columns)]):
-            if cell is None or not cell.words or cell.confidence >= ocr.LOW_CONFIDENCE:
+            if cell is None or not cell.words or cell.confidence >= DOUBT_BELOW:
                 continue
             column = columns[index]
             name = column.heading.rstrip(" ¹") if column is not None else f"columna {index + 1}"
