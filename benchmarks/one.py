@@ -18,12 +18,13 @@ def main(case: str) -> None:
 
     django.setup()
     from benchmarks.cases import CASES
+    from benchmarks.scan import SCAN_CASES
     from mejora.followup.extract import annex_extract, latest_cut
     from mejora.followup.models import Program
 
     program = Program.objects.get(name="Programa Sintético de Prueba")
     doc = annex_extract(program, cut=latest_cut(program), kind="anexo-e")
-    work = CASES[case](doc)
+    work = {**CASES, **SCAN_CASES}[case](doc)
     start = time.perf_counter()
     result = work()
     seconds = time.perf_counter() - start
