@@ -72,7 +72,7 @@ def search_for_user(user, query: str) -> QuerySet[SearchEntry]:
     return entries.extra(
         tables=["search_fts"],
         where=["search_fts.rowid = search_searchentry.id", "search_fts MATCH %s"],
-        params=[fts5_query(query)],
+        params=[fts5_query(" ".join(_words(query)))],
         select={"rank": "search_fts.rank"},
         order_by=["rank", "id"],
     )

@@ -61,7 +61,7 @@ def fts5_query(query: str) -> str:
 
     Each stem is quoted, so nothing a person types is read as FTS5 syntax.
     """
-    wanted = dict.fromkeys(stems(" ".join(WORD.findall(query)[:12])))
+    wanted = dict.fromkeys(stems(query))
     return " ".join(f'"{stem}"' for stem in wanted)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from mejora.demo import demo_prepare
-
 
 @pytest.fixture
 def seed(django_capture_on_commit_callbacks):
     """The sample annex's program, indexed by the change log's announcement on commit."""
+    from mejora.demo import demo_prepare
+
     with django_capture_on_commit_callbacks(execute=True):
         prepared = demo_prepare()
     return prepared.summary.program
