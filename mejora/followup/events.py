@@ -1,9 +1,11 @@
-"""What happened in the follow-up, for whoever listens (the notices), once it is committed.
+"""What happened in the follow-up, for whoever listens (the notices, the search index),
+once it is committed.
 
-The domain knows nothing of mail: its services announce events here, on commit, and the
-notices app connects its receivers in its AppConfig.ready. Each signal is sent with
-`sender=ProgressReport` and the reports' ids, never the objects, so a receiver reads the
-committed state.
+The domain knows nothing of mail or indexes: its services announce events here, on commit,
+and the listening apps connect their receivers in their AppConfig.ready. Each signal is sent
+with `sender=ProgressReport` and ids, never the objects, so a receiver reads the committed
+state. `records_changed` needs no call of its own: the change log (`history.change_record`)
+announces every record it is written for.
 """
 
 from __future__ import annotations
