@@ -7,8 +7,8 @@ violation, on the phone the page does not scroll sideways (tables scroll inside 
 and <html lang> is the language asked for. One page is asked for in English, and its chrome
 (skip link, navigation, search box, sign-out) keeps no Spanish. Screenshots are kept.
 
-The browser walk is done once per module, by the first test that needs it (inside that test's
-database, so the live server sees the record); every test then reads its own page's findings.
+The browser walk is done once per module, on one prepared record; every test then reads its own
+page's findings.
 """
 
 from __future__ import annotations
@@ -16,24 +16,29 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import TransactionTestCase, modify_settings, override_settings
 from django.urls import reverse
 
+from mejora.annex.parsers import ocr, scan
+from mejora.annex.synth import synth_document
 from mejora.demo import demo_prepare
 from mejora.followup.models import Recommendation
 from mejora.followup.services.commitments import evaluation_register, recommendation_register
+from tests.annex.scans import Spoil, scan_file
+from tests.conftest import IMMEDIATE_TASKS
 from tests.web.test_browser import log_in
 from tests.web.test_browser_cycle import ARTIFACTS, AXE, AXE_RUN, WIDEST
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, databases=["default", "tasks"]),
-]
+pytestmark = pytest.mark.browser
 
 WIDTHS = (1280, 390)
 UNIT, READER, LIAISON = "evaluacion", "supervision", "enlace"
+OCR_REVIEW = "importar-escaneo"
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ PAGES: dict[str, tuple[str, Callable[[Record], str]]] = {
         UNIT,
         lambda r: reverse("position-recommendation-edit", args=[r.recommendation]),
     ),
+    # The address is the upload's own, known once the scan is read.
+    OCR_REVIEW: (UNIT, lambda r: ""),
     "supervision-tablero": (READER, lambda r: reverse("dashboard")),
     "supervision-balance": (READER, lambda r: reverse("balance")),
     "supervision-buscar": (READER, lambda r: reverse("search") + "?q=padron"),
@@ -83,9 +90,7 @@ class Walk:
     """Each page's findings, by name and width, from one walk of the browser."""
 
     found: dict[tuple[str, int], list[str]] = field(default_factory=dict)
-    english: list[str] | None = None
-    done: bool = False
-    error: str = ""
+    english: list[str] = field(default_factory=list)
 
 
 def _prepare() -> tuple[Record, dict[str, str]]:
@@ -127,20 +132,41 @@ def _check(page, width: int, lang: str) -> list[str]:
     return problems
 
 
-def _walk(browser, live_server, walk: Walk) -> None:
+def _walk(browser, live_server, walk: Walk, scanned: Path) -> None:
     record, accounts = _prepare()
     url = live_server.url
+    signed_in = {}
 
     def open_as(username: str, width: int, locale: str):
+        """A tab of that person's; each signs in once and the session is shared by their tabs."""
         # bypass_csp only lets the test inject axe-core; the pages' own policy is unchanged.
         context = browser.new_context(
-            locale=locale, viewport={"width": width, "height": 900}, bypass_csp=True
+            locale=locale,
+            viewport={"width": width, "height": 900},
+            bypass_csp=True,
+            storage_state=signed_in.get(username),
         )
         context.set_default_timeout(10_000)
         page = context.new_page()
-        log_in(page, live_server, username, accounts[username])
+        if username not in signed_in:
+            log_in(page, live_server, username, accounts[username])
+            signed_in[username] = context.storage_state()
         return page
 
+    # The evaluation unit uploads a scan: its review shows the doubted cells as images.
+    unit = open_as(UNIT, 1280, "es-MX")
+    try:
+        unit.goto(f"{url}/importar/")
+        unit.set_input_files("input[type=file]", str(scanned))
+        # The reading runs as the upload's task, here at once: the answer waits for the OCR.
+        with unit.expect_navigation(timeout=120_000):
+            unit.click("form.upload button[type=submit]", no_wait_after=True)
+        unit.wait_for_selector("figure.scanned-cell img", timeout=60_000)
+        review = unit.url
+    finally:
+        unit.context.close()
+
+    spanish_chrome = ""
     for width in WIDTHS:
         shots = ARTIFACTS / f"paginas-nuevas-{width}"
         shots.mkdir(parents=True, exist_ok=True)
@@ -150,11 +176,13 @@ def _walk(browser, live_server, walk: Walk) -> None:
                 if username not in tabs:
                     tabs[username] = open_as(username, width, "es-MX")
                 page = tabs[username]
-                response = page.goto(url + address(record))
+                response = page.goto(review if name == OCR_REVIEW else url + address(record))
                 page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
                 status = response.status if response else 0
                 problems = [] if status == 200 else [f"answered {status}"]
                 walk.found[name, width] = problems + _check(page, width, "es-MX")
+                if name == ENGLISH_PAGE:
+                    spanish_chrome = page.evaluate(CHROME)
         finally:
             for page in tabs.values():
                 page.context.close()
@@ -164,44 +192,56 @@ def _walk(browser, live_server, walk: Walk) -> None:
     page = open_as(username, 390, "en-US")
     try:
         page.goto(url + address(record))
-        page.screenshot(
-            path=str(ARTIFACTS / f"paginas-nuevas-390/{ENGLISH_PAGE}-en.png"), full_page=True
-        )
+        page.screenshot(path=str(shots / f"{ENGLISH_PAGE}-en.png"), full_page=True)
         english = _check(page, 390, "en")
         english_chrome = page.evaluate(CHROME)
     finally:
         page.context.close()
-    spanish = open_as(username, 1280, "es-MX")
-    try:
-        spanish.goto(url + address(record))
-        spanish_chrome = spanish.evaluate(CHROME)
-    finally:
-        spanish.context.close()
     words = lambda text: {w.lower() for w in re.findall(r"\w+", text) if not w.isdigit()}  # noqa: E731
     left = sorted(words(english_chrome) & words(spanish_chrome) - SHARED_WORDS)
     walk.english = english + ([f"Spanish left in the chrome: {left}"] if left else [])
-    walk.done = True
 
 
 @pytest.fixture(scope="module")
-def module_walk() -> Walk:
-    return Walk()
+def scanned(tmp_path_factory) -> Path:
+    """A one-page annex of the sample's institution, printed and scanned: a PNG."""
+    if not ocr.tesseract_ready():
+        pytest.skip("Tesseract con español no está instalado")
+    path = tmp_path_factory.mktemp("escaneo") / "anexo-escaneado.png"
+    annex = synth_document(aspects=1, seed=5, kind="documento-trabajo")
+    path.write_bytes(scan_file(annex, Spoil(dpi=150), kind="png"))
+    return path
 
 
-@pytest.fixture
-def walked(browser, live_server, module_walk) -> Walk:
+class _Record(TransactionTestCase):
+    """The database of the walk: emptied at the end as pytest-django's transactional tests do."""
+
+    databases = {"default", "tasks"}
+
+
+@pytest.fixture(scope="module")
+def walked(request, browser, scanned, django_db_setup, django_db_blocker, tmp_path_factory) -> Walk:
+    """The walk, once per module. The live server is asked for here, at run time, so that the
+    tests, which only read what it found, are not each given a database to empty."""
     if not AXE.exists():
         pytest.fail(f"{AXE} falta: npm install --prefix tests/web (lo hace .ci/run)")
-    if module_walk.error:
-        pytest.fail(f"the walk broke off: {module_walk.error}")
-    if not module_walk.done:
+    live_server = request.getfixturevalue("live_server")
+    uploads = tmp_path_factory.mktemp("uploads")
+    walk = Walk()
+    record = _Record(methodName="__init__")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=uploads, TASKS=IMMEDIATE_TASKS),
+        modify_settings(ALLOWED_HOSTS={"append": urlsplit(live_server.url).hostname}),
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setattr(scan, "DOUBT_BELOW", 101)  # every cell read is shown as its image
+        record._pre_setup()
         try:
-            _walk(browser, live_server, module_walk)
-        except Exception as error:
-            # One walk per module: the next tests report this instead of walking again.
-            module_walk.error = repr(error)
-            raise
-    return module_walk
+            _walk(browser, live_server, walk, scanned)
+        finally:
+            record._post_teardown()
+    return walk
 
 
 @pytest.mark.parametrize("width", WIDTHS)
