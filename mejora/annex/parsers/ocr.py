@@ -156,8 +156,11 @@ def _words(image, dpi: int, *, psm: int = 3) -> list[Word]:
 # --- pages in ------------------------------------------------------------------------------
 
 
-def pdf_pages(data: bytes, limits: ReadingLimits = DEFAULT_LIMITS) -> Iterator[tuple[object, int]]:
-    """Each page of a PDF as a greyscale image, at its scan's resolution, with that dpi."""
+def pdf_pages(
+    data: bytes, limits: ReadingLimits = DEFAULT_LIMITS, *, only: int | None = None
+) -> Iterator[tuple[object, int]]:
+    """Each page of a PDF (or the `only` one) as a greyscale image, at its scan's
+    resolution, with that dpi."""
     import pypdfium2 as pdfium
 
     try:
@@ -167,7 +170,10 @@ def pdf_pages(data: bytes, limits: ReadingLimits = DEFAULT_LIMITS) -> Iterator[t
     try:
         if len(pdf) > limits.pages:
             raise over_limit("páginas", limits.pages)
-        for page in pdf:
+        for number, page in enumerate(pdf, start=1):
+            if only is not None and number != only:
+                page.close()
+                continue
             dpi = _scan_dpi(page)
             width, height = page.get_size()
             if width * height * (dpi / 72) ** 2 > MAX_PAGE_PIXELS:
@@ -192,9 +198,10 @@ def _scan_dpi(page) -> int:
 
 
 def image_pages(
-    data: bytes, limits: ReadingLimits = DEFAULT_LIMITS
+    data: bytes, limits: ReadingLimits = DEFAULT_LIMITS, *, only: int | None = None
 ) -> Iterator[tuple[object, int]]:
-    """Each frame of a PNG, JPEG or TIFF as a greyscale image, with its resolution."""
+    """Each frame of a PNG, JPEG or TIFF (or the `only` one) as a greyscale image, with its
+    resolution."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
 
     try:
@@ -204,6 +211,8 @@ def image_pages(
     for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
         if number > limits.pages:
             raise over_limit("páginas", limits.pages)
+        if only is not None and number != only:
+            continue
         width, height = frame.size
         if width * height > MAX_PAGE_PIXELS:
             raise over_limit("píxeles de una página escaneada", MAX_PAGE_PIXELS)

@@ -94,10 +94,8 @@ def cell_image(
     data: bytes, *, image: bool, place: ScanPlace, limits: ReadingLimits = DEFAULT_LIMITS
 ) -> bytes:
     """The PNG of one cell of a scanned page, turned and straightened as it was read."""
-    pages = ocr.image_pages(data, limits) if image else ocr.pdf_pages(data, limits)
-    for number, (picture, dpi) in enumerate(pages, start=1):
-        if number < place.page:
-            continue
+    read = ocr.image_pages if image else ocr.pdf_pages
+    for picture, dpi in read(data, limits, only=place.page):
         upright = ocr.turned(ocr.working(picture, dpi)[0], place.rotation, place.skew)
         x0, y0, x1, y1 = place.box
         width, height = upright.size
