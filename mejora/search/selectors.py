@@ -104,8 +104,10 @@ def link_direction(pair: NearDuplicate) -> tuple[Aspect, Aspect]:
 
 class RankedResults:
     """A search's results for Django's Paginator at a bounded cost: counted up to `cap` (a
-    count stops there, however many match), and a page read in two steps, the ids in rank
-    order first, then only that page's rows."""
+    count stops there, however many match), and a page read in two steps, the ids first,
+    then only that page's rows. Up to `cap` matches come the most pertinent first; past it
+    the newest first, since ranking every match of a broad query costs as much as the
+    record is large (the page asks for more words)."""
 
     def __init__(self, results: QuerySet[SearchEntry], cap: int) -> None:
         self.results = results
@@ -127,6 +129,7 @@ class RankedResults:
         return self.count()
 
     def __getitem__(self, part: slice) -> list[SearchEntry]:
-        ids = list(self.results.values_list("pk", flat=True)[part])
+        ordered = self.results.order_by("-pk") if self.more else self.results
+        ids = list(ordered.values_list("pk", flat=True)[part])
         rows = self.results.model.objects.select_related("program").in_bulk(ids)
         return [rows[pk] for pk in ids if pk in rows]

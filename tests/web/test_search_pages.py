@@ -60,10 +60,12 @@ def _page_as(client, user, query: str) -> str:
 
 def test_results_are_paginated(client, seed):  # noqa: F811
     aspect = Aspect.objects.filter(program=seed).first()
-    made = [ActivityFactory(aspect=aspect, order=50 + n, text=f"Tablero {n}") for n in range(25)]
+    made = [ActivityFactory(aspect=aspect, order=50 + n, text=f"Tablero {n}") for n in range(24)]
+    made.insert(3, ActivityFactory(aspect=aspect, order=99, text="Tablero, tablero y tableros"))
     index_refresh({"followup.Activity": [a.pk for a in made]})
     client.force_login(member(Role.LIAISON, program=seed))
     response = client.get(reverse("search"), {"q": "tableros"})
+    assert response.context["page"][0].body == "Tablero, tablero y tableros"  # most pertinent
     assert 'href="?q=tableros&amp;pagina=2"' in response.content.decode()
     first = response.context["page"]
     second = client.get(reverse("search"), {"q": "tableros", "pagina": 2}).context["page"]
@@ -71,7 +73,7 @@ def test_results_are_paginated(client, seed):  # noqa: F811
     assert {e.pk for e in first}.isdisjoint(e.pk for e in second)
 
 
-def test_a_query_matching_too_much_offers_the_most_pertinent_and_says_so(
+def test_a_query_matching_too_much_offers_the_newest_and_says_so(
     client,
     seed,  # noqa: F811
     monkeypatch,
@@ -88,7 +90,9 @@ def test_a_query_matching_too_much_offers_the_most_pertinent_and_says_so(
     page = response.context["page"]
     assert (page.paginator.count, page.paginator.num_pages) == (30, 2)
     assert "Más de 30 resultados" in response.content.decode()
-    assert page[0].body == "Tablero, tablero y tableros"  # the most pertinent first
+    assert page[0].body == "Tablero, tablero y tableros"  # the newest first, past the cap
+    narrow = client.get(reverse("search"), {"q": "tablero 7"}).context["page"]
+    assert [e.body for e in narrow] == ["Tablero 7"]
 
 
 def test_the_evaluation_unit_links_a_near_duplicate_in_one_click(client, seed):  # noqa: F811
