@@ -2,8 +2,9 @@
 on over the next page with other areas, month-only dates, and cells listing several areas
 or products.
 
-One Anexo D is written here as agencies type it, page by page, in each readable format;
-each format reads it into the same ASM, activities, dates, areas and products.
+One Anexo D is written here as agencies type it, page by page, in each readable format
+(its header stacked a word or a letter a line where the format allows), and each reads it
+into the same ASM, activities, dates, areas and products.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ def cells(row: list[str], sep: str) -> list[str]:
     return [text.replace("{sep}", sep) for text in row]
 
 
+# Headers as narrow columns print them: a word a line, or a letter a line.
+STACKED = [heading.replace(" ", "\n") for heading in ANNEX.headings()]
+STACKED[0] = "\n".join(ANNEX.headings()[0].replace(" ", ""))
+
+
 def as_txt() -> bytes:
     lines = [*PREAMBLE, ""]
     for page in PAGES:
@@ -84,7 +90,7 @@ def as_xlsx() -> bytes:
     sheet = book.active
     for line in PREAMBLE:
         sheet.append([line])
-    sheet.append(ANNEX.headings())
+    sheet.append(STACKED)
     for page in PAGES:
         for row in page:
             sheet.append(cells(row, "\n\n"))
@@ -103,7 +109,7 @@ def as_docx() -> bytes:
         if number:
             document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         table = document.add_table(rows=0, cols=len(ANNEX.columns))
-        for row in [ANNEX.headings(), *(cells(r, "\n\n") for r in page)]:
+        for row in [STACKED, *(cells(r, "\n\n") for r in page)]:
             for cell, text in zip(table.add_row().cells, row, strict=True):
                 cell.text = text
     for line in CLOSING:
@@ -115,7 +121,7 @@ def as_docx() -> bytes:
 
 def as_pdf() -> bytes:
     def table(rows: list[list[str]]) -> str:
-        head = "".join(f"<th>{escape(h)}</th>" for h in ANNEX.headings())
+        head = "".join(f"<th>{'<br>'.join(map(escape, h.splitlines()))}</th>" for h in STACKED)
         body = "".join(
             "<tr>" + "".join(f"<td>{escape(t)}</td>" for t in cells(r, " / ")) + "</tr>"
             for r in rows
@@ -158,6 +164,11 @@ def test_the_header_lines_and_the_signatories_are_read(filed):
         ("titular", "Dr. José Sosa"),
     ]
     assert doc.kind == "documento-institucional"
+
+
+def test_the_stacked_header_is_read_by_name_without_a_note(filed):
+    _, doc = filed
+    assert not [f for f in doc.findings if f.kind == "column_mapping"]
 
 
 def test_an_asm_continued_over_the_page_is_one_asm_with_its_activities(filed):
