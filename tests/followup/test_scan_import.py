@@ -76,6 +76,10 @@ def test_the_review_page_shows_each_doubtful_cell_as_its_image(
     page = client.get(review_url).content.decode()
     images = re.findall(r'<img src="([^"]+\.png)" alt="Imagen de la celda en el escaneo"', page)
     assert images, "a doubtful cell is shown as its image"
+    # A doubtful date is corrected there, as any date the reading doubted.
+    rows = re.findall(r'<tr data-kind="ocr_doubt" id="hallazgo-(\d+)"[^>]*>(.*?)</tr>', page, re.S)
+    due = next(row for _, row in rows if "Fecha de Término" in row)
+    assert 'placeholder="30/06/2012 o junio 2012"' in due
     response = client.get(images[0])
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from mejora.annex.areas import AreaCatalogue
-from mejora.annex.document import AnnexDocument, AnnexRejected
+from mejora.annex.document import AnnexDocument, AnnexRejected, CellRef, Finding
 from mejora.annex.formats import FOOTNOTE_MARKER, FORMATS
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
 from mejora.annex.parsers import ocr
@@ -33,6 +33,10 @@ OCR_DOUBT = "ocr_doubt"
 # A cell read with a word Tesseract was less sure of than this (0–100) is a finding.
 DOUBT_BELOW = ocr.LOW_CONFIDENCE
 _PAGE_FOOTER = re.compile(r"^pagina\s+\d+\s+de\s+\d+$")
+# The columns whose doubtful reading a person may correct on the review page, and the value
+# each gives (mejora.annex.corrections).
+_CORRECTABLE = {"due": "due", "progress": "percent"}
+_ASPECT = ("number", "aspect")
 _ASM_NUMBER = re.compile(r"\d{1,4}(?:\.\d{1,3})*\.?")
 _NOT_LETTERS = re.compile(r"[^\w]+")
 _FOOTNOTE = re.compile(r"^[1¹*]\s*(?P<text>[^\W\d].*)$")
@@ -234,9 +238,27 @@ class _ScanReader(SheetReader):
                 continue
             column = columns[index]
             name = column.heading.rstrip(" ¹") if column is not None else f"columna {index + 1}"
-            self.note(
-                OCR_DOUBT,
-                f"{where} · {name} · {self._place(cell)}",
-                f"El OCR leyó «{squash(cell.text)[:120]}» con poca seguridad "
-                f"({cell.confidence:.0f} %): compárelo con la imagen de la celda.",
+            self.builder.findings.append(
+                Finding(
+                    OCR_DOUBT,
+                    f"{where} · {name} · {self._place(cell)}",
+                    f"El OCR leyó «{squash(cell.text)[:120]}» con poca seguridad "
+                    f"({cell.confidence:.0f} %): compárelo con la imagen de la celda.",
+                    self._value_of(column.key) if column is not None else None,
+                )
             )
+
+    def _value_of(self, key: str) -> CellRef | None:
+        """The value a doubtful cell gives, for the cells whose reading a person may correct
+        (the date, the percent): the activity the row last added is, in its ASM."""
+        field = _CORRECTABLE.get(key)
+        rows = self.builder.sections[-1].rows if self.builder.sections else []
+        starts = [i for i, row in enumerate(rows) if row.cells.get("number")]
+        if field is None or not starts:
+            return None
+        group = rows[starts[-1] :]
+        filled = [row for row in group if any(t for k, t in row.cells.items() if k not in _ASPECT)]
+        if not filled or filled[-1] is not group[-1]:
+            return None
+        number = squash(group[0].cells["number"])
+        return CellRef(len(self.builder.sections) - 1, number, len(filled) - 1, field)
