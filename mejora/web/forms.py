@@ -14,7 +14,7 @@ MAX_UPLOAD_MB = 25
 
 class AnnexUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("Anexo (TXT, CSV, XLSX, DOCX o PDF)"),
+        label=_("Anexo (TXT, CSV, XLSX, DOCX o PDF, o escaneado: PDF, PNG, JPEG o TIFF)"),
         help_text=_("Se revisa antes de importar: nada se escribe hasta que usted confirma."),
     )
 
