@@ -201,4 +201,8 @@ def index_rebuild(*, with_duplicates: bool = True) -> dict[str, int]:
             SearchEntry.objects.update(document=POSTGRES_DOCUMENT)
         counts["entries"] = SearchEntry.objects.count()
         counts["pairs"] = duplicates.rebuild() if with_duplicates else 0
+    if connection.vendor == "postgresql":
+        # The planner's figures, stale after rewriting the whole table, are taken again.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE search_searchentry")
     return counts

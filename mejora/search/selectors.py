@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Q, QuerySet, Value
 
 from mejora.accounts.access import (
     activities_for_user,
@@ -32,11 +32,17 @@ def entries_for_user(user) -> QuerySet[SearchEntry]:
     reports and evidence), a recommendation of a program they reach whole."""
     if not user.is_authenticated or not user.is_active:
         return SearchEntry.objects.none()
-    return SearchEntry.objects.filter(
-        _within(aspects_for_user(user), "aspect_id", Q(kind=Kind.ASPECT))
-        | _within(activities_for_user(user), "activity_id", Q(kind__in=_OF_ACTIVITIES))
-        | _within(whole_programs_for_user(user), "program_id", Q(kind=Kind.RECOMMENDATION))
+    reaches = (
+        (aspects_for_user(user), "aspect_id", Q(kind=Kind.ASPECT)),
+        (activities_for_user(user), "activity_id", Q(kind__in=_OF_ACTIVITIES)),
+        (whole_programs_for_user(user), "program_id", Q(kind=Kind.RECOMMENDATION)),
     )
+    if not any(ids.query.where for ids, _field, _kinds in reaches):
+        return SearchEntry.objects.all()  # the whole record: no filter at all
+    reach = Q(pk__in=[])
+    for ids, field, kinds in reaches:
+        reach |= _within(ids, field, kinds)
+    return SearchEntry.objects.filter(reach)
 
 
 def _words(query: str) -> list[str]:
@@ -102,6 +108,12 @@ def link_direction(pair: NearDuplicate) -> tuple[Aspect, Aspect]:
     return second, first
 
 
+# Newest first by an expression, not the column: ordered by its primary key, PostgreSQL walks
+# the whole table backwards checking each row against the query instead of reading only the
+# matches its full-text index finds.
+_NEWEST = ExpressionWrapper(F("pk") + Value(0), output_field=BigIntegerField())
+
+
 class RankedResults:
     """A search's results for Django's Paginator at a bounded cost: counted up to `cap` (a
     count stops there, however many match), and a page read in two steps, the ids first,
@@ -129,7 +141,7 @@ class RankedResults:
         return self.count()
 
     def __getitem__(self, part: slice) -> list[SearchEntry]:
-        ordered = self.results.order_by("-pk") if self.more else self.results
+        ordered = self.results.order_by(_NEWEST.desc()) if self.more else self.results
         ids = list(ordered.values_list("pk", flat=True)[part])
         rows = self.results.model.objects.select_related("program").in_bulk(ids)
         return [rows[pk] for pk in ids if pk in rows]
