@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     Case,
     CharField,
-    Count,
-    Exists,
     F,
     OuterRef,
     Q,
@@ -25,8 +24,9 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Substr
+from django.db.models.functions import Cast, Coalesce, Concat, RowNumber, Substr
 
 from mejora.followup.models import Activity, Aspect, ProgressReport, Replanning
 from mejora.followup.status import STATUS_ORDER, Status
@@ -125,50 +125,89 @@ def with_due_dates(activities: QuerySet[Activity], as_of: dt.date) -> QuerySet[A
     )
 
 
-def with_conclusion(activities: QuerySet[Activity], as_of: dt.date) -> QuerySet[Activity]:
-    """The conclusion date of the latest validated report at the date (its first day), as
-    ISO text (`concluded_then`)."""
-    concluded = _latest_validated(as_of).annotate(key=date_key("concluded_on"))
-    return activities.annotate(concluded_then=Subquery(concluded.values("key")[:1]))
-
-
-def with_replanning(activities: QuerySet[Activity], as_of: dt.date) -> QuerySet[Activity]:
-    """Whether the activity's date was replanned by the date."""
-    return activities.annotate(replanned_then=Exists(_replanned(as_of)))
-
-
-# More rows than any table holds: a LIMIT that keeps every row.
-EVERY_ROW = 2**62
-
-
-def materialized(rows: QuerySet) -> QuerySet:
-    """The rows as a table an aggregate reads once. An aggregate whose filters name an
-    annotation holding a subquery reads the rows from a subquery; SQLite's flattener would
-    pour that subquery into the aggregate and evaluate it again for every filter (ten
-    times slower on the dashboard), unless the subquery has a LIMIT."""
-    return rows[:EVERY_ROW]
-
-
 def empty_counts() -> dict[str, int]:
     return {"total": 0, **{status.value: 0 for status in STATUS_ORDER}}
 
 
-def _by_status(field: str) -> dict[str, Count]:
-    return {status.value: Count("pk", filter=Q(**{field: status.value})) for status in STATUS_ORDER}
+def _latest(rows: QuerySet, *order) -> QuerySet:
+    """Of each activity's rows, the first in `order`: one window over them all (a scan),
+    not a subquery per activity."""
+    ranked = rows.order_by().annotate(
+        rank=Window(RowNumber(), partition_by=F("activity_id"), order_by=order)
+    )
+    return ranked.filter(rank=1)
+
+
+def status_table(
+    activities: QuerySet[Activity], as_of: dt.date, *, suffix: str = ""
+) -> tuple[str, list]:
+    """The SQL of a table of the activities (`row_id`, `aspect_id`) with what `with_status`
+    annotates, the conclusion date of the latest validated report as ISO text
+    (`concluded_then`) and whether the date was replanned by then (`replanned_then`, 1 or 0),
+    each name with the suffix; and its parameters.
+
+    Set-based: the latest validated report and the latest replanning in force at the date
+    are each one window over the rows of the activities in scope, joined to them once;
+    the status is a CASE over the joined columns. What `with_status` says, row for row
+    (tests/stats/test_counting.py), at the cost of a few scans whatever the size."""
+    activities = activities.order_by()
+    try:
+        activities.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a filter on no values: the same empty table, written as SQL
+        activities = Activity.objects.filter(pk__isnull=True)
+    ids = activities.values("pk")
+    reports = _latest(
+        ProgressReport.objects.filter(
+            activity__in=ids, state=ProgressReport.State.VALIDATED, cut__date__lte=as_of
+        ),
+        F("cut__date").desc(),
+    ).annotate(key=date_key("concluded_on"))
+    replannings = _latest(
+        Replanning.objects.filter(activity__in=ids).filter(
+            Q(cut__isnull=True) | Q(cut__date__lte=as_of)
+        ),
+        F("created_at").desc(),
+        F("id").desc(),
+    ).annotate(key=end_key("new_due"))
+    base = activities.annotate(row_id=F("pk"), due_key=end_key("due"))
+    parts = [
+        base.values("row_id", "aspect_id", "due_key"),
+        reports.values("activity_id", "percent", "key"),
+        replannings.values("activity_id", "key"),
+    ]
+    (base_sql, base_params), (report_sql, report_params), (replan_sql, replan_params) = (
+        part.query.sql_with_params() for part in parts
+    )
+    percent, due_end, status = PERCENT + suffix, DUE_END + suffix, STATUS + suffix
+    joined = f"""
+        SELECT b.row_id, b.aspect_id, r.percent AS {percent},
+          COALESCE(p.key, b.due_key) AS {due_end}, r.key AS concluded_then{suffix},
+          CASE WHEN p.activity_id IS NULL THEN 0 ELSE 1 END AS replanned_then{suffix}
+        FROM ({base_sql}) b
+        LEFT JOIN ({report_sql}) r ON r.activity_id = b.row_id
+        LEFT JOIN ({replan_sql}) p ON p.activity_id = b.row_id"""
+    sql = f"""(SELECT j.*, CASE
+          WHEN j.{percent} = 100 THEN %s
+          WHEN j.{due_end} < %s THEN %s
+          WHEN j.{percent} > 0 THEN %s
+          ELSE %s END AS {status}
+        FROM ({joined}) j)"""
+    params = [
+        Status.CONCLUDED.value,
+        day_key(as_of),
+        Status.OVERDUE.value,
+        Status.IN_PROGRESS.value,
+        Status.NOT_STARTED.value,
+        *base_params,
+        *report_params,
+        *replan_params,
+    ]
+    return sql, params
 
 
 def activity_counts(activities: QuerySet[Activity], as_of: dt.date) -> dict[str, int]:
     """Activities by status at the date: one query."""
-    return materialized(with_status(activities, as_of)).aggregate(
-        total=Count("pk"), **_by_status(STATUS)
-    )
-
-
-def as_table(rows: QuerySet) -> tuple[str, list]:
-    """The SQL of the rows kept a table (see `materialized`), and its parameters, for a
-    query that groups them: the ORM would repeat their subqueries in every sum instead."""
-    sql, params = materialized(rows.order_by()).query.sql_with_params()
-    return f"({sql})", list(params)
+    return activity_counts_at(activities, [as_of], registered=False)[0]
 
 
 def _status_sums(column: str) -> tuple[str, list]:
@@ -184,16 +223,16 @@ def fetch_rows(db: str, sql: str, params: list) -> list[tuple]:
 
 
 def activity_counts_at(
-    activities: QuerySet[Activity], dates: list[dt.date]
+    activities: QuerySet[Activity], dates: list[dt.date], *, registered: bool = True
 ) -> list[dict[str, int]]:
-    """Activities by status at each of several dates (those registered by each): one query,
-    however many dates, the counts of each date a row of one UNION ALL."""
+    """Activities by status at each of several dates (with `registered`, those registered by
+    each): one query, however many dates, the counts of each date a row of one UNION ALL."""
     if not dates:
         return []
     parts, params = [], []
     for n, day in enumerate(dates):
-        rows = with_status(activities.filter(aspect__registered_on__lte=day), day)
-        table, table_params = as_table(rows.values(STATUS))
+        rows = activities.filter(aspect__registered_on__lte=day) if registered else activities
+        table, table_params = status_table(rows, day)
         sums, sum_params = _status_sums(STATUS)
         parts.append(f"SELECT {n} AS at, COUNT(*), {sums} FROM {table} t")
         params += sum_params + table_params
@@ -209,8 +248,8 @@ def aspect_counts(aspects: QuerySet[Aspect], as_of: dt.date) -> dict[str, int]:
     `aspect_progress` does) is above 0. Two queries.
 
     An ASM's status is always that of all its activities, whoever looks at it."""
-    activities = with_status(Activity.objects.filter(aspect__in=aspects), as_of)
-    table, params = as_table(activities.values("aspect_id", STATUS, PERCENT))
+    activities = Activity.objects.filter(aspect__in=aspects)
+    table, params = status_table(activities, as_of)
     # round(sum / n, 1) > 0 exactly when sum / n >= 0.05, that is sum * 20 >= n.
     sql = f"""
         SELECT

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -34,14 +34,12 @@ from mejora.stats.counting import (
     PERCENT,
     STATUS,
     activity_counts_at,
-    as_table,
     aspect_counts,
+    day_key,
     ends_before,
     fetch_rows,
-    materialized,
-    with_conclusion,
+    status_table,
     with_due_dates,
-    with_replanning,
     with_status,
 )
 
@@ -253,28 +251,41 @@ def _due_within(as_of: dt.date, days: int) -> Q:
     return pending & ends_before(as_of + dt.timedelta(days=days + 1))
 
 
-def _on_time() -> Q:
-    """Concluded with a conclusion date that does not fall after the effective due date's
-    period (a conclusion known to the month counts from its first day)."""
-    return (
-        _is(Status.CONCLUDED) & Q(concluded_then__isnull=False) & Q(concluded_then__lte=F(DUE_END))
-    )
+def _when(condition: str) -> str:
+    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
 
 def figures(activities: QuerySet[Activity], as_of: dt.date) -> dict[str, int]:
-    """Counts by status, aging buckets, due windows, on time and replanned: one query."""
-    annotated = with_replanning(with_conclusion(with_status(activities, as_of), as_of), as_of)
-    return materialized(annotated).aggregate(
-        total=Count("pk"),
-        **{status.value: Count("pk", filter=_is(status)) for status in STATUS_ORDER},
-        **{f"aging_{a.key}": Count("pk", filter=a.q(as_of)) for a in AGING},
-        **{f"due_{n}": Count("pk", filter=_due_within(as_of, n)) for n in DUE_WINDOWS},
-        on_time=Count("pk", filter=_on_time()),
-        concluded_undated=Count(
-            "pk", filter=_is(Status.CONCLUDED) & Q(concluded_then__isnull=True)
-        ),
-        replanned=Count("pk", filter=Q(replanned_then=True)),
-    )
+    """Counts by status, aging buckets, due windows, on time and replanned: one query over
+    the status table (the conditions of `Aging.q` and `_due_within`, written
+    over its columns; on time: concluded by the end of the effective due date's period)."""
+    table, table_params = status_table(activities, as_of)
+    concluded = Status.CONCLUDED.value
+    pending = (Status.IN_PROGRESS.value, Status.NOT_STARTED.value)
+    sums: list[tuple[str, str, list]] = [
+        (status.value, _when(f"{STATUS} = %s"), [status.value]) for status in STATUS_ORDER
+    ]
+    for a in AGING:
+        low = day_key(as_of - dt.timedelta(days=a.low - 1))
+        condition, params = f"{DUE_END} < %s AND {STATUS} <> %s", [low, concluded]
+        if a.high is not None:
+            condition += f" AND NOT {DUE_END} < %s"
+            params.append(day_key(as_of - dt.timedelta(days=a.high)))
+        sums.append((f"aging_{a.key}", _when(condition), params))
+    for n in DUE_WINDOWS:
+        end = day_key(as_of + dt.timedelta(days=n + 1))
+        condition = f"{STATUS} IN (%s, %s) AND {DUE_END} < %s"
+        sums.append((f"due_{n}", _when(condition), [*pending, end]))
+    sums += [
+        ("on_time", _when(f"{STATUS} = %s AND concluded_then <= {DUE_END}"), [concluded]),
+        ("concluded_undated", _when(f"{STATUS} = %s AND concluded_then IS NULL"), [concluded]),
+        ("replanned", _when("replanned_then = 1"), []),
+    ]
+    sql = f"SELECT COUNT(*), {', '.join(s for _, s, _ in sums)} FROM {table} t"
+    params = [p for _, _, ps in sums for p in ps] + table_params
+    values = fetch_rows(activities.db, sql, params)[0]
+    keys = ["total", *(key for key, _, _ in sums)]
+    return {key: value or 0 for key, value in zip(keys, values, strict=True)}
 
 
 # How the areas may be sorted: its value in the address and what it says.
@@ -291,16 +302,16 @@ def area_rows(
     """Who is behind: per area (coordinating or responsible), its activities in scope, how
     many are concluded and overdue; with `late_only`, only the areas with an overdue one.
     One query; an institution's areas are a few hundred at most, sorted here."""
-    rows = with_status(activities, as_of).filter(area_roles__isnull=False)
-    rows = rows.annotate(row_id=F("pk"), area_key=F("area_roles__area_id"))
-    table, params = as_table(rows.values("row_id", "area_key", STATUS))
-    area = connections[activities.db].ops.quote_name(Area._meta.db_table)
+    table, params = status_table(activities, as_of)
+    quote = connections[activities.db].ops.quote_name
+    area, roles = quote(Area._meta.db_table), quote(ActivityArea._meta.db_table)
     sql = f"""
-        SELECT t.area_key, {area}.name, {area}.acronym, COUNT(DISTINCT t.row_id),
+        SELECT r.area_id, {area}.name, {area}.acronym, COUNT(DISTINCT t.row_id),
           COUNT(DISTINCT CASE WHEN t.{STATUS} = %s THEN t.row_id END),
           COUNT(DISTINCT CASE WHEN t.{STATUS} = %s THEN t.row_id END)
-        FROM {table} t JOIN {area} ON {area}.id = t.area_key
-        GROUP BY t.area_key, {area}.name, {area}.acronym"""
+        FROM {table} t JOIN {roles} r ON r.activity_id = t.row_id
+        JOIN {area} ON {area}.id = r.area_id
+        GROUP BY r.area_id, {area}.name, {area}.acronym"""
     params = [Status.CONCLUDED.value, Status.OVERDUE.value, *params]
     found = [
         {
@@ -327,12 +338,14 @@ def transitions(
     activities: QuerySet[Activity], as_of: dt.date, before: dt.date
 ) -> list[Transition]:
     """How many activities moved from each status at `before` to another at `as_of`."""
-    rows = with_status(with_status(activities, before, suffix="_before"), as_of)
-    table, params = as_table(rows.values(f"{STATUS}_before", STATUS))
+    then, then_params = status_table(activities, before, suffix="_before")
+    now, now_params = status_table(activities, as_of)
+    params = then_params + now_params
     sql = f"""
-        SELECT {STATUS}_before, {STATUS}, COUNT(*) FROM {table} t
-        WHERE {STATUS}_before <> {STATUS}
-        GROUP BY {STATUS}_before, {STATUS} ORDER BY {STATUS}_before, {STATUS}"""
+        SELECT b.{STATUS}_before, t.{STATUS}, COUNT(*)
+        FROM {then} b JOIN {now} t ON t.row_id = b.row_id
+        WHERE b.{STATUS}_before <> t.{STATUS}
+        GROUP BY b.{STATUS}_before, t.{STATUS} ORDER BY b.{STATUS}_before, t.{STATUS}"""
     return [
         Transition(Status(was), Status(now), n)
         for was, now, n in fetch_rows(activities.db, sql, params)
