@@ -34,7 +34,8 @@ from tests.conftest import IMMEDIATE_TASKS
 from tests.web.test_browser import log_in
 from tests.web.test_browser_cycle import ARTIFACTS, AXE, AXE_RUN, WIDEST
 
-pytestmark = pytest.mark.browser
+# The tests only read the walk's findings; the mark has the test databases made for its record.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(databases=["default", "tasks"])]
 
 WIDTHS = (1280, 390)
 UNIT, READER, LIAISON = "evaluacion", "supervision", "enlace"
