@@ -139,12 +139,13 @@ def _latest(rows: QuerySet, *order) -> QuerySet:
 
 
 def status_table(
-    activities: QuerySet[Activity], as_of: dt.date, *, suffix: str = ""
+    activities: QuerySet[Activity], as_of: dt.date, *, suffix: str = "", fields=None
 ) -> tuple[str, list]:
     """The SQL of a table of the activities (`row_id`, `aspect_id`) with what `with_status`
     annotates, the conclusion date of the latest validated report as ISO text
     (`concluded_then`) and whether the date was replanned by then (`replanned_then`, 1 or 0),
-    each name with the suffix; and its parameters.
+    each name with the suffix, and the columns `fields` names (name → expression over the
+    activity); and its parameters.
 
     Set-based: the latest validated report and the latest replanning in force at the date
     are each one window over the rows of the activities in scope, joined to them once;
@@ -169,9 +170,10 @@ def status_table(
         F("created_at").desc(),
         F("id").desc(),
     ).annotate(key=end_key("new_due"))
-    base = activities.annotate(row_id=F("pk"), due_key=end_key("due"))
+    fields = fields or {}
+    base = activities.annotate(row_id=F("pk"), due_key=end_key("due"), **fields)
     parts = [
-        base.values("row_id", "aspect_id", "due_key"),
+        base.values("row_id", "aspect_id", "due_key", *fields),
         reports.values("activity_id", "percent", "key"),
         replannings.values("activity_id", "key"),
     ]
@@ -180,7 +182,8 @@ def status_table(
     )
     percent, due_end, status = PERCENT + suffix, DUE_END + suffix, STATUS + suffix
     joined = f"""
-        SELECT b.row_id, b.aspect_id, r.percent AS {percent},
+        SELECT b.row_id, b.aspect_id, {"".join(f"b.{name}, " for name in fields)}
+          r.percent AS {percent},
           COALESCE(p.key, b.due_key) AS {due_end}, r.key AS concluded_then{suffix},
           CASE WHEN p.activity_id IS NULL THEN 0 ELSE 1 END AS replanned_then{suffix}
         FROM ({base_sql}) b

@@ -12,8 +12,7 @@ from enum import StrEnum
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from mejora.accounts.access import activities_for_user, aspects_for_user
@@ -36,11 +35,9 @@ from mejora.stats.counting import (
     activity_counts_at,
     aspect_counts,
     day_key,
-    ends_before,
     fetch_rows,
     status_table,
     with_due_dates,
-    with_status,
 )
 
 # The trend shows at most this many cuts up to the date: a fixed number of queries.
@@ -57,12 +54,15 @@ class Aging:
     low: int
     high: int | None
 
-    def q(self, as_of: dt.date) -> Q:
-        """Overdue by between `low` and `high` days (both included) at the date."""
-        late = ends_before(as_of - dt.timedelta(days=self.low - 1))
+    def sql(self, as_of: dt.date) -> tuple[str, list]:
+        """Overdue by between `low` and `high` days (both included) at the date, as a
+        condition on a status table's columns, and its parameters."""
+        low = day_key(as_of - dt.timedelta(days=self.low - 1))
+        condition, params = f"{DUE_END} < %s AND {STATUS} <> %s", [low, Status.CONCLUDED.value]
         if self.high is not None:
-            late &= ~ends_before(as_of - dt.timedelta(days=self.high))
-        return late & ~Q(**{STATUS: Status.CONCLUDED.value})
+            condition += f" AND NOT {DUE_END} < %s"
+            params.append(day_key(as_of - dt.timedelta(days=self.high)))
+        return condition, params
 
 
 AGING = (
@@ -241,14 +241,12 @@ class Dashboard:
         return rate(self.aspects[Status.CONCLUDED.value], self.aspects["total"])
 
 
-def _is(status: Status) -> Q:
-    return Q(**{STATUS: status.value})
-
-
-def _due_within(as_of: dt.date, days: int) -> Q:
-    """Not concluded nor overdue, and due by `days` days after the date."""
-    pending = _is(Status.IN_PROGRESS) | _is(Status.NOT_STARTED)
-    return pending & ends_before(as_of + dt.timedelta(days=days + 1))
+def _due_within(as_of: dt.date, days: int) -> tuple[str, list]:
+    """Not concluded nor overdue, and due by `days` days after the date: a condition on a
+    status table's columns, and its parameters."""
+    end = day_key(as_of + dt.timedelta(days=days + 1))
+    pending = [Status.IN_PROGRESS.value, Status.NOT_STARTED.value]
+    return f"{STATUS} IN (%s, %s) AND {DUE_END} < %s", [*pending, end]
 
 
 def _when(condition: str) -> str:
@@ -257,25 +255,19 @@ def _when(condition: str) -> str:
 
 def figures(activities: QuerySet[Activity], as_of: dt.date) -> dict[str, int]:
     """Counts by status, aging buckets, due windows, on time and replanned: one query over
-    the status table (the conditions of `Aging.q` and `_due_within`, written
-    over its columns; on time: concluded by the end of the effective due date's period)."""
+    the status table (the conditions of `Aging.sql` and `_due_within`; on time: concluded
+    by the end of the effective due date's period)."""
     table, table_params = status_table(activities, as_of)
     concluded = Status.CONCLUDED.value
-    pending = (Status.IN_PROGRESS.value, Status.NOT_STARTED.value)
     sums: list[tuple[str, str, list]] = [
         (status.value, _when(f"{STATUS} = %s"), [status.value]) for status in STATUS_ORDER
     ]
     for a in AGING:
-        low = day_key(as_of - dt.timedelta(days=a.low - 1))
-        condition, params = f"{DUE_END} < %s AND {STATUS} <> %s", [low, concluded]
-        if a.high is not None:
-            condition += f" AND NOT {DUE_END} < %s"
-            params.append(day_key(as_of - dt.timedelta(days=a.high)))
+        condition, params = a.sql(as_of)
         sums.append((f"aging_{a.key}", _when(condition), params))
     for n in DUE_WINDOWS:
-        end = day_key(as_of + dt.timedelta(days=n + 1))
-        condition = f"{STATUS} IN (%s, %s) AND {DUE_END} < %s"
-        sums.append((f"due_{n}", _when(condition), [*pending, end]))
+        condition, params = _due_within(as_of, n)
+        sums.append((f"due_{n}", _when(condition), params))
     sums += [
         ("on_time", _when(f"{STATUS} = %s AND concluded_then <= {DUE_END}"), [concluded]),
         ("concluded_undated", _when(f"{STATUS} = %s AND concluded_then IS NULL"), [concluded]),
@@ -433,37 +425,77 @@ class ListRow:
     light: Light
 
 
+# How the list is sorted, in SQL over a status table with the program's columns. The
+# earliest end is the most days late (no due date sorts as the latest).
+_LATE_KEY = f"COALESCE({DUE_END}, '9999-12-31')"
+_LIST_SQL_ORDERS = {
+    "atraso": f"{_LATE_KEY} ASC, row_id",
+    "atraso-menor": f"{_LATE_KEY} DESC, row_id",
+    "programa": "program_name, mechanism_year, aspect_id, position",
+}
+
+
+class _ListedRows:
+    """The rows of a status table, filtered and sorted by the database, as the paginator
+    counts and slices them: a count, then per page one query for its rows and one for
+    their records."""
+
+    def __init__(self, activities: QuerySet[Activity], as_of: dt.date, where: list, order: str):
+        columns = {
+            "program_name": F("aspect__program__name"),
+            "mechanism_year": F("aspect__cycle__mechanism_year"),
+            "position": F("order"),
+        }
+        table, params = status_table(activities, as_of, fields=columns)
+        conditions = " AND ".join(c for c, _ in where) or "1 = 1"
+        self.sql = f"FROM {table} t WHERE {conditions}"
+        self.params = params + [p for _, ps in where for p in ps]
+        self.order, self.as_of, self.db = _LIST_SQL_ORDERS[order], as_of, activities.db
+
+    def count(self) -> int:
+        return fetch_rows(self.db, f"SELECT COUNT(*) {self.sql}", self.params)[0][0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[ListRow]:
+        start, stop = window.start or 0, window.stop
+        found = fetch_rows(
+            self.db,
+            f"SELECT row_id, {STATUS}, {PERCENT} {self.sql} ORDER BY {self.order} "
+            "LIMIT %s OFFSET %s",
+            [*self.params, stop - start, start],
+        )
+        records = (
+            with_due_dates(Activity.objects.filter(pk__in=[pk for pk, _, _ in found]), self.as_of)
+            .select_related("aspect__program", "aspect__cycle")
+            .in_bulk()
+        )
+        return [
+            _row(records[pk], Status(status), percent, self.as_of) for pk, status, percent in found
+        ]
+
+
 def activity_list(
     user, scope: Scope, filters: ListFilters, as_of: dt.date, *, page=1
 ) -> tuple[Page, list[ListRow]]:
     """The activities behind a figure, filtered and sorted by the database, one page of them."""
     _, activities = scoped_records(user, scope, as_of)
-    rows = with_status(activities, as_of)
+    where = []
     if filters.status:
-        rows = rows.filter(_is(Status(filters.status)))
+        where.append((f"{STATUS} = %s", [filters.status]))
     if filters.aging:
-        rows = rows.filter(AGING_BY_KEY[filters.aging].q(as_of))
+        where.append(AGING_BY_KEY[filters.aging].sql(as_of))
     if filters.due_within:
-        rows = rows.filter(_due_within(as_of, filters.due_within))
-    if filters.order == "programa":
-        order = ("aspect__program__name", "aspect__cycle__mechanism_year", "aspect_id", "order")
-    else:
-        # The earliest end is the most days late (no due date sorts as the latest).
-        key = Coalesce(DUE_END, Value("9999-12-31"))
-        order = (key.desc() if filters.order == "atraso-menor" else key.asc(), "pk")
-    rows = (
-        with_due_dates(rows, as_of)
-        .select_related("aspect__program", "aspect__cycle")
-        .order_by(*order)
-    )
+        where.append(_due_within(as_of, filters.due_within))
+    rows = _ListedRows(activities, as_of, where, filters.order)
     listed = Paginator(rows, LIST_PAGE_SIZE).get_page(page)
-    return listed, [_row(activity, as_of) for activity in listed.object_list]
+    return listed, list(listed.object_list)
 
 
-def _row(activity: Activity, as_of: dt.date) -> ListRow:
+def _row(activity: Activity, status: Status, percent: int | None, as_of: dt.date) -> ListRow:
     on = getattr(activity, f"{DUE}_on")
     precision = getattr(activity, f"{DUE}_precision")
     due = PartialDate.of(on, Precision(precision)) if on and precision else None
-    status = Status(getattr(activity, STATUS))
-    late = days_late(percent=getattr(activity, PERCENT), due=due, as_of=as_of)
+    late = days_late(percent=percent, due=due, as_of=as_of)
     return ListRow(activity, status, due, late, light(int(status is Status.OVERDUE), 1))
