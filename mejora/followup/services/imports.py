@@ -8,7 +8,9 @@ recorded as validated.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import re
 from collections.abc import Iterator
@@ -237,6 +239,13 @@ class _Loader:
         self.since_previous: list[dict[str, Any]] = []
 
     def load(self) -> ImportSummary:
+        # The objects an import builds hold no reference cycles to free, yet each of
+        # Python's full collections would walk all of them and the document again: a
+        # quarter of the loading's time, spent finding nothing.
+        with _collector_paused():
+            return self._load()
+
+    def _load(self) -> ImportSummary:
         doc = self.document
         # Decided before the first write; the rows found are the ones written into.
         target = import_target(self.scope, institution=doc.institution, program=doc.program)
@@ -683,6 +692,18 @@ def _partial_date_columns(name: str, value: PartialDate | None, text: str | None
         f"{name}_precision": value.precision.value if value else "",
         f"{name}_text": (text if text is not None else value.text) if value or text else "",
     }
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a while, on again as it was."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _steps(items: Iterator[T], size: int) -> Iterator[list[T]]:
