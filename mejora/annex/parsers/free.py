@@ -652,32 +652,10 @@ def pdf_paragraphs(data: bytes, limits: ReadingLimits, *, join: bool = True) -> 
     """Each page's paragraphs: the lines a paragraph wraps over joined with a space, a wider
     gap between lines starting the next; the page footer 'Página X de Y' left out. Without
     `join`, each printed line as it is."""
-    if b"%PDF-" not in data[:1024]:
-        raise AnnexRejected(gettext_noop("El archivo no es un PDF válido."))
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-
     from mejora.annex.parsers import pdf_guard
 
     pages: list[list[str]] = []
-    with pdf_guard.reading(limits, data) as account:
-        try:
-            pdf = pdfplumber.open(io.BytesIO(data))
-            account.document = pdf.doc
-            account.check()
-            count = pdf_guard.page_count(pdf, account)
-        except AnnexRejected:
-            raise
-        except (PDFPasswordIncorrect, PDFEncryptionError):
-            raise AnnexRejected(
-                gettext_noop(
-                    "El PDF está protegido con contraseña: guárdelo sin "
-                    "protección y vuelva a subirlo."
-                )
-            ) from None
-        except Exception:
-            account.check()
-            raise pdf_guard.unopenable() from None
+    with pdf_guard.open_pdf(data, limits) as (pdf, account, count):
         if not count:
             raise AnnexRejected(gettext_noop("El PDF no tiene páginas."))
         for page in pdf_guard.pages(pdf, account):

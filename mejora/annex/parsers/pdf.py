@@ -25,7 +25,6 @@ on that page; a line is drawn in where the column borders end, so pdfplumber sti
 
 from __future__ import annotations
 
-import io
 import re
 import statistics
 from bisect import bisect_left, bisect_right
@@ -57,8 +56,6 @@ if TYPE_CHECKING:
     from mejora.annex.parsers.pdf_guard import Reading
 from mejora.annex.words import fold, squash
 
-NOT_A_PDF = "El archivo no es un PDF válido."
-_PROTECTED = "El PDF está protegido con contraseña: guárdelo sin protección y vuelva a subirlo."
 _TABLE_SETTINGS = {
     "vertical_strategy": "lines",
     "horizontal_strategy": "lines",
@@ -96,28 +93,10 @@ def parse_pdf(
     """Read an annex from a PDF with ruled tables, such as the one render_pdf prints."""
     if not data.strip():
         raise AnnexRejected("El archivo está vacío.")
-    if b"%PDF-" not in data[:1024]:
-        raise AnnexRejected(NOT_A_PDF)
-    import pdfplumber  # imported here: pdfminer is slow to load and only PDFs need it
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-
+    # imported here: pdfminer is slow to load and only PDFs need it
     from mejora.annex.parsers import pdf_guard
 
-    with pdf_guard.reading(limits, data) as account:
-        try:
-            pdf = pdfplumber.open(io.BytesIO(data))
-            account.document = pdf.doc
-            account.check()
-            count = pdf_guard.page_count(pdf, account)
-        except AnnexRejected:
-            raise
-        except (PDFPasswordIncorrect, PDFEncryptionError):
-            raise AnnexRejected(_PROTECTED) from None
-        # A damaged file fails anywhere in pdfminer, each time with its own error.
-        except Exception:
-            account.check()  # a budget passed or damage seen, under pdfminer's own error
-            raise pdf_guard.unopenable() from None
-        account.check()
+    with pdf_guard.open_pdf(data, limits) as (pdf, account, count):
         if not count:
             raise AnnexRejected("El PDF no tiene páginas.")
         # pdf.close() is not called: it would make every page again; the data is in memory.

@@ -18,9 +18,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from io import BytesIO
 
+import pdfplumber
 from pdfminer import settings as pdfminer_settings
 from pdfminer.ascii85 import ascii85decode, asciihexdecode
 from pdfminer.lzw import LZWDecoder
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfinterp import PDFPageInterpreter
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdftypes import (
@@ -33,6 +35,7 @@ from pdfminer.pdftypes import (
 )
 from pdfminer.runlength import rldecode
 from pdfplumber.page import Page, PDFPageAggregatorWithMarkedContent
+from pdfplumber.pdf import PDF
 from pdfplumber.utils.exceptions import PdfminerException
 
 from mejora.annex.document import AnnexRejected
@@ -392,6 +395,37 @@ def pages(pdf, account: Reading) -> Iterator[GuardedPage]:
 def page_count(pdf, account: Reading) -> int:
     """How many pages the page tree lists, counted (not its /Count) before any is read."""
     return account.count_pages(_page_objects(pdf, account))
+
+
+NOT_A_PDF = gettext_noop("El archivo no es un PDF válido.")
+PROTECTED = gettext_noop(
+    "El PDF está protegido con contraseña: guárdelo sin protección y vuelva a subirlo."
+)
+
+
+@contextmanager
+def open_pdf(data: bytes, limits: ReadingLimits) -> Iterator[tuple[PDF, Reading, int]]:
+    """A PDF opened within its reading (`reading`): pdfplumber's PDF, the account and the
+    pages counted, for every reader of PDFs. A file that is not a PDF, is protected by a
+    password, is damaged or passes a limit before its first page is rejected."""
+    if b"%PDF-" not in data[:1024]:
+        raise AnnexRejected(NOT_A_PDF)
+    with reading(limits, data) as account:
+        try:
+            pdf = pdfplumber.open(BytesIO(data))
+            account.document = pdf.doc
+            account.check()
+            count = page_count(pdf, account)
+        except AnnexRejected:
+            raise
+        except (PDFPasswordIncorrect, PDFEncryptionError):
+            raise AnnexRejected(PROTECTED) from None
+        # A damaged file fails anywhere in pdfminer, each time with its own error.
+        except Exception:
+            account.check()  # a budget passed or damage seen, under pdfminer's own error
+            raise unopenable() from None
+        account.check()
+        yield pdf, account, count
 
 
 def _page_objects(pdf, account: Reading) -> Iterator[tuple[int, PDFPage]]:

@@ -8,11 +8,9 @@ heading above its text). The page footer 'Página X de Y' is left out.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 
-from mejora.annex.document import AnnexRejected
 from mejora.annex.limits import ReadingLimits
 from mejora.annex.position import Block, Paragraph, Table
 from mejora.annex.words import fold, squash
@@ -27,25 +25,9 @@ _PARAGRAPH_GAP = 0.45
 def pdf_blocks(data: bytes, limits: ReadingLimits, *, pages: int | None = None) -> Iterator[Block]:
     """The blocks page after page (the first `pages` only, if given), read as the annex readers
     read a PDF (pdf_guard's budget)."""
-    from mejora.annex.parsers.pdf import NOT_A_PDF
-
-    if b"%PDF-" not in data[:1024]:
-        raise AnnexRejected(NOT_A_PDF)
-    import pdfplumber
-
     from mejora.annex.parsers import pdf_guard
 
-    with pdf_guard.reading(limits, data) as account:
-        try:
-            pdf = pdfplumber.open(io.BytesIO(data))
-            account.document = pdf.doc
-            account.check()
-            pdf_guard.page_count(pdf, account)
-        except AnnexRejected:
-            raise
-        except Exception:
-            account.check()
-            raise pdf_guard.unopenable() from None
+    with pdf_guard.open_pdf(data, limits) as (pdf, account, _count):
         for number, page in enumerate(pdf_guard.pages(pdf, account)):
             if pages is not None and number >= pages:
                 break
