@@ -9,6 +9,7 @@ import math
 import random
 from dataclasses import dataclass
 
+import numpy
 from PIL import Image, ImageDraw, ImageFilter
 
 from mejora.annex.document import AnnexDocument
@@ -45,7 +46,8 @@ def spoil(page: Image.Image, how: Spoil, seed: int = 7) -> Image.Image:
     if how.turn:
         page = page.rotate(how.turn, expand=True, fillcolor=255)
     if how.noise:
-        noise = Image.effect_noise(page.size, how.noise)
+        grain = numpy.random.default_rng(seed).normal(128, how.noise, (page.height, page.width))
+        noise = Image.fromarray(numpy.clip(grain, 0, 255).astype(numpy.uint8))
         page = Image.blend(page, noise, 0.25).filter(ImageFilter.SMOOTH)
         page = Image.eval(page, lambda v: min(255, int(v * 1.18)))  # the blend greyed the paper
     if how.jpeg:

@@ -479,7 +479,9 @@ def _table(frame, origin: tuple[int, int], dpi: int) -> Table | None:
 # --- words into cells and lines -------------------------------------------------------------
 
 
-Expectation = Callable[[Cell], Callable[[str], bool] | None]
+# What a cell's text must look like, given the cell and its table (whose first row, read
+# first, names its columns), or None when anything will do.
+Expectation = Callable[[Cell, Table], Callable[[str], bool] | None]
 
 
 def read_page(image, dpi: int, number: int, *, expect: Expectation | None = None) -> ScanPage:
@@ -513,9 +515,10 @@ def read_page(image, dpi: int, number: int, *, expect: Expectation | None = None
             cell.words.append(word)
     for table in tables:
         _read_header(table, clean, dpi)
+        table.cells.sort(key=lambda cell: (cell.row, cell.column))
         for cell in table.cells:
             doubtful = not cell.words or cell.confidence < LOW_CONFIDENCE
-            wanted = expect(cell) if expect is not None else None
+            wanted = expect(cell, table) if expect is not None else None
             if wanted is not None and not wanted(cell_text(cell)):
                 doubtful = True
             if doubtful:
@@ -649,9 +652,18 @@ def _read_alone(
     margin = max(dpi // 10, 8)
     padded = Image.fromarray(np.pad(crop, margin, constant_values=255))
     best, score = None, sum(w.confidence * len(w.text) for w in cell.words)
-    for angle in (0, 90, 270) if sideways else (0,):
+    # Turned, when a header may be printed sideways; and twice as large, when what the cell
+    # must hold is not read at first (a thin '1' at the end of '2011').
+    tries = [(angle, 1) for angle in ((0, 90, 270) if sideways else (0,))]
+    if wanted is not None:
+        tries.append((0, 2))
+    for angle, scale in tries:
         turned = padded.rotate(angle, expand=True, fillcolor=255) if angle else padded
-        words = _words(turned, dpi, psm=6)
+        if scale > 1:
+            turned = turned.resize((turned.width * scale, turned.height * scale), _lanczos())
+        words = _words(turned, dpi * scale, psm=6)
+        for word in words if scale > 1 else ():
+            word.box = tuple(value // scale for value in word.box)
         found = sum(w.confidence * len(w.text) for w in words)
         if words and wanted is not None and wanted(" ".join(w.text for w in words)):
             best = (angle, words)  # what the cell must hold wins over any surer misreading

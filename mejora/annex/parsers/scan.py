@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from mejora.annex.areas import AreaCatalogue
+from mejora.annex.cells import Reading, read_due, read_progress
 from mejora.annex.document import AnnexDocument, AnnexRejected, CellRef, Finding
 from mejora.annex.formats import FOOTNOTE_MARKER, FORMATS
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
@@ -139,14 +140,31 @@ def _is_number(text: str) -> bool:
     return not text or _ASM_NUMBER.fullmatch(squash(text)) is not None
 
 
-def _expected(cell: ocr.Cell):
+def _is_due(text: str) -> bool:
+    return not text or read_due(text, Reading()).due is not None
+
+
+def _is_progress(text: str) -> bool:
+    """A percent, and the conclusion date the text announces ('Fecha de conclusión: …')."""
+    if not text:
+        return True
+    progress = read_progress(text, Reading())
+    announced = "conclusion" in fold(text)
+    return progress.percent is not None and (progress.concluded is not None or not announced)
+
+
+def _expected(cell: ocr.Cell, table: ocr.Table):
     """What a cell of an annex's table holds: a heading atop it, an ASM number (or nothing,
-    under a spanning one) in its first column."""
+    under a spanning one) in its first column, a date under 'Fecha de Término', a percent
+    under 'Porcentaje de avance…'."""
     if cell.row == 0:
         return _is_heading
     if cell.column == 0:
         return _is_number
-    return None
+    top = next((c for c in table.cells if c.row == 0 and c.column == cell.column), None)
+    heading = _heading_like(top.text) if top is not None else None
+    key = next((c.key for a in FORMATS.values() for c in a.columns if c.heading == heading), "")
+    return {"due": _is_due, "progress": _is_progress}.get(key)
 
 
 def _as_headings(texts: list[str]) -> list[str]:
