@@ -28,6 +28,7 @@ from django.urls import reverse
 from mejora.annex.parsers import ocr, scan
 from mejora.annex.synth import synth_document
 from mejora.demo import demo_prepare
+from mejora.followup import listing
 from mejora.followup.models import Recommendation
 from mejora.followup.services.commitments import evaluation_register, recommendation_register
 from tests.annex.scans import Spoil, scan_file
@@ -61,6 +62,11 @@ PAGES: dict[str, tuple[str, Callable[[Record], str]]] = {
     "buscar": (UNIT, lambda r: reverse("search") + "?q=diagnostico"),
     "duplicados": (UNIT, lambda r: reverse("near-duplicates")),
     "programa": (LIAISON, lambda r: reverse("program-detail", args=[r.program])),
+    # The sample's 9 ASM at 4 a page (PAGE_SIZE is patched below): the pagination is shown.
+    "programa-pagina-2": (
+        LIAISON,
+        lambda r: reverse("program-detail", args=[r.program]) + "?pagina=2",
+    ),
     "posicion": (LIAISON, lambda r: reverse("position-detail", args=[r.evaluation])),
     "posicion-editar": (LIAISON, lambda r: reverse("position-edit", args=[r.evaluation])),
     "recomendacion-editar": (
@@ -73,6 +79,13 @@ PAGES: dict[str, tuple[str, Callable[[Record], str]]] = {
     "supervision-balance": (READER, lambda r: reverse("balance")),
     "supervision-buscar": (READER, lambda r: reverse("search") + "?q=padron"),
     "supervision-posicion": (READER, lambda r: reverse("position-detail", args=[r.evaluation])),
+}
+# What shows that a page is the one meant, not an empty or error page of the same address.
+SHOWN = {
+    "programa-pagina-2": "nav.pagination a[rel=prev]",
+    "posicion-editar": "form textarea",
+    "importar-escaneo": "figure.scanned-cell img",
+    "supervision-posicion": "table",
 }
 ENGLISH_PAGE = "tablero"
 
@@ -191,6 +204,8 @@ def _walk(browser, live_server, walk: Walk, scanned: Path) -> None:
                 page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
                 status = response.status if response else 0
                 problems = [] if status == 200 else [f"answered {status}"]
+                if name in SHOWN and not page.locator(SHOWN[name]).count():
+                    problems.append(f"shows no {SHOWN[name]}")
                 walk.found[name, width] = problems + _check(page, width, "es-MX")
                 if name == ENGLISH_PAGE:
                     spanish_chrome = page.evaluate(CHROME)
@@ -247,6 +262,7 @@ def walked(request, browser, scanned, django_db_setup, django_db_blocker, tmp_pa
         pytest.MonkeyPatch.context() as patch,
     ):
         patch.setattr(scan, "DOUBT_BELOW", 101)  # every cell read is shown as its image
+        patch.setattr(listing, "PAGE_SIZE", 4)
         record._pre_setup()
         try:
             _walk(browser, live_server, walk, scanned)
