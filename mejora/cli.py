@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TextIO
@@ -519,8 +519,6 @@ def _active_user(username: str):
 
 
 def _report(args: argparse.Namespace) -> int:
-    import hashlib
-
     from mejora.annex.formats import FORMATS, annex_kind
     from mejora.annex.renderers import render
     from mejora.cli_balance import BALANCE_KINDS, report_balance
@@ -534,21 +532,41 @@ def _report(args: argparse.Namespace) -> int:
         return report_position(args)
     if args.kind in FREE_KINDS:
         return report_free(args)
-    try:
+
+    def annex() -> tuple[bytes, str]:
         if (kind := annex_kind(args.kind)) is None:
             raise _Refused(f"No existe el tipo de anexo «{args.kind}». Los tipos: {_kinds_help()}.")
         args.kind = kind
-        file_format = args.format or args.output.suffix.lower().lstrip(".")
-        if file_format not in FILE_FORMATS:
-            raise _Refused(
-                f"No se sabe en qué formato escribir «{args.output.name}»; "
-                f"use --format ({', '.join(FILE_FORMATS)})."
-            )
+        file_format = report_format(args, FILE_FORMATS)
         program, cut = report_program_and_cut(args)
         doc = annex_extract(program, cut=cut, kind=args.kind)
         shown = args.progress or sys.stderr.isatty()
         with ProgressBar(sys.stderr, file_format) if shown else nullcontext() as bar:
             data = render(doc, file_format, progress=bar)
+        return data, f"{FORMATS[args.kind].annex_line} · {program.name} · corte {cut.name}"
+
+    return write_report(args, annex)
+
+
+def report_format(args: argparse.Namespace, formats: Sequence[str]) -> str:
+    """The format `--format` names, else the output's suffix; _Refused unless among `formats`."""
+    file_format = args.format or args.output.suffix.lower().lstrip(".")
+    if file_format not in formats:
+        raise _Refused(
+            f"No se sabe en qué formato escribir «{args.output.name}»; "
+            f"use --format ({', '.join(formats)})."
+        )
+    return file_format
+
+
+def write_report(args: argparse.Namespace, produce: Callable[[], tuple[bytes, str]]) -> int:
+    """Write the bytes `produce` makes to `--output`, then its headline and the file's size and
+    SHA-256: the end of every `mejora report`. A _Refused or a file that cannot be written is
+    told on stderr (EXIT_REJECTED), and nothing is written."""
+    import hashlib
+
+    try:
+        data, headline = produce()
         args.output.write_bytes(data)
     except _Refused as refusal:
         print(refusal, file=sys.stderr)
@@ -557,7 +575,7 @@ def _report(args: argparse.Namespace) -> int:
         print(_written_error(args.output, error), file=sys.stderr)
         return EXIT_REJECTED
     print(
-        f"{FORMATS[args.kind].annex_line} · {program.name} · corte {cut.name}\n"
+        f"{headline}\n"
         f"Escrito {args.output} ({len(data):,} bytes, SHA-256 {hashlib.sha256(data).hexdigest()})"
     )
     return EXIT_OK

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import hashlib
 import json
-import sys
 from typing import Any
 
 FREE_KINDS = {"formato-libre": False, "formato-libre-avance": True}
@@ -54,28 +52,14 @@ def report_free(args: argparse.Namespace) -> int:
     """`mejora report formato-libre[-avance] --program … [--cut …] -o FILE`: the program's
     interinstitutional and intergubernamental ASM as blocks of labelled fields."""
     from mejora.annex.renderers.free import FREE_RENDER_FORMATS, render_free
-    from mejora.cli import EXIT_OK, EXIT_REJECTED, _Refused, _written_error, report_program_and_cut
+    from mejora.cli import report_format, report_program_and_cut, write_report
     from mejora.followup.services.filings import free_format_extract
 
-    try:
-        file_format = args.format or args.output.suffix.lower().lstrip(".")
-        if file_format not in FREE_RENDER_FORMATS:
-            raise _Refused(
-                f"El formato libre se escribe en {', '.join(FREE_RENDER_FORMATS)}; "
-                f"no se sabe escribir «{args.output.name}»."
-            )
+    def free_format() -> tuple[bytes, str]:
+        file_format = report_format(args, FREE_RENDER_FORMATS)
         program, cut = report_program_and_cut(args)
         doc = free_format_extract(program, cut=cut, progress=FREE_KINDS[args.kind])
         data = render_free(doc, file_format)
-        args.output.write_bytes(data)
-    except _Refused as refusal:
-        print(refusal, file=sys.stderr)
-        return EXIT_REJECTED
-    except OSError as error:
-        print(_written_error(args.output, error), file=sys.stderr)
-        return EXIT_REJECTED
-    print(
-        f"{doc.annex} · {program.name} · corte {cut.name} · {doc.aspect_count()} ASM\n"
-        f"Escrito {args.output} ({len(data):,} bytes, SHA-256 {hashlib.sha256(data).hexdigest()})"
-    )
-    return EXIT_OK
+        return data, f"{doc.annex} · {program.name} · corte {cut.name} · {doc.aspect_count()} ASM"
+
+    return write_report(args, free_format)

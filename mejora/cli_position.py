@@ -71,18 +71,13 @@ def report_position(args: argparse.Namespace) -> int:
     """`mejora report anexo-f --program … [--evaluation …] -o FILE`."""
     from mejora.annex.renderers.position import POSITION_FILE_FORMATS, render_position
     from mejora.annex.words import fold
-    from mejora.cli import EXIT_OK, EXIT_REJECTED, _Refused, _unwritable, _written_error
+    from mejora.cli import _Refused, _unwritable, report_format, write_report
     from mejora.followup.models import Evaluation
     from mejora.followup.selectors import find_programs
     from mejora.followup.services.positions import position_document
 
-    try:
-        file_format = args.format or args.output.suffix.lower().lstrip(".")
-        if file_format not in POSITION_FILE_FORMATS:
-            raise _Refused(
-                f"No se sabe en qué formato escribir «{args.output.name}»; "
-                f"use --format ({', '.join(POSITION_FILE_FORMATS)})."
-            )
+    def position() -> tuple[bytes, str]:
+        file_format = report_format(args, POSITION_FILE_FORMATS)
         programs = list(find_programs(args.program))
         if len(programs) != 1:
             raise _Refused("Se necesita exactamente un programa: indíquelo con --program.")
@@ -103,15 +98,6 @@ def report_position(args: argparse.Namespace) -> int:
         if unwritable := _unwritable(args.output):
             raise _Refused(unwritable)
         data = render_position(position_document(evaluations[0]), file_format)
-        args.output.write_bytes(data)
-    except _Refused as refusal:
-        print(refusal, file=sys.stderr)
-        return EXIT_REJECTED
-    except OSError as error:
-        print(_written_error(args.output, error), file=sys.stderr)
-        return EXIT_REJECTED
-    print(
-        f"Anexo F. Posición institucional · {programs[0].name} · {evaluations[0]}\n"
-        f"Escrito {args.output} ({len(data):,} bytes, SHA-256 {hashlib.sha256(data).hexdigest()})"
-    )
-    return EXIT_OK
+        return data, f"Anexo F. Posición institucional · {programs[0].name} · {evaluations[0]}"
+
+    return write_report(args, position)
