@@ -46,6 +46,17 @@ class ImportScope:
         return self.reaches_institution(program.institution) or program.pk in self.programs
 
 
+def import_origin(
+    *, actor: object, scope: ImportScope | None, source: str, file_name: str
+) -> tuple[ImportScope, str]:
+    """Who an import is for and what its history says it came from: a person's import
+    (`actor`) must bring its scope (TypeError otherwise), the command line's reaches the whole
+    record; the source is the one given, else the file's name."""
+    if actor is not None and scope is None:
+        raise TypeError("A person's import needs the scope of what they may import into.")
+    return scope or ImportScope.operator(), source or f"importación de {file_name}"
+
+
 @dataclass(frozen=True)
 class ImportTarget:
     """The institution and program a file names, as far as the record already has them."""

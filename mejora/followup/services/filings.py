@@ -21,7 +21,7 @@ from mejora.annex.parsers.bundle import FiledPart, Filing, read_filing
 from mejora.annex.parsers.free import FREE_ANNEX_LINE, FREE_CLASSIFICATIONS, FREE_TITLE, free_annex
 from mejora.followup.extract import annex_extract
 from mejora.followup.models import AnnexImport, Cut, Program
-from mejora.followup.scope import ImportScope
+from mejora.followup.scope import ImportScope, import_origin
 from mejora.followup.services.conflicts import retried_on_conflict
 from mejora.followup.services.imports import ImportSummary, _Loader, scoped_catalogue
 
@@ -95,10 +95,7 @@ def filing_import(
     dry_run: bool = False,
 ) -> FilingSummary:
     """Write every instrument of the filing into the record, in the file's order."""
-    if actor is not None and scope is None:
-        raise TypeError("A person's import needs the scope of what they may import into.")
-    scope = scope or ImportScope.operator()
-    source = source or f"importación de {file_name}"
+    scope, source = import_origin(actor=actor, scope=scope, source=source, file_name=file_name)
     loaders: list[_Loader] = []
     parts: list[tuple[FiledPart, Any]] = []
     program: Program | None = None

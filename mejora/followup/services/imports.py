@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext_noop
 
 from mejora.annex.areas import AreaCatalogue, agreed, area_key, found_by_parts, name_and_acronym
 from mejora.annex.compose import same_date
@@ -56,7 +57,7 @@ from mejora.followup.models import (
     ProgressReport,
     Replanning,
 )
-from mejora.followup.scope import ImportScope, import_target
+from mejora.followup.scope import ImportScope, import_origin, import_target
 from mejora.followup.services.catalogue import catalogue_for
 from mejora.followup.services.conflicts import retried_on_conflict
 
@@ -80,9 +81,12 @@ def annex_read(
     first = first_page_text(data, file_format, limits)  # what the file is, told once
     if looks_like_filing(data, file_format, limits, first=first):
         raise AnnexRejected(
-            "El archivo es un expediente: un oficio con varios instrumentos. Aquí se lee un "
-            "anexo a la vez; importe el expediente con «mejora import», que lee cada "
-            "instrumento en su lugar, o suba cada anexo por separado."
+            gettext_noop(
+                "El archivo es un expediente: un oficio con varios "
+                "instrumentos. Aquí se lee un anexo a la vez; importe el "
+                "expediente con «mejora import», que lee cada instrumento en "
+                "su lugar, o suba cada anexo por separado."
+            )
         )
     if is_free_file(data, file_format, limits, first=first):
         # Interinstitutional ASM in blocks of labelled fields rather than a table.
@@ -163,13 +167,12 @@ def annex_import(
     for a program outside it. Without an actor it is the operator's, at the command line.
     `progress` is told the ASM written so far (stage 'Importando').
     """
-    if actor is not None and scope is None:
-        raise TypeError("A person's import needs the scope of what they may import into.")
+    scope, source = import_origin(actor=actor, scope=scope, source=source, file_name=file_name)
     loader = _Loader(
         document,
         actor=actor,
-        scope=scope or ImportScope.operator(),
-        source=source or f"importación de {file_name}",
+        scope=scope,
+        source=source,
         progress=progress,
         keep_changes=not dry_run,
     )
@@ -265,9 +268,13 @@ class _Loader:
             and self.cut.state != Cut.State.OPEN
         ):
             raise AnnexRejected(
-                f"El avance de este anexo es al corte «{self.cut.name}», que no está abierto. "
-                "Lo que usted importa se envía a revisión, y solo un corte abierto recibe "
-                "reportes; un anexo de un corte cerrado lo importa la unidad de evaluación."
+                gettext_noop(
+                    "El avance de este anexo es al corte «{name}», que no está "
+                    "abierto. Lo que usted importa se envía a revisión, y solo "
+                    "un corte abierto recibe reportes; un anexo de un corte "
+                    "cerrado lo importa la unidad de evaluación."
+                ),
+                name=self.cut.name,
             )
         self.areas = _AreaIndex(institution, self)
         existing = {
@@ -311,8 +318,10 @@ class _Loader:
     def _cut(self) -> Cut:
         if self.document.prepared is None:
             raise AnnexRejected(
-                "El anexo no dice su «Fecha de Elaboración», así que no se sabe a qué corte "
-                "corresponde el avance."
+                gettext_noop(
+                    "El anexo no dice su «Fecha de Elaboración», así que no se "
+                    "sabe a qué corte corresponde el avance."
+                )
             )
         date = self.document.prepared.end
         return self._get_or_create(
@@ -520,8 +529,14 @@ class _Loader:
         editable = report.state in (ProgressReport.State.DRAFT, ProgressReport.State.RETURNED)
         if not unchanged and not editable:
             raise AnnexRejected(
-                f"El reporte de {_label(activity)} en el corte «{self.cut.name}» ya está "
-                f"{report.get_state_display()}: una importación no lo cambia. No se importó nada."
+                gettext_noop(
+                    "El reporte de {label} en el corte «{name}» ya está "
+                    "{get_state_display}: una importación no lo cambia. No se "
+                    "importó nada."
+                ),
+                label=_label(activity),
+                name=self.cut.name,
+                get_state_display=report.get_state_display(),
             )
 
     # Generic writes, each with its history row.
@@ -678,7 +693,12 @@ def _validate(obj: models.Model) -> None:
             f"{obj._meta.get_field(name).verbose_name}: {' '.join(messages)}"
             for name, messages in error.message_dict.items()
         )
-        raise AnnexRejected(f"{obj._meta.verbose_name} «{str(obj)[:80]}»: {details}") from None
+        raise AnnexRejected(
+            gettext_noop("{verbose_name} «{value}»: {details}"),
+            verbose_name=obj._meta.verbose_name,
+            value=str(obj)[:80],
+            details=details,
+        ) from None
 
 
 def _role_key(role: ActivityArea) -> tuple[str, int, int, str, str]:

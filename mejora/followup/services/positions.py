@@ -39,7 +39,7 @@ from mejora.followup.models import (
     Recommendation,
 )
 from mejora.followup.permissions import Action, require
-from mejora.followup.scope import ImportRefused, ImportScope
+from mejora.followup.scope import ImportRefused, ImportScope, import_origin
 from mejora.followup.services.commitments import (
     WEB,
     _record,
@@ -294,10 +294,9 @@ def position_import(
     text) with its position and comment; all or nothing. The annex's stated counts are
     checked against the record's ASM of the evaluation. With the file's `sha256` the import
     is listed among the program's imports, as any annex's (not again when nothing changed)."""
-    if actor is not None and scope is None:
-        raise TypeError("A person's import needs the scope of what they may import into.")
-    source = (source or f"importación de {file_name}")[:300]
-    program = position_program(document, scope or ImportScope.operator())
+    scope, source = import_origin(actor=actor, scope=scope, source=source, file_name=file_name)
+    source = source[:300]
+    program = position_program(document, scope)
     evaluation, new = _evaluation_of(program, document.evaluation, actor, source)
     require(actor, Action.REGISTER, evaluation)
     summary = PositionImportSummary(document, evaluation, created=int(new))
