@@ -181,7 +181,8 @@ def aspect_edit(request: HttpRequest, pk: int) -> HttpResponse:
     stale = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def save() -> None:
             aspect_update(
                 aspect=aspect,
                 registered_on=data["registered_on"],
@@ -189,13 +190,13 @@ def aspect_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 **_aspect_values(data),
             )
+
+        def remake(sent: Any) -> Form:
+            return _aspect_edit_form(sent, initial, program)
+
+        saved, form, stale = _edited(request, form, save, remake)
+        if saved:
             return redirect("commitments-program", pk=program.pk)
-        except StaleVersion as error:
-            stale = error
-            form = _aspect_edit_form(_seen(request, error), initial, program)
-            form.is_valid()
-        except ValidationError as error:
-            _errors_to_form(form, error)
     title = _("Editar %(aspect)s") % {"aspect": aspect}
     context = {"program": program, "form": form, "title": title, "stale": stale}
     return render(request, "web/aspect_form.html", context)
@@ -283,20 +284,21 @@ def _activity_page(request: HttpRequest, aspect: Aspect, activity: Activity | No
                 "deliverable": data["deliverable"],
                 "actor": request.user,
             }
-            try:
+
+            def save() -> None:
                 if activity is None:
                     activity_register(aspect=aspect, **values)
                 else:
                     activity_update(
                         activity=activity, seen_version=data["seen_version"] or 0, **values
                     )
+
+            def remake(sent: Any) -> Form:
+                return ActivityForm(sent, areas=areas, rows=rows)
+
+            saved, form, stale = _edited(request, form, save, remake)
+            if saved:
                 return redirect("commitments-program", pk=program.pk)
-            except StaleVersion as error:
-                stale = error
-                form = ActivityForm(_seen(request, error), areas=areas, rows=rows)
-                form.is_valid()
-            except ValidationError as error:
-                _errors_to_form(form, error)
     if activity is None:
         title = _("Agregar actividad a %(aspect)s") % {"aspect": aspect}
     else:
@@ -371,6 +373,24 @@ def _saved(form: Form, save: Callable[[], None]) -> bool:
         _errors_to_form(form, error)
         return False
     return True
+
+
+def _edited(
+    request: HttpRequest, form: Form, save: Callable[[], None], remake: Callable[[Any], Form]
+) -> tuple[bool, Form, StaleVersion | None]:
+    """Run an edit's service: whether it saved, the form to show and, when someone saved the
+    record after the person opened it, that StaleVersion, with the form made again by
+    `remake` over the version saved meanwhile. Any other refusal goes on the form."""
+    try:
+        save()
+    except StaleVersion as error:
+        form = remake(_seen(request, error))
+        form.is_valid()
+        return False, form, error
+    except ValidationError as error:
+        _errors_to_form(form, error)
+        return False, form, None
+    return True, form, None
 
 
 def _errors_to_form(form: Form, error: ValidationError) -> None:

@@ -23,7 +23,6 @@ from mejora.annex.parsers.position import is_position_file, parse_position
 from mejora.annex.renderers import MEDIA_TYPES
 from mejora.annex.renderers.position import POSITION_FILE_FORMATS, render_position
 from mejora.followup.models import Evaluation, Recommendation
-from mejora.followup.services.commitments import StaleVersion
 from mejora.followup.services.imports import file_sha256
 from mejora.followup.services.positions import (
     position_document,
@@ -33,7 +32,7 @@ from mejora.followup.services.positions import (
 )
 from mejora.web.forms_commitments import RecommendationForm
 from mejora.web.forms_positions import PositionForm, position_initial
-from mejora.web.views.commitments import _errors_to_form, _seen
+from mejora.web.views.commitments import _edited, _saved
 
 
 def _evaluations(user) -> QuerySet[Evaluation]:
@@ -72,7 +71,8 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
     stale = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def save() -> None:
             position_update(
                 evaluation=evaluation,
                 general=data["general"],
@@ -83,13 +83,13 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 seen_version=data["seen_version"],
                 actor=request.user,
             )
+
+        def remake(sent) -> PositionForm:
+            return PositionForm(sent, initial=position_initial(evaluation))
+
+        saved, form, stale = _edited(request, form, save, remake)
+        if saved:
             return redirect("position-detail", pk=evaluation.pk)
-        except StaleVersion as error:
-            stale = error
-            form = PositionForm(_seen(request, error), initial=position_initial(evaluation))
-            form.is_valid()
-        except ValidationError as error:
-            _errors_to_form(form, error)
     context = {
         "evaluation": evaluation,
         "program": evaluation.program,
@@ -114,7 +114,8 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = RecommendationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def save() -> None:
             recommendation_update(
                 recommendation=recommendation,
                 text=data["text"],
@@ -122,9 +123,9 @@ def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=data["reason"],
                 actor=request.user,
             )
+
+        if _saved(form, save):
             return redirect("position-detail", pk=evaluation.pk)
-        except ValidationError as error:
-            _errors_to_form(form, error)
     context = {
         "evaluation": evaluation,
         "program": evaluation.program,
