@@ -6,7 +6,8 @@ the person who uses it.
 Every page is checked at a desk's width and a phone's: axe-core finds no violation worse than
 minor, on the phone the page does not scroll sideways (tables scroll inside .table-scroll),
 and <html lang> is the language asked for. One page is asked for in English, and its chrome
-(skip link, navigation, search box, sign-out) keeps no Spanish. Screenshots are kept.
+(skip link, navigation, search box, sign-out) keeps no Spanish; on that page the keyboard's
+first Tab shows the skip link, which takes the focus to the content. Screenshots are kept.
 
 The browser walk is done once per module, on one prepared record; every test then reads its own
 page's findings.
@@ -156,6 +157,25 @@ def _check(page, width: int, lang: str) -> list[str]:
     return problems
 
 
+# Where the focus is, and whether it is on the screen.
+FOCUSED = """() => {
+  const e = document.activeElement, box = e.getBoundingClientRect();
+  const shown = box.left >= 0 && box.right <= window.innerWidth && box.width > 0;
+  return `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}.${e.className} ${shown}`;
+}"""
+
+
+def _keyboard(page) -> list[str]:
+    """The first Tab shows the skip link on the screen; Enter takes the focus to the content."""
+    page.keyboard.press("Tab")
+    if (first := page.evaluate(FOCUSED)) != "a.skip-link true":
+        return [f"the first Tab focuses {first}, not a visible skip link"]
+    page.keyboard.press("Enter")
+    if not (then := page.evaluate(FOCUSED)).startswith("main#contenido."):
+        return [f"the skip link leaves the focus on {then}"]
+    return []
+
+
 def _walk(browser, live_server, walk: Walk, scanned: Path) -> None:
     record, accounts = _prepare()
     url = live_server.url
@@ -209,6 +229,7 @@ def _walk(browser, live_server, walk: Walk, scanned: Path) -> None:
                 walk.found[name, width] = problems + _check(page, width, "es-MX")
                 if name == ENGLISH_PAGE:
                     spanish_chrome = page.evaluate(CHROME)
+                    walk.found[name, width] += _keyboard(page)
         finally:
             for page in tabs.values():
                 page.context.close()
