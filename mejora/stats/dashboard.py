@@ -12,7 +12,9 @@ from enum import StrEnum
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from mejora.accounts.access import activities_for_user, aspects_for_user
@@ -38,6 +40,7 @@ from mejora.stats.counting import (
     fetch_rows,
     status_table,
     with_due_dates,
+    with_status,
 )
 
 # The trend shows at most this many cuts up to the date: a fixed number of queries.
@@ -425,20 +428,27 @@ class ListRow:
     light: Light
 
 
-# How the list is sorted, in SQL over a status table with the program's columns. The
-# earliest end is the most days late (no due date sorts as the latest).
+# How the list is sorted: in SQL over a status table with the program's columns, and the
+# same for the ORM over the page's records. The earliest end is the most days late (no due
+# date sorts as the latest).
 _LATE_KEY = f"COALESCE({DUE_END}, '9999-12-31')"
 _LIST_SQL_ORDERS = {
     "atraso": f"{_LATE_KEY} ASC, row_id",
     "atraso-menor": f"{_LATE_KEY} DESC, row_id",
-    "programa": "program_name, mechanism_year, aspect_id, position",
+    "programa": "program_name, mechanism_year, aspect_id, position, row_id",
+}
+_LATE = Coalesce(DUE_END, Value("9999-12-31"))
+_LIST_ORDERS = {
+    "atraso": (_LATE.asc(), "pk"),
+    "atraso-menor": (_LATE.desc(), "pk"),
+    "programa": ("aspect__program__name", "aspect__cycle__mechanism_year", "aspect_id", "order"),
 }
 
 
 class _ListedRows:
     """The rows of a status table, filtered and sorted by the database, as the paginator
-    counts and slices them: a count, then per page one query for its rows and one for
-    their records."""
+    counts and slices them: a count, then one query per page for the records of its ids
+    (with their status, percent and due date: a few subqueries for a page of rows)."""
 
     def __init__(self, activities: QuerySet[Activity], as_of: dt.date, where: list, order: str):
         columns = {
@@ -450,7 +460,7 @@ class _ListedRows:
         conditions = " AND ".join(c for c, _ in where) or "1 = 1"
         self.sql = f"FROM {table} t WHERE {conditions}"
         self.params = params + [p for _, ps in where for p in ps]
-        self.order, self.as_of, self.db = _LIST_SQL_ORDERS[order], as_of, activities.db
+        self.order, self.as_of, self.db = order, as_of, activities.db
 
     def count(self) -> int:
         return fetch_rows(self.db, f"SELECT COUNT(*) {self.sql}", self.params)[0][0]
@@ -460,20 +470,19 @@ class _ListedRows:
 
     def __getitem__(self, window: slice) -> list[ListRow]:
         start, stop = window.start or 0, window.stop
-        found = fetch_rows(
-            self.db,
-            f"SELECT row_id, {STATUS}, {PERCENT} {self.sql} ORDER BY {self.order} "
-            "LIMIT %s OFFSET %s",
-            [*self.params, stop - start, start],
+        if stop <= start:  # an empty page (nothing counted): no query, as a queryset's
+            return []
+        ids = RawSQL(
+            f"SELECT row_id {self.sql} ORDER BY {_LIST_SQL_ORDERS[self.order]} LIMIT %s OFFSET %s",
+            (*self.params, stop - start, start),
         )
+        records = with_status(Activity.objects.using(self.db).filter(pk__in=ids), self.as_of)
         records = (
-            with_due_dates(Activity.objects.filter(pk__in=[pk for pk, _, _ in found]), self.as_of)
+            with_due_dates(records, self.as_of)
             .select_related("aspect__program", "aspect__cycle")
-            .in_bulk()
+            .order_by(*_LIST_ORDERS[self.order])
         )
-        return [
-            _row(records[pk], Status(status), percent, self.as_of) for pk, status, percent in found
-        ]
+        return [_row(activity, self.as_of) for activity in records]
 
 
 def activity_list(
@@ -493,9 +502,10 @@ def activity_list(
     return listed, list(listed.object_list)
 
 
-def _row(activity: Activity, status: Status, percent: int | None, as_of: dt.date) -> ListRow:
+def _row(activity: Activity, as_of: dt.date) -> ListRow:
     on = getattr(activity, f"{DUE}_on")
     precision = getattr(activity, f"{DUE}_precision")
     due = PartialDate.of(on, Precision(precision)) if on and precision else None
-    late = days_late(percent=percent, due=due, as_of=as_of)
+    status = Status(getattr(activity, STATUS))
+    late = days_late(percent=getattr(activity, PERCENT), due=due, as_of=as_of)
     return ListRow(activity, status, due, late, light(int(status is Status.OVERDUE), 1))
