@@ -17,6 +17,7 @@ from mejora.annex.formats import cycle_heading
 from mejora.annex.parsers.free import FREE_ANNEX_LINE, free_annex, parse_free
 from mejora.annex.renderers.free import render_free, render_free_html
 from mejora.annex.synth import synth_document
+from tests.office import converted_by_libreoffice
 
 
 def free_document(*, progress: bool, aspects: int, classification: str = "interinstitucional"):
@@ -226,28 +227,10 @@ def typed_in_word(doc) -> bytes:
     reason="LibreOffice (soffice) no está instalado aquí; en CI lo instala .ci/run",
 )
 def test_typed_in_word_and_printed_by_libreoffice_it_reads_the_same(tmp_path):
-    import subprocess
-
     doc = free_document(progress=False, aspects=3)
     typed = typed_in_word(doc)
     assert parse_free(typed, "docx") == doc
-    (tmp_path / "libre.docx").write_bytes(typed)
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={(tmp_path / 'perfil').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(tmp_path / "libre.docx"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    printed = parse_free((tmp_path / "libre.pdf").read_bytes(), "pdf")
+    printed = parse_free(converted_by_libreoffice(tmp_path, {"libre": typed})["libre"], "pdf")
     assert printed == doc
 
 

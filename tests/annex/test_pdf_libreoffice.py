@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pdfplumber
@@ -26,6 +25,7 @@ from docx.shared import Cm, Pt
 from mejora.annex.document import AnnexDocument
 from mejora.annex.formats import FORMATS, row_cells
 from mejora.annex.parsers import parse
+from tests.office import converted_by_libreoffice
 
 pytestmark = pytest.mark.skipif(
     shutil.which("soffice") is None,
@@ -90,24 +90,8 @@ def printed(seed, tmp_path_factory) -> dict[str, bytes]:
         "oficial": (list(range(len(ANNEX.columns))), {}),
         "agencia": (AGENCY_ORDER, AGENCY_NAMES),
     }
-    for name, (order, headings) in names.items():
-        (folder / f"{name}.docx").write_bytes(typed_in_word(seed, order, headings))
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={(folder / 'perfil').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            *(str(folder / f"{name}.docx") for name in names),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return {name: (folder / f"{name}.pdf").read_bytes() for name in names}
+    typed = {name: typed_in_word(seed, *how) for name, how in names.items()}
+    return converted_by_libreoffice(folder, typed)
 
 
 @pytest.fixture(scope="module")

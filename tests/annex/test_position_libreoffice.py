@@ -10,7 +10,6 @@ signatures as a name over a post.
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
 from docx import Document
@@ -18,6 +17,7 @@ from docx.shared import Pt
 
 from mejora.annex.parsers.position import is_position_file, parse_position
 from mejora.annex.position import Acceptance, PositionCounts, RecommendationEntry, Signatory
+from tests.office import converted_by_libreoffice
 
 pytestmark = pytest.mark.skipif(
     shutil.which("soffice") is None,
@@ -182,26 +182,10 @@ def printed(tmp_path_factory) -> dict[str, bytes]:
         "largo": typed_by_an_agency(recommendations=MANY_RECOMMENDATIONS),
         "marcas": typed_by_an_agency(marks=True),
     }
-    for name, data in files.items():
-        (folder / f"{name}.docx").write_bytes(data)
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={(folder / 'perfil').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            *(str(folder / f"{name}.docx") for name in files),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    pdfs = converted_by_libreoffice(folder, files)
     return {
         **{f"{name}.docx": data for name, data in files.items()},
-        **{f"{name}.pdf": (folder / f"{name}.pdf").read_bytes() for name in files},
+        **{f"{name}.pdf": pdf for name, pdf in pdfs.items()},
     }
 
 

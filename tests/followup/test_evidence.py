@@ -7,7 +7,6 @@ import hashlib
 import io
 import shutil
 import struct
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from mejora.followup.services.evidence import (
     evidence_remove,
 )
 from tests.factories import CutFactory, ProgressReportFactory, member
+from tests.office import converted_by_libreoffice
 
 pytestmark = pytest.mark.django_db
 
@@ -287,23 +287,7 @@ def word_97(tmp_path_factory) -> bytes:
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) no está instalado aquí")
     folder = tmp_path_factory.mktemp("doc")
-    (folder / "oficio.docx").write_bytes(docx_bytes())
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={(folder / 'perfil').as_uri()}",
-            "--headless",
-            "--convert-to",
-            "doc",
-            "--outdir",
-            str(folder),
-            str(folder / "oficio.docx"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return (folder / "oficio.doc").read_bytes()
+    return converted_by_libreoffice(folder, {"oficio": docx_bytes()}, to="doc")["oficio"]
 
 
 def renamed_stream(compound: bytes, old: str, new: str) -> bytes:
