@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from mejora.annex.dates import read_date, read_leading_date
 from mejora.annex.document import AnnexRejected, DueCell, PartialDate, ProgressCell
+from mejora.annex.messages import gettext_noop
 from mejora.annex.words import fold, squash
 
 _COMMITTED = re.compile(
@@ -142,7 +143,9 @@ def _percent(text: str, reading: Reading) -> int | None:
         return None
     value = Decimal(match.group(1).replace(",", "."))
     if value > 100:
-        raise AnnexRejected(f"El porcentaje de avance {match.group(0)} es mayor que 100%.")
+        raise AnnexRejected(
+            gettext_noop("El porcentaje de avance {group} es mayor que 100%."), group=match.group(0)
+        )
     whole = int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if whole != value:
         reading.doubt(

@@ -79,20 +79,27 @@ def read_correction(
             found = read_date(typed)
             if found.date is None or found.doubt:
                 raise AnnexRejected(
-                    f"No se entendió la fecha «{typed}»; escríbala como 30/06/2012 o junio 2012."
+                    gettext_noop(
+                        "No se entendió la fecha «{typed}»; escríbala como 30/06/2012 o junio 2012."
+                    ),
+                    typed=typed,
                 )
             return found.date
         case CorrectionInput.PERCENT:
             number = typed.rstrip("% ").strip()
             if not number.isascii() or not number.isdecimal() or not 0 <= int(number) <= 100:
-                raise AnnexRejected(f"«{typed}» no es un porcentaje entero entre 0 y 100.")
+                raise AnnexRejected(
+                    gettext_noop("«{typed}» no es un porcentaje entero entre 0 y 100."), typed=typed
+                )
             return int(number)
         case CorrectionInput.AREA:
             area = catalogue.find(typed)
             if area is None:
-                raise AnnexRejected(f"«{typed}» no está en el catálogo de áreas.")
+                raise AnnexRejected(
+                    gettext_noop("«{typed}» no está en el catálogo de áreas."), typed=typed
+                )
             return area.name
-    raise AnnexRejected("Esta lectura solo puede confirmarse.")
+    raise AnnexRejected(gettext_noop("Esta lectura solo puede confirmarse."))
 
 
 def review_document(

@@ -76,3 +76,11 @@ def _message_of(value: object) -> Message | None:
     if isinstance(value, Message):
         return value
     return value.message if isinstance(value, Text) else None
+
+
+def joined(parts: list[Message]) -> Message:
+    """Sentences said one after another, each translated on its own."""
+    return Message(
+        " ".join(f"{{part{n}}}" for n in range(len(parts))),
+        {f"part{n}": part for n, part in enumerate(parts)},
+    )

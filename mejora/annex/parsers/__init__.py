@@ -7,6 +7,7 @@ from pathlib import PurePath
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
+from mejora.annex.messages import gettext_noop
 from mejora.annex.parsers.rows import CatalogueFor
 from mejora.annex.progress import Progress
 
@@ -34,8 +35,12 @@ def format_of(file_name: str) -> str:
     suffix = PurePath(file_name).suffix.lower()
     if suffix not in _SUFFIXES:
         raise AnnexRejected(
-            f"No se reconoce el formato de «{PurePath(file_name).name}» por su extensión; "
-            f"los formatos que se leen son: {', '.join(READABLE_FORMATS)}."
+            gettext_noop(
+                "No se reconoce el formato de «{name}» por su extensión; los "
+                "formatos que se leen son: {items}."
+            ),
+            name=PurePath(file_name).name,
+            items=", ".join(READABLE_FORMATS),
         )
     return _SUFFIXES[suffix]
 
@@ -82,5 +87,7 @@ def parse(
                 data, image=True, catalogue=catalogue, progress=progress, limits=limits
             )
     raise AnnexRejected(
-        f"No se leen archivos «{file_format}»; los formatos son: {', '.join(READABLE_FORMATS)}."
+        gettext_noop("No se leen archivos «{file_format}»; los formatos son: {items}."),
+        file_format=file_format,
+        items=", ".join(READABLE_FORMATS),
     )

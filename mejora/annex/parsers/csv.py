@@ -41,6 +41,7 @@ from mejora.annex.formats import (
     read_signatory_line,
 )
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits, over_limit
+from mejora.annex.messages import Message, Text, gettext_noop
 from mejora.annex.parsers.encoding import check_text, decode
 from mejora.annex.parsers.package import cell_over_limit
 from mejora.annex.parsers.rows import AnnexBuilder, CatalogueFor, RawRow
@@ -69,13 +70,13 @@ _OURS -= _OFFICIAL
 _KNOWN = _OFFICIAL | _OURS
 _CONTEXT = (*DOCUMENT_COLUMNS, CYCLE)
 
-_NOT_A_CSV = (
+_NOT_A_CSV = gettext_noop(
     "El archivo no es un CSV de anexo: debe tener los nombres de las columnas, como «No.», "
     "«Aspecto Susceptible de Mejora» o «Actividades», en su primera fila (el CSV de una fila "
-    f"por actividad, con «{CYCLE}») o en la fila de encabezado de la tabla (la hoja del anexo "
+    "por actividad, con «{cycle}») o en la fila de encabezado de la tabla (la hoja del anexo "
     "guardada como CSV)."
 )
-_TAB_SEPARATED = (
+_TAB_SEPARATED = gettext_noop(
     "El archivo no es un CSV de anexo: sus columnas están separadas por tabuladores, como en "
     "el anexo en texto; súbalo con la extensión .txt."
 )
@@ -96,7 +97,7 @@ def parse_csv(
         text, findings = data, []
     text = text.removeprefix("\ufeff")
     if not text or text.isspace():
-        raise AnnexRejected("El archivo está vacío.")
+        raise AnnexRejected(gettext_noop("El archivo está vacío."))
     rows_estimate = text.count("\n")  # a row is mostly a line
     delimiter = _flat_delimiter(text)
     if delimiter is not None:
@@ -120,12 +121,15 @@ def _records(text: str, delimiter: str, limits: ReadingLimits) -> Iterator[list[
     try:
         for count, record in enumerate(reader, start=1):
             if count > limits.rows:
-                raise over_limit("filas", limits.rows)
+                raise over_limit(gettext_noop("filas"), limits.rows)
             if len(record) > limits.columns:
                 raise over_limit(
-                    "columnas de una tabla",
+                    gettext_noop("columnas de una tabla"),
                     limits.columns,
-                    advice=f"La fila {count} tiene {len(record)} celdas",
+                    advice=Message(
+                        gettext_noop("La fila {count} tiene {count2} celdas"),
+                        {"count": count, "count2": len(record)},
+                    ),
                 )
             if record and max(map(len, record)) > limits.cell_chars:
                 raise cell_over_limit(limits)
@@ -135,7 +139,9 @@ def _records(text: str, delimiter: str, limits: ReadingLimits) -> Iterator[list[
         if "field larger than field limit" in str(error):
             raise cell_over_limit(limits) from None
         raise AnnexRejected(
-            f"línea {reader.line_num}: el archivo no es un CSV válido ({error})."
+            gettext_noop("línea {line_num}: el archivo no es un CSV válido ({error})."),
+            line_num=reader.line_num,
+            error=error,
         ) from None
 
 
@@ -171,7 +177,7 @@ def _sheet_delimiter(text: str) -> str:
             if delimiter == "\t":
                 raise AnnexRejected(_TAB_SEPARATED)
             return delimiter
-    raise AnnexRejected(_NOT_A_CSV)
+    raise AnnexRejected(_NOT_A_CSV, cycle=CYCLE)
 
 
 def _read_flat(
@@ -224,7 +230,7 @@ def _columns(header: list[str]) -> tuple[HeaderMatch, dict[str, int]]:
     return match, columns
 
 
-def _columns_problem(official: list[str], missing_context: list[str]) -> str:
+def _columns_problem(official: list[str], missing_context: list[str]) -> Message:
     """Which columns of the nearest annex are not in the CSV, by their exact names.
 
     The formats share columns (the Anexo B's are all in the Anexo E), so the nearest format
@@ -239,14 +245,17 @@ def _columns_problem(official: list[str], missing_context: list[str]) -> str:
     annex = min(FORMATS.values(), key=distance)
     missing = missing_context + [h for h in annex.headings() if heading_key(h) not in present]
     if not missing:
-        return (
-            f"Las columnas del CSV no se leen como las del {annex.annex_line}: hay una columna "
-            "repetida, o dos con nombres que se parecen al de la misma columna oficial."
+        return Message(
+            gettext_noop(
+                "Las columnas del CSV no se leen como las del {annex}: hay una columna "
+                "repetida, o dos con nombres que se parecen al de la misma columna oficial."
+            ),
+            {"annex": annex.annex_line},
         )
-    return (
-        f"Al CSV le faltan columnas del {annex.annex_line}: "
-        + ", ".join(f"«{name.rstrip(f' {FOOTNOTE_MARKER}')}»" for name in missing)
-        + "."
+    names = ", ".join(f"«{name.rstrip(f' {FOOTNOTE_MARKER}')}»" for name in missing)
+    return Message(
+        gettext_noop("Al CSV le faltan columnas del {annex}: {names}."),
+        {"annex": annex.annex_line, "names": names},
     )
 
 
@@ -265,9 +274,11 @@ class _CsvReader:
         for number, record in enumerate(records, start=2):
             if not any(cell.strip() for cell in record):
                 continue
-            self._row(record, f"fila {number}")
+            self._row(record, Text(gettext_noop("fila {number}"), number=number))
         if self.context is None:
-            raise AnnexRejected("El CSV tiene los nombres de las columnas pero ninguna fila.")
+            raise AnnexRejected(
+                gettext_noop("El CSV tiene los nombres de las columnas pero ninguna fila.")
+            )
         title, institution, program, annex_line, prepared, footnote, key, signed = self.context
         signatories = tuple(filter(None, map(read_signatory_line, signed.splitlines())))
         return self.builder.build(
@@ -288,8 +299,14 @@ class _CsvReader:
     def _row(self, record: list[str], where: str) -> None:
         if len(record) != self.width:
             raise AnnexRejected(
-                f"{where}: la fila tiene {len(record)} celdas y el encabezado {self.width}; "
-                "el archivo puede estar truncado o tener columnas de más."
+                gettext_noop(
+                    "{where}: la fila tiene {count} celdas y el encabezado "
+                    "{width}; el archivo puede estar truncado o tener columnas "
+                    "de más."
+                ),
+                where=where,
+                count=len(record),
+                width=self.width,
             )
         context = tuple(
             self._cell(record, name) if name in self.columns else ""
@@ -309,12 +326,21 @@ class _CsvReader:
                 if now != before
             )
             raise AnnexRejected(
-                f"{where}: la columna «{changed}» no dice lo mismo que en la "
-                f"{self.context_where}; el CSV debe ser de un solo anexo."
+                gettext_noop(
+                    "{where}: la columna «{changed}» no dice lo mismo que en la "
+                    "{context_where}; el CSV debe ser de un solo anexo."
+                ),
+                where=where,
+                changed=changed,
+                context_where=self.context_where,
             )
         cycle = squash(self._cell(record, CYCLE))
         if not cycle:
-            raise AnnexRejected(f"{where}: la fila no dice de qué ciclo es (columna «{CYCLE}»).")
+            raise AnnexRejected(
+                gettext_noop("{where}: la fila no dice de qué ciclo es (columna «{cycle}»)."),
+                where=where,
+                cycle=CYCLE,
+            )
         if cycle != self.cycle:
             self.builder.start_section(cycle, where)
             self.cycle, self.aspect = cycle, None
@@ -322,12 +348,20 @@ class _CsvReader:
         number, text = squash(cells.get("number", "")), squash(cells.get("aspect", ""))
         if not number:
             if any(v.strip() for k, v in cells.items() if k not in ASPECT_KEYS):
-                raise AnnexRejected(f"{where}: la actividad no tiene número de ASM («No.»).")
+                raise AnnexRejected(
+                    gettext_noop("{where}: la actividad no tiene número de ASM («No.»)."),
+                    where=where,
+                )
             return  # a cycle without ASM
         if self.aspect is not None and self.aspect[0] == number:
             if text != self.aspect[1]:
                 raise AnnexRejected(
-                    f"{where}: el texto del ASM {number} no es el mismo que en la {self.aspect[2]}."
+                    gettext_noop(
+                        "{where}: el texto del ASM {number} no es el mismo que en la {aspect}."
+                    ),
+                    where=where,
+                    number=number,
+                    aspect=self.aspect[2],
                 )
             cells |= dict.fromkeys(ASPECT_KEYS, "")  # another activity of the same ASM
         else:

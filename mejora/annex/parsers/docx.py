@@ -38,6 +38,7 @@ from mejora.annex.formats import (
     read_cycle_heading,
 )
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
+from mejora.annex.messages import Message, Text, gettext_noop, joined
 from mejora.annex.parsers.encoding import check_characters
 from mejora.annex.parsers.package import (
     CHUNK,
@@ -57,10 +58,12 @@ from mejora.annex.parsers.rows import (
 from mejora.annex.progress import Progress
 from mejora.annex.words import fold, squash
 
-NOT_DOCX = "El archivo no es un documento de Word (DOCX) válido."
+NOT_DOCX = gettext_noop("El archivo no es un documento de Word (DOCX) válido.")
 _HINTS = {
-    b"%PDF": " Parece un PDF.",
-    b"\xd0\xcf\x11\xe0": " Parece un documento de Office antiguo (DOC o XLS): guárdelo como DOCX.",
+    b"%PDF": gettext_noop("Parece un PDF."),
+    b"\xd0\xcf\x11\xe0": gettext_noop(
+        "Parece un documento de Office antiguo (DOC o XLS): guárdelo como DOCX."
+    ),
 }
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -111,7 +114,7 @@ def parse_docx(
 ) -> AnnexDocument:
     """Read an annex from a Word document, ours or an agency's, into the neutral document."""
     if not data.strip():
-        raise AnnexRejected("El archivo está vacío.")
+        raise AnnexRejected(gettext_noop("El archivo está vacío."))
     package, part, row_count = _open(data, limits)
     with package:
         reader = _DocxReader(catalogue, progress=progress, limits=limits)
@@ -123,7 +126,9 @@ def _open(data: bytes, limits: ReadingLimits) -> tuple[Package, str, int]:
     package = Package(data, limits, lambda: _not_docx(data))
     if package.has("xl/workbook.xml") and not package.has("word/document.xml"):
         package.zip.close()
-        raise AnnexRejected(f"{NOT_DOCX} Es una hoja de cálculo (XLSX).")
+        raise AnnexRejected(
+            gettext_noop("{not_docx} Es una hoja de cálculo (XLSX)."), not_docx=Message(NOT_DOCX)
+        )
     try:
         types = _ContentTypes(package)
         part = _main_part(package, types)
@@ -138,13 +143,15 @@ def _open(data: bytes, limits: ReadingLimits) -> tuple[Package, str, int]:
         raise _not_docx(data) from error
     if rows > limits.rows:
         package.zip.close()
-        raise beyond("filas de las tablas del documento", limits.rows)
+        raise beyond(gettext_noop("filas de las tablas del documento"), limits.rows)
     return package, part, rows
 
 
 def _not_docx(data: bytes) -> AnnexRejected:
-    hint = next((h for sig, h in _HINTS.items() if data.startswith(sig)), "")
-    return AnnexRejected(NOT_DOCX + hint)
+    hint = next((h for sig, h in _HINTS.items() if data.startswith(sig)), None)
+    if hint is None:
+        return AnnexRejected(NOT_DOCX)
+    return AnnexRejected(joined([Message(NOT_DOCX), Message(hint)]))
 
 
 class _ContentTypes:
@@ -395,9 +402,12 @@ def _raw_row(tr: etree._Element, limits: ReadingLimits, where: str) -> _RawTable
 
 def _columns_over_limit(limits: ReadingLimits, where: str) -> OverLimit:
     return beyond(
-        "columnas de una tabla",
+        gettext_noop("columnas de una tabla"),
         limits.columns,
-        advice=f"La {where} tiene más; deje en la tabla solo las columnas del anexo",
+        advice=Message(
+            gettext_noop("La {where} tiene más; deje en la tabla solo las columnas del anexo"),
+            {"where": where},
+        ),
     )
 
 
@@ -533,7 +543,7 @@ class _DocxReader(AnnexReader):
             raise cell_over_limit(self.limits)
         self.text_chars += len(text)
         if self.text_chars > self.limits.text_chars:
-            raise beyond("caracteres de texto del archivo", self.limits.text_chars)
+            raise beyond(gettext_noop("caracteres de texto del archivo"), self.limits.text_chars)
         check_characters(text, where)
 
     # --- paragraphs ------------------------------------------------------------------------
@@ -546,7 +556,7 @@ class _DocxReader(AnnexReader):
                 break
             if block.tag == _P:
                 self.paragraphs += 1
-                where = f"párrafo {self.paragraphs}"
+                where = Text(gettext_noop("párrafo {paragraphs}"), paragraphs=self.paragraphs)
                 text = _paragraph_text(block)
                 self._check_text(text, where)
                 self._text(squash(text), where)
@@ -575,7 +585,9 @@ class _DocxReader(AnnexReader):
         table.rows += 1
         self.rows += 1
         self.advance(self.rows, self.row_count)
-        where = f"tabla {table.number}, fila {table.rows}"
+        where = Text(
+            gettext_noop("tabla {number}, fila {rows}"), number=table.number, rows=table.rows
+        )
         row = table.above = _TableRow(_raw_row(tr, self.limits, where), table.above)
         if len(row.texts) > self.limits.columns:
             raise _columns_over_limit(self.limits, where)
@@ -628,7 +640,10 @@ class _DocxReader(AnnexReader):
         if self.builder is None:
             self.start_with(header, where)
         elif header.columns != self.header.columns:
-            raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad del archivo.")
+            raise AnnexRejected(
+                gettext_noop("{where}: el encabezado de columnas cambia a mitad del archivo."),
+                where=where,
+            )
         self.open_pending_sections()
 
     def _outside_annex(self, row: _TableRow, where: str) -> None:
@@ -653,8 +668,13 @@ class _DocxReader(AnnexReader):
         extra = [text for text in row.texts[len(columns) :] if text.strip()]
         if extra:
             raise AnnexRejected(
-                f"{where}: la fila tiene texto en {len(row.texts)} columnas y el "
-                f"{self.builder.annex.annex_line.split('.')[0]} tiene {len(columns)}."
+                gettext_noop(
+                    "{where}: la fila tiene texto en {count} columnas y el {value} tiene {count2}."
+                ),
+                where=where,
+                count=len(row.texts),
+                value=self.builder.annex.annex_line.split(".")[0],
+                count2=len(columns),
             )
         texts = row.texts + [""] * (len(columns) - len(row.texts))
         cells = {}

@@ -17,6 +17,7 @@ from xml.parsers import expat
 
 from mejora.annex.document import AnnexRejected
 from mejora.annex.limits import ReadingLimits, over_limit
+from mejora.annex.messages import Message, gettext_noop
 
 CHUNK = 1 << 20
 # One character of text may take ten bytes of XML ('&#x1F600;'); markup may add a little.
@@ -36,9 +37,9 @@ def beyond(what: str, limit: int, *, advice: str = "") -> OverLimit:
 
 def cell_over_limit(limits: ReadingLimits) -> OverLimit:
     return beyond(
-        "caracteres de una celda",
+        gettext_noop("caracteres de una celda"),
         limits.cell_chars,
-        advice="Acorte el texto de esa celda o divida el archivo en varios",
+        advice=Message(gettext_noop("Acorte el texto de esa celda o divida el archivo en varios")),
     )
 
 
@@ -93,11 +94,13 @@ class Package:
     def _check(self, part: int, total: int) -> None:
         if part > self.limits.inflated_part_bytes:
             raise beyond(
-                "bytes de una parte comprimida del archivo, ya descomprimida",
+                gettext_noop("bytes de una parte comprimida del archivo, ya descomprimida"),
                 self.limits.inflated_part_bytes,
             )
         if total > self.limits.inflated_total_bytes:
-            raise beyond("bytes del archivo ya descomprimido", self.limits.inflated_total_bytes)
+            raise beyond(
+                gettext_noop("bytes del archivo ya descomprimido"), self.limits.inflated_total_bytes
+            )
 
 
 class Member(io.RawIOBase):
@@ -134,9 +137,15 @@ class Member(io.RawIOBase):
         self.package.count(self.size, len(data))
         if self.held_limit is not None and self.size - self.mark > self.held_limit:
             raise beyond(
-                "bytes de XML de una fila de tabla o de los párrafos entre dos tablas",
+                gettext_noop(
+                    "bytes de XML de una fila de tabla o de los párrafos entre dos tablas"
+                ),
                 self.held_limit,
-                advice="Guarde el documento de nuevo desde Word; si persiste, divídalo en varios",
+                advice=Message(
+                    gettext_noop(
+                        "Guarde el documento de nuevo desde Word; si persiste, divídalo en varios"
+                    )
+                ),
             )
         if self.max_run is not None and data:
             self._watch(data)

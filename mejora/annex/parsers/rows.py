@@ -41,6 +41,7 @@ from mejora.annex.formats import (
     read_signatory_line,
     split_program,
 )
+from mejora.annex.messages import Message, gettext_noop, joined
 from mejora.annex.progress import INTERPRETING, READING, Progress, Stage
 from mejora.annex.words import fold, squash
 
@@ -119,7 +120,10 @@ class AnnexBuilder:
 
     def add_row(self, row: RawRow, *, after_page_break: bool) -> None:
         if not self.sections:
-            raise AnnexRejected(f"{row.where}: hay una fila antes del primer encabezado de ciclo.")
+            raise AnnexRejected(
+                gettext_noop("{where}: hay una fila antes del primer encabezado de ciclo."),
+                where=row.where,
+            )
         rows = self.sections[-1].rows
         if rows and (repeated := self._repeats_aspect(rows, row)) is not None:
             # The ASM written again atop the next page, or on each of its rows: its
@@ -197,7 +201,9 @@ class AnnexBuilder:
         cycle = read_cycle_heading(section.heading)
         if cycle is None:
             raise AnnexRejected(
-                f"{section.where}: «{section.heading}» no es un encabezado de ciclo."
+                gettext_noop("{where}: «{heading}» no es un encabezado de ciclo."),
+                where=section.where,
+                heading=section.heading,
             )
         aspects: list[AspectEntry] = []
         groups: list[list[RawRow]] = []
@@ -207,14 +213,21 @@ class AnnexBuilder:
             elif groups:
                 groups[-1].append(row)
             else:
-                raise AnnexRejected(f"{row.where}: la actividad no tiene número de ASM.")
+                raise AnnexRejected(
+                    gettext_noop("{where}: la actividad no tiene número de ASM."), where=row.where
+                )
         seen: dict[str, str] = {}
         for group in groups:
             number = squash(group[0].cells["number"])
             if number in seen:
                 raise AnnexRejected(
-                    f"{group[0].where}: el ASM {number} ya aparece en la {seen[number]} "
-                    f"dentro de «{section.heading}»."
+                    gettext_noop(
+                        "{where}: el ASM {number} ya aparece en la {seen} dentro de «{heading}»."
+                    ),
+                    where=group[0].where,
+                    number=number,
+                    seen=seen[number],
+                    heading=section.heading,
                 )
             seen[number] = group[0].where
             aspects.append(self._aspect(index, cycle.mechanism_year, number, group))
@@ -229,7 +242,11 @@ class AnnexBuilder:
     def _aspect(self, section: int, year: int, number: str, rows: list[RawRow]) -> AspectEntry:
         text = squash(rows[0].cells.get("aspect", ""))
         if not text:
-            raise AnnexRejected(f"{rows[0].where}: el ASM {number} no tiene texto.")
+            raise AnnexRejected(
+                gettext_noop("{where}: el ASM {number} no tiene texto."),
+                where=rows[0].where,
+                number=number,
+            )
         reading = Reading()
         theme, statement = read_theme(text, reading)
         self._record(
@@ -265,7 +282,9 @@ class AnnexBuilder:
                 observations=cells.get("observations", ""),
             )
         except AnnexRejected as error:
-            raise AnnexRejected(f"{where}: {error}") from None
+            raise AnnexRejected(
+                gettext_noop("{where}: {error}"), where=where, error=error
+            ) from None
 
     def _read(
         self,
@@ -364,12 +383,21 @@ class AnnexReader:
         """
         if self.builder is None:
             raise AnnexRejected(
-                f"No se encontró la tabla del anexo{container}: falta la fila de encabezado con "
-                "las columnas «No.», «Aspecto Susceptible de Mejora», «Actividades»…"
+                gettext_noop(
+                    "No se encontró la tabla del anexo{container}: falta la fila "
+                    "de encabezado con las columnas «No.», «Aspecto Susceptible "
+                    "de Mejora», «Actividades»…"
+                ),
+                container=container,
             )
         if self.pending_headings:
             heading, where = self.pending_headings[0]
-            raise AnnexRejected(f"{where}: el encabezado «{heading}» no tiene tabla{unfinished}.")
+            raise AnnexRejected(
+                gettext_noop("{where}: el encabezado «{heading}» no tiene tabla{unfinished}."),
+                where=where,
+                heading=heading,
+                unfinished=unfinished,
+            )
         if not self.prepared_seen:
             self.builder.note(
                 "prepared_missing", "documento", "El documento no dice su «Fecha de Elaboración»."
@@ -438,8 +466,10 @@ def split_preamble(lines: list[str]) -> Preamble:
     unlabelled = [kind for kind in ("institution", "program") if kind not in labelled]
     if annex_index is None or annex_index < len(unlabelled) + (0 if labelled else 1):
         raise AnnexRejected(
-            "Falta el encabezado del anexo: antes de la tabla deben ir el título, la "
-            "dependencia, el programa y la línea «Anexo …»."
+            gettext_noop(
+                "Falta el encabezado del anexo: antes de la tabla deben ir "
+                "el título, la dependencia, el programa y la línea «Anexo …»."
+            )
         )
     before = rest[:annex_index]
     for kind in reversed(unlabelled):
@@ -448,7 +478,7 @@ def split_preamble(lines: list[str]) -> Preamble:
     return Preamble(" ".join(before), labelled["institution"], program, rest[annex_index], key)
 
 
-def wrong_columns_message(cells: list[str], where: str) -> str:
+def wrong_columns_message(cells: list[str], where: str) -> Message:
     """Which annex kind the header resembles, and what it lacks or has too many of."""
     found = {heading_key(c) for c in cells if c.strip()}
     # Compared with the kind it comes closest to: most of its columns there, fewest missing.
@@ -464,11 +494,18 @@ def wrong_columns_message(cells: list[str], where: str) -> str:
     ]
     known = {heading_key(h) for h in expected.headings()}
     extra = [c.strip() for c in cells if c.strip() and heading_key(c) not in known]
-    parts = [f"{where}: las columnas no son las del {expected.annex_line}."]
+    parts = [
+        Message(
+            gettext_noop("{where}: las columnas no son las del {annex}."),
+            {"where": where, "annex": expected.annex_line},
+        )
+    ]
     if missing:
-        parts.append("Faltan: " + ", ".join(f"«{m}»" for m in missing) + ".")
+        names = ", ".join(f"«{m}»" for m in missing)
+        parts.append(Message(gettext_noop("Faltan: {names}."), {"names": names}))
     if extra:
-        parts.append("Sobran: " + ", ".join(f"«{e}»" for e in extra) + ".")
+        names = ", ".join(f"«{e}»" for e in extra)
+        parts.append(Message(gettext_noop("Sobran: {names}."), {"names": names}))
     if not missing and not extra:
-        parts.append("Están en otro orden.")
-    return " ".join(parts)
+        parts.append(Message(gettext_noop("Están en otro orden.")))
+    return joined(parts)

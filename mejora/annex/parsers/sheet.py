@@ -20,6 +20,7 @@ from mejora.annex.formats import (
     match_header,
     read_cycle_heading,
 )
+from mejora.annex.messages import Text, gettext_noop
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexBuilder,
@@ -79,7 +80,7 @@ class SheetReader(AnnexReader):
         """Walk rows given with their numbers in the sheet: a workbook keeps no empty one."""
         for number, cells in rows:
             if any(cells):
-                self._row(cells, f"fila {number}")
+                self._row(cells, Text(gettext_noop("fila {number}"), number=number))
 
     def _row(self, cells: list[str], where: str) -> None:
         start, span = table_span(cells)
@@ -93,7 +94,10 @@ class SheetReader(AnnexReader):
             return
         if self.prepared_seen:
             if not single:
-                raise AnnexRejected(f"{where}: hay filas después de la «Fecha de Elaboración».")
+                raise AnnexRejected(
+                    gettext_noop("{where}: hay filas después de la «Fecha de Elaboración»."),
+                    where=where,
+                )
             self._ignore(line, where)
         elif text_line and read_cycle_heading(line) is not None:
             self.pending_headings.append((line, where))
@@ -115,7 +119,9 @@ class SheetReader(AnnexReader):
     def _before_table(self, line: str, where: str) -> None:
         if self.pending_headings:
             raise AnnexRejected(
-                f"{where}: se esperaba el encabezado de columnas y hay «{line[:60]}»."
+                gettext_noop("{where}: se esperaba el encabezado de columnas y hay «{line}»."),
+                where=where,
+                line=line[:60],
             )
         self.preamble.append(line)
 
@@ -130,7 +136,10 @@ class SheetReader(AnnexReader):
             self.start_with(header, where)
             self.offset = start
         elif header.columns != self.header.columns or start != self.offset:
-            raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad de la hoja.")
+            raise AnnexRejected(
+                gettext_noop("{where}: el encabezado de columnas cambia a mitad de la hoja."),
+                where=where,
+            )
         self.open_pending_sections()
 
     def _table_row(self, builder: AnnexBuilder, cells: list[str], where: str) -> None:

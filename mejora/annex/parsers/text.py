@@ -20,6 +20,7 @@ from mejora.annex.formats import (
     read_cycle_heading,
 )
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits, over_limit
+from mejora.annex.messages import Message, Text, gettext_noop
 from mejora.annex.parsers.encoding import NOT_XML_IN_LINES, check_text, decode
 from mejora.annex.parsers.package import cell_over_limit
 from mejora.annex.parsers.rows import (
@@ -47,11 +48,11 @@ def parse_text(
         check_text(data, limits, NOT_XML_IN_LINES)
         text, findings = data, []
     if not text.strip():
-        raise AnnexRejected("El archivo está vacío.")
+        raise AnnexRejected(gettext_noop("El archivo está vacío."))
     # Counted before the text is split: ten million empty lines would cost gigabytes as a list.
     lines = sum(map(text.count, _LINE_ENDS)) - text.count("\r\n") + 1
     if lines > limits.rows:
-        raise over_limit("filas (líneas del texto)", limits.rows)
+        raise over_limit(gettext_noop("filas (líneas del texto)"), limits.rows)
     reader = _TextReader(catalogue, findings, progress=progress, limits=limits)
     return reader.read(text.splitlines())
 
@@ -76,7 +77,7 @@ class _TextReader(AnnexReader):
         after_break = False
         for number, line in enumerate(lines, start=1):
             self.advance(number, len(lines))
-            where = f"línea {number}"
+            where = Text(gettext_noop("línea {number}"), number=number)
             if not line.strip():
                 after_break = True
             elif "\t" in line:
@@ -92,9 +93,12 @@ class _TextReader(AnnexReader):
         width = line.count("\t") + 1
         if width > self.limits.columns:
             raise over_limit(
-                "columnas de una tabla",
+                gettext_noop("columnas de una tabla"),
                 self.limits.columns,
-                advice=f"La {where} tiene {width} celdas separadas por tabuladores",
+                advice=Message(
+                    gettext_noop("La {where} tiene {width} celdas separadas por tabuladores"),
+                    {"where": where, "width": width},
+                ),
             )
         cells = line.split("\t")
         if max(map(len, cells)) > self.limits.cell_chars:
@@ -104,7 +108,10 @@ class _TextReader(AnnexReader):
     def _table_line(self, cells: list[str], where: str, after_break: bool) -> bool:
         """Handle one row; returns whether the next row still follows a page break."""
         if self.prepared_seen:
-            raise AnnexRejected(f"{where}: hay filas después de la «Fecha de Elaboración».")
+            raise AnnexRejected(
+                gettext_noop("{where}: hay filas después de la «Fecha de Elaboración»."),
+                where=where,
+            )
         header = match_header(cells) if has_first_heading(cells) else None
         if header is not None:
             self._header(header, where)
@@ -112,13 +119,22 @@ class _TextReader(AnnexReader):
         if self.builder is None:
             if _looks_like_header(cells):
                 raise AnnexRejected(wrong_columns_message(cells, where))
-            raise AnnexRejected(f"{where}: hay una fila de datos antes del encabezado de columnas.")
+            raise AnnexRejected(
+                gettext_noop("{where}: hay una fila de datos antes del encabezado de columnas."),
+                where=where,
+            )
         width = len(self.header.columns)
         if len(cells) != width:
             raise AnnexRejected(
-                f"{where}: la fila tiene {len(cells)} celdas y el "
-                f"{self.builder.annex.annex_line.split('.')[0]} tiene {width}; "
-                "el archivo puede estar truncado o tener columnas de más."
+                gettext_noop(
+                    "{where}: la fila tiene {count} celdas y el {value} tiene "
+                    "{width}; el archivo puede estar truncado o tener columnas "
+                    "de más."
+                ),
+                where=where,
+                count=len(cells),
+                value=self.builder.annex.annex_line.split(".")[0],
+                width=width,
             )
         row = RawRow({key: text.strip() for key, text in self.header.cells(cells).items()}, where)
         self.builder.add_row(row, after_page_break=after_break)
@@ -128,14 +144,20 @@ class _TextReader(AnnexReader):
         if self.builder is None:
             self.start_with(header, where)
         elif header.columns != self.header.columns:
-            raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad del archivo.")
+            raise AnnexRejected(
+                gettext_noop("{where}: el encabezado de columnas cambia a mitad del archivo."),
+                where=where,
+            )
         self.open_pending_sections()
 
     def _text_line(self, line: str, where: str) -> None:
         if self.read_signatory(line):
             return
         if self.prepared_seen:
-            raise AnnexRejected(f"{where}: hay texto después de la «Fecha de Elaboración».")
+            raise AnnexRejected(
+                gettext_noop("{where}: hay texto después de la «Fecha de Elaboración»."),
+                where=where,
+            )
         if read_cycle_heading(line) is not None:
             self.pending_headings.append((line, where))
         elif line.startswith(FOOTNOTE_MARKER):
@@ -150,14 +172,19 @@ class _TextReader(AnnexReader):
             )
         else:
             raise AnnexRejected(
-                f"{where}: se esperaba el encabezado de columnas y hay «{line[:60]}»."
+                gettext_noop("{where}: se esperaba el encabezado de columnas y hay «{line}»."),
+                where=where,
+                line=line[:60],
             )
 
     def _finish(self, line_count: int) -> AnnexDocument:
         if self.builder is not None and not self.pending_headings and not self.prepared_seen:
             raise AnnexRejected(
-                f"El archivo termina en la línea {line_count} sin la «Fecha de Elaboración»: "
-                "parece truncado."
+                gettext_noop(
+                    "El archivo termina en la línea {line_count} sin la «Fecha "
+                    "de Elaboración»: parece truncado."
+                ),
+                line_count=line_count,
             )
         return self.finish(unfinished="; el archivo parece truncado")
 

@@ -19,6 +19,7 @@ from mejora.annex.areas import AreaCatalogue
 from mejora.annex.dates import MONTH_NAMES
 from mejora.annex.document import AnnexDocument, AnnexRejected
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits, over_limit
+from mejora.annex.messages import Message, Text, gettext_noop
 from mejora.annex.parsers.encoding import check_characters
 from mejora.annex.parsers.package import (
     CHUNK,
@@ -33,7 +34,7 @@ from mejora.annex.parsers.rows import CatalogueFor
 from mejora.annex.parsers.sheet import SheetReader, column_letter, is_header
 from mejora.annex.progress import READING, Progress, Stage
 
-NOT_A_WORKBOOK = "El archivo no es un libro de Excel (XLSX) válido."
+NOT_A_WORKBOOK = gettext_noop("El archivo no es un libro de Excel (XLSX) válido.")
 _OLD_EXCEL = b"\xd0\xcf\x11\xe0"
 
 _Rows = list[tuple[int, list[str]]]  # each row with text: its number in the sheet, its cells
@@ -62,7 +63,7 @@ def parse_xlsx(
         for name, _ in with_table[1:]:
             reader.builder.note(
                 "ignored_sheet",
-                f"hoja «{name}»",
+                Text(gettext_noop("hoja «{name}»"), name=name),
                 "El libro tiene otra hoja con una tabla de anexo; solo se leyó la primera.",
             )
     return reader.finish(container=" en el libro", unfinished=" debajo")
@@ -71,11 +72,13 @@ def parse_xlsx(
 def _read_workbook(data: bytes, reading: Stage, limits: ReadingLimits) -> list[_Sheet]:
     """Every sheet's rows with text, as stripped texts; a damaged workbook is rejected."""
     if not data.strip():
-        raise AnnexRejected("El archivo está vacío.")
+        raise AnnexRejected(gettext_noop("El archivo está vacío."))
     if data.startswith(_OLD_EXCEL):
         raise AnnexRejected(
-            "El archivo parece un libro de Excel antiguo (XLS): guárdelo como XLSX y vuelva a "
-            "subirlo."
+            gettext_noop(
+                "El archivo parece un libro de Excel antiguo (XLS): guárdelo "
+                "como XLSX y vuelva a subirlo."
+            )
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise AnnexRejected(NOT_A_WORKBOOK)
@@ -88,7 +91,9 @@ def _read_workbook(data: bytes, reading: Stage, limits: ReadingLimits) -> list[_
         except Exception as error:
             raise AnnexRejected(NOT_A_WORKBOOK) from error
     if not sheets:
-        raise AnnexRejected(f"{NOT_A_WORKBOOK} No tiene hojas.")
+        raise AnnexRejected(
+            gettext_noop("{not_a_workbook} No tiene hojas."), not_a_workbook=Message(NOT_A_WORKBOOK)
+        )
     return sheets
 
 
@@ -154,13 +159,21 @@ class _Workbook:
                 if kind == "worksheet":
                     if not self.package.has(target):
                         raise AnnexRejected(
-                            f"{NOT_A_WORKBOOK} Le falta la hoja «{title[:60]}»: está dañado."
+                            gettext_noop(
+                                "{not_a_workbook} Le falta la hoja «{title}»: está dañado."
+                            ),
+                            not_a_workbook=Message(NOT_A_WORKBOOK),
+                            title=title[:60],
                         )
                     sheets.append((title, target))
                 elif not kind:
                     raise AnnexRejected(
-                        f"{NOT_A_WORKBOOK} La hoja «{title[:60]}» no lleva a ninguna parte del "
-                        "libro: está dañado."
+                        gettext_noop(
+                            "{not_a_workbook} La hoja «{title}» no lleva a ninguna parte "
+                            "del libro: está dañado."
+                        ),
+                        not_a_workbook=Message(NOT_A_WORKBOOK),
+                        title=title[:60],
                     )
 
         _parse_small(self.package, main, start)
@@ -215,7 +228,9 @@ class _Workbook:
     def _count(self, chars: int) -> None:
         self.text_chars += chars
         if self.text_chars > self.limits.text_chars:
-            raise over_limit("caracteres de texto del archivo", self.limits.text_chars)
+            raise over_limit(
+                gettext_noop("caracteres de texto del archivo"), self.limits.text_chars
+            )
 
     # --- a sheet ---------------------------------------------------------------------------
 
@@ -365,15 +380,27 @@ class _SheetCells:
                 return
             if self.column > self.limits.columns:
                 raise over_limit(
-                    "columnas de una hoja",
+                    gettext_noop("columnas de una hoja"),
                     self.limits.columns,
                     advice=(
-                        f"Hay texto en la columna {_letters(self.column)} de la fila "
-                        f"{self.row_number}; deje en la hoja solo las columnas del anexo"
+                        Message(
+                            gettext_noop(
+                                "Hay texto en la columna {letters} de la fila {row_number}; "
+                                "deje en la hoja solo las columnas del anexo"
+                            ),
+                            {"letters": _letters(self.column), "row_number": self.row_number},
+                        )
                     ),
                 )
             letter = column_letter(self.column - 1)
-            check_characters(shown, f"fila {self.row_number} · columna {letter}")
+            check_characters(
+                shown,
+                Text(
+                    gettext_noop("fila {row_number} · columna {letter}"),
+                    row_number=self.row_number,
+                    letter=letter,
+                ),
+            )
             if self.kind != "s":
                 self.workbook._count(len(shown))
             if len(self.cells) < self.column:
@@ -391,7 +418,7 @@ class _SheetCells:
 
 
 def _rows_over_limit(limits: ReadingLimits) -> AnnexRejected:
-    return over_limit("filas de una hoja", limits.rows)
+    return over_limit(gettext_noop("filas de una hoja"), limits.rows)
 
 
 def _letters(column: int) -> str:

@@ -17,6 +17,7 @@ from typing import ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
+from django.utils.translation import gettext_noop
 
 from mejora.annex.document import AnnexRejected
 
@@ -59,9 +60,12 @@ def retried_on_conflict(service: Callable[P, T]) -> Callable[P, T]:
                     raise
                 if time.monotonic() + pause > deadline:
                     raise RecordBusy(
-                        "Otra importación o edición está escribiendo en el registro y no "
-                        f"terminó en {settings.MEJORA_WRITE_WAIT_SECONDS} segundos. No se "
-                        "escribió nada: intente de nuevo en unos minutos."
+                        gettext_noop(
+                            "Otra importación o edición está escribiendo en el registro "
+                            "y no terminó en {mejora_write_wait_seconds} segundos. No se "
+                            "escribió nada: intente de nuevo en unos minutos."
+                        ),
+                        mejora_write_wait_seconds=settings.MEJORA_WRITE_WAIT_SECONDS,
                     ) from None
             time.sleep(pause * random.uniform(0.5, 1.5))
             pause = min(pause * 2, 5.0)
