@@ -12,6 +12,8 @@ from dataclasses import replace
 from functools import cache
 from html import escape
 
+import pytest
+
 from mejora.annex.document import AnnexDocument, PartialDate, Signatory
 from mejora.annex.renderers import render
 from mejora.annex.synth import synth_document
@@ -119,3 +121,19 @@ def filing_docx(*documents: AnnexDocument, oficio: tuple[str, ...] = OFICIO_LINE
 
 def _blocks(document):
     return [e for e in document.element.body.iterchildren() if not e.tag.endswith("}sectPr")]
+
+
+# The filing the bundle tests read, as fixtures: a test module imports them by name.
+@pytest.fixture(scope="module")
+def documents() -> tuple[AnnexDocument, AnnexDocument]:
+    return work_and_progress()
+
+
+@pytest.fixture(scope="module")
+def position(documents):
+    return position_of(documents[0])
+
+
+@pytest.fixture(scope="module")
+def pdf(documents, position) -> bytes:
+    return filing_pdf(*documents, position=position)

@@ -13,23 +13,12 @@ from mejora.annex.parsers import bundle
 from mejora.annex.parsers.bundle import looks_like_filing, read_filing
 from mejora.annex.renderers import render
 from mejora.annex.renderers.free import render_free
+from tests import bundles
 from tests.annex.test_free_format import free_document
-from tests.bundles import OFICIO_NUMBER, filing_pdf, filing_text, position_of, work_and_progress
+from tests.bundles import OFICIO_NUMBER, filing_text
 
-
-@pytest.fixture(scope="module")
-def documents():
-    return work_and_progress()
-
-
-@pytest.fixture(scope="module")
-def position(documents):
-    return position_of(documents[0])
-
-
-@pytest.fixture(scope="module")
-def pdf(documents, position):
-    return filing_pdf(*documents, position=position)
+# The filing the bundle tests read (fixtures).
+documents, position, pdf = bundles.documents, bundles.position, bundles.pdf
 
 
 def test_a_pdf_filing_is_split_into_its_instruments(pdf, documents, position):

@@ -19,24 +19,13 @@ from mejora.followup.models import (
 )
 from mejora.followup.services.filings import FILING_KIND, filing_import, filing_read
 from mejora.followup.services.imports import file_sha256
-from tests.bundles import OFICIO_NUMBER, filing_pdf, filing_text, position_of, work_and_progress
+from tests import bundles
+from tests.bundles import OFICIO_NUMBER, filing_text
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(scope="module")
-def documents():
-    return work_and_progress()
-
-
-@pytest.fixture(scope="module")
-def position(documents):
-    return position_of(documents[0])
-
-
-@pytest.fixture(scope="module")
-def pdf(documents, position):
-    return filing_pdf(*documents, position=position)
+# The filing the bundle tests read (fixtures).
+documents, position, pdf = bundles.documents, bundles.position, bundles.pdf
 
 
 def import_filing(data: bytes, file_format: str, filing=None, **options):
