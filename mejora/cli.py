@@ -574,9 +574,10 @@ def write_report(args: argparse.Namespace, produce: Callable[[], tuple[bytes, st
     except OSError as error:
         print(_written_error(args.output, error), file=sys.stderr)
         return EXIT_REJECTED
+    print(headline)
     print(
-        f"{headline}\n"
-        f"Escrito {args.output} ({len(data):,} bytes, SHA-256 {hashlib.sha256(data).hexdigest()})"
+        _("Escrito %(path)s (%(size)s bytes, SHA-256 %(sha)s)")
+        % {"path": args.output, "size": f"{len(data):,}", "sha": hashlib.sha256(data).hexdigest()}
     )
     return EXIT_OK
 

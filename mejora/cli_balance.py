@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
-import sys
 
 from django.utils.translation import gettext as _
 
@@ -18,7 +16,7 @@ BALANCE_FORMATS = ("pdf", "xlsx")
 
 
 def report_balance(args: argparse.Namespace) -> int:
-    from mejora.cli import EXIT_OK, EXIT_REJECTED, _unwritable, _written_error
+    from mejora.cli import _Refused, _unwritable, write_report
     from mejora.followup.models import Aspect
     from mejora.stats.balance import cycle_balance
     from mejora.stats.balance_report import (
@@ -27,43 +25,29 @@ def report_balance(args: argparse.Namespace) -> int:
         render_balance_xlsx,
     )
 
-    file_format = args.format or args.output.suffix.lower().lstrip(".")
-    if file_format not in BALANCE_FORMATS:
-        print(
-            _("El balance se emite en PDF o XLSX: indique --format pdf o --format xlsx."),
-            file=sys.stderr,
-        )
-        return EXIT_REJECTED
-    cycle, refusal = find_cycle(args.cycle)
-    if refusal:
-        print(refusal, file=sys.stderr)
-        return EXIT_REJECTED
-    if unwritable := _unwritable(args.output):
-        print(unwritable, file=sys.stderr)
-        return EXIT_REJECTED
-    as_of = args.as_of or dt.date.today()
-    report = balance_report(cycle_balance(Aspect.objects.all(), cycle=cycle, as_of=as_of))
-    data = (render_balance_pdf if file_format == "pdf" else render_balance_xlsx)(report)
-    try:
-        args.output.write_bytes(data)
-    except OSError as error:
-        print(_written_error(args.output, error), file=sys.stderr)
-        return EXIT_REJECTED
-    balance = report.balance
-    print(
-        _("Balance %(cycle)s al %(date)s · %(total)d ASM, cumplimiento %(rate)s")
-        % {
-            "cycle": balance.cycle,
+    def balance() -> tuple[bytes, str]:
+        file_format = args.format or args.output.suffix.lower().lstrip(".")
+        if file_format not in BALANCE_FORMATS:
+            raise _Refused(
+                _("El balance se emite en PDF o XLSX: indique --format pdf o --format xlsx.")
+            )
+        cycle, refusal = find_cycle(args.cycle)
+        if refusal:
+            raise _Refused(refusal)
+        if unwritable := _unwritable(args.output):
+            raise _Refused(unwritable)
+        as_of = args.as_of or dt.date.today()
+        report = balance_report(cycle_balance(Aspect.objects.all(), cycle=cycle, as_of=as_of))
+        data = (render_balance_pdf if file_format == "pdf" else render_balance_xlsx)(report)
+        headline = _("Balance %(cycle)s al %(date)s · %(total)d ASM, cumplimiento %(rate)s") % {
+            "cycle": report.balance.cycle,
             "date": as_of.isoformat(),
-            "total": balance.total,
+            "total": report.balance.total,
             "rate": report.compliance,
         }
-    )
-    print(
-        _("Escrito %(path)s (%(size)s bytes, SHA-256 %(sha)s)")
-        % {"path": args.output, "size": f"{len(data):,}", "sha": hashlib.sha256(data).hexdigest()}
-    )
-    return EXIT_OK
+        return data, headline
+
+    return write_report(args, balance)
 
 
 def find_cycle(text: str | None):
