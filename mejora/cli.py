@@ -372,7 +372,7 @@ def _import(args: argparse.Namespace) -> int:
         if (imported := import_filing(args, file_format, actor, scope)) is not None:
             return imported
         # An Anexo F (posición institucional) goes to its evaluation, not to the ASM tables.
-        if (imported := import_position(args, file_format)) is not None:
+        if (imported := import_position(args, file_format, actor, scope)) is not None:
             return imported
         shown = args.progress or sys.stderr.isatty()
         with ProgressBar(sys.stderr, file_format) if shown else nullcontext() as bar:

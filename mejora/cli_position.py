@@ -6,53 +6,36 @@ import argparse
 import getpass
 import hashlib
 import json
-import sys
-import traceback
+from typing import Any
 
 POSITION_KINDS = ("anexo-f", "posicion", "posicion-institucional")
 
 
-def import_position(args: argparse.Namespace, file_format: str) -> int | None:
-    """Import the file when it is an Anexo F (told by its title); None when it is another annex."""
+def import_position(
+    args: argparse.Namespace, file_format: str, actor: Any, scope: Any
+) -> int | None:
+    """Import the file when it is an Anexo F (told by its title); None when it is another annex.
+    Called within `mejora import`'s own handling: a refusal or an error is reported there."""
     from django.conf import settings
 
-    from mejora.accounts.access import import_scope_for
-    from mejora.annex.document import AnnexRejected
     from mejora.annex.parsers.position import is_position_file, parse_position
-    from mejora.cli import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, _active_user, _read_file
+    from mejora.cli import EXIT_OK, _read_file
     from mejora.followup.services.positions import position_import
 
     limits = settings.MEJORA_READING_LIMITS
-    try:
-        data = _read_file(args.file)
-        if not is_position_file(data, file_format, limits):
-            return None
-        actor = _active_user(args.user) if args.user is not None else None
-        document = parse_position(data, file_format, limits=limits)
-        summary = position_import(
-            document=document,
-            file_name=args.file.name,
-            source=f"importación de {args.file.name} por {getpass.getuser()} (línea de comandos)",
-            actor=actor,
-            scope=import_scope_for(actor) if actor is not None else None,
-            dry_run=args.dry_run,
-            sha256=hashlib.sha256(data).hexdigest(),
-            file_format=file_format,
-        )
-    except AnnexRejected as rejection:
-        reason = str(rejection)
-        print(f"Archivo rechazado. {reason[:1].upper()}{reason[1:]}", file=sys.stderr)
-        print("No se escribió nada.", file=sys.stderr)
-        return EXIT_REJECTED
-    except Exception as error:
-        from mejora.cli import _Refused
-
-        if isinstance(error, _Refused):
-            print(error, file=sys.stderr)
-            return EXIT_REJECTED
-        traceback.print_exc()
-        print("Error interno al importar; no se escribió nada.", file=sys.stderr)
-        return EXIT_INTERNAL
+    data = _read_file(args.file)
+    if not is_position_file(data, file_format, limits):
+        return None
+    summary = position_import(
+        document=parse_position(data, file_format, limits=limits),
+        file_name=args.file.name,
+        source=f"importación de {args.file.name} por {getpass.getuser()} (línea de comandos)",
+        actor=actor,
+        scope=scope,
+        dry_run=args.dry_run,
+        sha256=hashlib.sha256(data).hexdigest(),
+        file_format=file_format,
+    )
     if args.json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1))
         return EXIT_OK

@@ -66,3 +66,17 @@ def test_a_report_without_an_evaluation_to_issue_is_refused(tmp_path, capsys):
     assert main(["report", "anexo-f", "-o", str(out)]) == EXIT_REJECTED
     assert "exactamente una evaluación" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_an_anexo_f_of_a_program_not_in_the_record_is_rejected_by_the_import(tmp_path, capsys):
+    program = Program.objects.get()
+    doc = replace(
+        position_document(), program="Programa que no existe", institution=program.institution.name
+    )
+    path = tmp_path / "anexo-f.txt"
+    path.write_bytes(render_position(doc, "txt"))
+    assert main(["import", str(path)]) == EXIT_REJECTED
+    err = capsys.readouterr().err
+    assert "Archivo rechazado." in err
+    assert "No se escribió nada." in err
+    assert not Evaluation.objects.exists()
