@@ -39,3 +39,28 @@ IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.Immed
 @pytest.fixture
 def immediate_tasks(settings):
     settings.TASKS = IMMEDIATE_TASKS
+
+
+# Fixtures through which a test reaches a database; without them (and without the django_db
+# mark) pytest-django refuses it any query, so its result cannot depend on the database.
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """With MEJORA_TESTS_DATABASE_ONLY=1 (CI's second pass, on PostgreSQL), run only the tests
+    that reach the database: the others were run on the first pass and cannot differ."""
+    import os
+
+    if os.environ.get("MEJORA_TESTS_DATABASE_ONLY") != "1":
+        return
+    kept, left = [], []
+    for item in items:
+        reaches = (
+            item.get_closest_marker("django_db") is not None
+            or item.get_closest_marker("reaches_database") is not None
+            or bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        )
+        (kept if reaches else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept

@@ -19,6 +19,9 @@ import pytest
 
 from tests.hostile import mejora_environment
 
+# Its child processes use the database MEJORA_DATABASE_URL names: run on every database.
+pytestmark = pytest.mark.reaches_database
+
 ROUNDS = 2
 
 

@@ -25,6 +25,9 @@ from pathlib import Path
 
 import pytest
 
+# Its child processes use the database MEJORA_DATABASE_URL names: run on every database.
+pytestmark = pytest.mark.reaches_database
+
 ROOT = Path(__file__).resolve().parents[2]
 # A print of the synthetic annex big enough that its import is caught in the middle.
 LONG_IMPORT_ASPECTS = 1500
