@@ -386,9 +386,7 @@ def _import(args: argparse.Namespace) -> int:
                 dry_run=args.dry_run,
                 actor=actor,
                 scope=scope,
-                source=(
-                    f"importación de {args.file.name} por {getpass.getuser()} (línea de comandos)"
-                ),
+                source=import_source(args),
                 progress=bar,
             )
     except (RecordBusy, _Refused) as refusal:
@@ -516,6 +514,11 @@ def _active_user(username: str):
     if user is None:
         raise _Refused(f"No hay una cuenta activa con el usuario «{username}». No se leyó nada.")
     return user
+
+
+def import_source(args: argparse.Namespace) -> str:
+    """What the history says a `mejora import` came from: the file, and who ran the command."""
+    return f"importación de {args.file.name} por {getpass.getuser()} (línea de comandos)"
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -4,7 +4,6 @@ of the free format: thin, as cli.py."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 from typing import Any
 
@@ -17,7 +16,7 @@ def import_filing(args: argparse.Namespace, file_format: str, actor: Any, scope:
     from django.conf import settings
 
     from mejora.annex.parsers.bundle import looks_like_filing
-    from mejora.cli import EXIT_OK, _read_file, import_outcome, print_findings
+    from mejora.cli import EXIT_OK, _read_file, import_outcome, import_source, print_findings
     from mejora.followup.services.filings import filing_import, filing_read
     from mejora.followup.services.imports import file_sha256
 
@@ -32,7 +31,7 @@ def import_filing(args: argparse.Namespace, file_format: str, actor: Any, scope:
         dry_run=args.dry_run,
         actor=actor,
         scope=scope,
-        source=f"importación de {args.file.name} por {getpass.getuser()} (línea de comandos)",
+        source=import_source(args),
     )
     if args.json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import hashlib
 import json
 from typing import Any
@@ -19,7 +18,7 @@ def import_position(
     from django.conf import settings
 
     from mejora.annex.parsers.position import is_position_file, parse_position
-    from mejora.cli import EXIT_OK, _read_file
+    from mejora.cli import EXIT_OK, _read_file, import_source
     from mejora.followup.services.positions import position_import
 
     limits = settings.MEJORA_READING_LIMITS
@@ -29,7 +28,7 @@ def import_position(
     summary = position_import(
         document=parse_position(data, file_format, limits=limits),
         file_name=args.file.name,
-        source=f"importación de {args.file.name} por {getpass.getuser()} (línea de comandos)",
+        source=import_source(args),
         actor=actor,
         scope=scope,
         dry_run=args.dry_run,
