@@ -217,6 +217,16 @@ def test_an_image_too_large_is_refused_before_it_is_decoded(monkeypatch):
         parse(out.getvalue(), "image")
 
 
+def test_a_pdf_with_neither_text_nor_scanned_pages_is_refused():
+    blank = io.BytesIO()
+    pypdf = pytest.importorskip("pypdf")
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    writer.write(blank)
+    with pytest.raises(AnnexRejected, match="ni páginas escaneadas"):
+        parse(blank.getvalue(), "pdf")
+
+
 def test_a_file_that_is_no_image_is_refused():
     with pytest.raises(AnnexRejected, match="no es una imagen"):
         parse(b"not an image at all", "image")

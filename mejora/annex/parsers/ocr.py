@@ -43,6 +43,13 @@ MAX_PAGE_PIXELS = 40_000_000
 # Pages are read at this resolution: annex text (8 points and up) reads as well as at 300
 # dpi, in half the time, and far better than at 150.
 WORK_DPI = 250
+# Pages of a scan read at most: Tesseract takes seconds a page, and a scanned annex runs to a
+# few dozen; a longer one comes as a file with text, or split.
+MAX_SCANNED_PAGES = 300
+NO_TEXT_NOR_SCAN = (
+    "El PDF no tiene texto que se pueda leer ni páginas escaneadas. Suba el anexo como PDF "
+    "generado desde el documento, escaneado, o en XLSX, DOCX o CSV."
+)
 # Pages of a PDF are rasterised at their scan's own resolution, within these bounds.
 MIN_DPI, MAX_DPI = 150, 300
 # A word Tesseract is less sure of than this (0–100) makes its cell a doubtful reading.
@@ -168,8 +175,10 @@ def pdf_pages(
     except pdfium.PdfiumError:
         raise AnnexRejected("El archivo no es un PDF válido.") from None
     try:
-        if len(pdf) > limits.pages:
-            raise over_limit("páginas", limits.pages)
+        if len(pdf) > min(limits.pages, MAX_SCANNED_PAGES):
+            raise over_limit("páginas escaneadas", min(limits.pages, MAX_SCANNED_PAGES))
+        if only is None and not any(_images(page) for page in pdf):
+            raise AnnexRejected(NO_TEXT_NOR_SCAN)
         for number, page in enumerate(pdf, start=1):
             if only is not None and number != only:
                 page.close()
@@ -184,12 +193,16 @@ def pdf_pages(
         pdf.close()
 
 
-def _scan_dpi(page) -> int:
-    """The resolution of the largest image on the page, within MIN_DPI and MAX_DPI."""
+def _images(page) -> list:
     import pypdfium2.raw as pdfium_c
 
+    return list(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=1))
+
+
+def _scan_dpi(page) -> int:
+    """The resolution of the largest image on the page, within MIN_DPI and MAX_DPI."""
     best = 0.0
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=1):
+    for obj in _images(page):
         left, _, right, _ = obj.get_bounds()
         pixels = obj.get_px_size()
         if right > left and pixels[0]:
@@ -209,8 +222,8 @@ def image_pages(
     except (UnidentifiedImageError, OSError):
         raise AnnexRejected("El archivo no es una imagen PNG, JPEG o TIFF válida.") from None
     for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
-        if number > limits.pages:
-            raise over_limit("páginas", limits.pages)
+        if number > min(limits.pages, MAX_SCANNED_PAGES):
+            raise over_limit("páginas escaneadas", min(limits.pages, MAX_SCANNED_PAGES))
         if only is not None and number != only:
             continue
         width, height = frame.size
