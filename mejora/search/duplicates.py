@@ -13,9 +13,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from datasketch import MinHash
-from rapidfuzz import fuzz
-
 from mejora.followup.models import Aspect
 from mejora.search.models import AspectBand, NearDuplicate
 from mejora.search.text import comparable, shingles
@@ -40,6 +37,10 @@ def _text(aspect_text: str, statement: str) -> str:
 def signature_bands(texts: Sequence[str]) -> list[list[int]]:
     """Each text's band values (BANDS of them; none for a text without words)."""
     sets = [sorted(shingles(t)) for t in texts]
+    # Imported here: datasketch brings numpy and scipy (60 MB), which a process that only
+    # imports or reads an annex (every index change reaches this module) never needs.
+    from datasketch import MinHash
+
     hashes = MinHash.bulk(
         [[s.encode() for s in words] for words in sets], num_perm=PERMUTATIONS, seed=SEED
     )
@@ -67,6 +68,8 @@ def signature_bands(texts: Sequence[str]) -> list[list[int]]:
 def score(a: str, b: str) -> float:
     """How alike two ASM texts are, 0–100, each as `text.comparable` gives it (accents,
     case and punctuation aside)."""
+    from rapidfuzz import fuzz
+
     return fuzz.ratio(a, b)
 
 
