@@ -570,15 +570,11 @@ class _PdfReader(AnnexReader):
     def _guarded_layout(self, page) -> list[_Block]:
         """A page's layout, or the file's rejection: an error met while a page is read (a box
         of junk, an object cut short) is the page's damage, never a crash of the reading."""
-        from mejora.annex.parsers.pdf_guard import damaged
+        from mejora.annex.parsers.pdf_guard import page_damage
 
         try:
-            blocks = self._layout(page)
-        except AnnexRejected:
-            raise
-        except Exception:
-            self.account.check()  # pdfplumber wraps the budget's own rejection
-            raise damaged(f"la página {page.page_number} no se puede leer") from None
+            with page_damage(self.account, page.page_number):
+                blocks = self._layout(page)
         finally:
             page.close()  # its objects are in the layout now; pdfplumber's caches can go
         self.account.check()

@@ -385,7 +385,7 @@ def pages(pdf, account: Reading) -> Iterator[GuardedPage]:
     """The pages of an open pdfplumber PDF, made one at a time as the reading asks for them."""
     top = 0.0
     for number, page in _page_objects(pdf, account):
-        with _page_damage(account, number):
+        with page_damage(account, number):
             made = GuardedPage(pdf, page, page_number=number, initial_doctop=top)
             top += made.height
         made.reading = account
@@ -432,7 +432,7 @@ def _page_objects(pdf, account: Reading) -> Iterator[tuple[int, PDFPage]]:
     made = PDFPage.create_pages(pdf.doc)
     number = 1
     while True:
-        with _page_damage(account, number):
+        with page_damage(account, number):
             page = next(made, None)
         if page is None:
             return
@@ -441,8 +441,10 @@ def _page_objects(pdf, account: Reading) -> Iterator[tuple[int, PDFPage]]:
 
 
 @contextmanager
-def _page_damage(account: Reading, number: int) -> Iterator[None]:
-    """An error met making a page (a box of junk, '[0 0 abc null]') is that page's damage."""
+def page_damage(account: Reading, number: int) -> Iterator[None]:
+    """An error met making or reading a page (a box of junk, '[0 0 abc null]', an object cut
+    short) is that page's damage, never a crash; pdfplumber wraps the budget's own rejection,
+    which `check` raises first."""
     try:
         yield
     except AnnexRejected:

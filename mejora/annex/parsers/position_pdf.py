@@ -31,7 +31,8 @@ def pdf_blocks(data: bytes, limits: ReadingLimits, *, pages: int | None = None) 
         for number, page in enumerate(pdf_guard.pages(pdf, account)):
             if pages is not None and number >= pages:
                 break
-            blocks = _page_blocks(page)
+            with pdf_guard.page_damage(account, page.page_number):
+                blocks = _page_blocks(page)
             account.check()
             yield from blocks
 
