@@ -495,11 +495,13 @@ def _read_file(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise AnnexRejected(f"No existe el archivo «{path}».") from None
+        raise AnnexRejected(gettext_noop("No existe el archivo «{path}»."), path=path) from None
     except IsADirectoryError:
-        raise AnnexRejected(f"«{path}» es una carpeta, no un archivo.") from None
+        raise AnnexRejected(
+            gettext_noop("«{path}» es una carpeta, no un archivo."), path=path
+        ) from None
     except PermissionError:
-        raise AnnexRejected(f"No hay permiso para leer «{path}».") from None
+        raise AnnexRejected(gettext_noop("No hay permiso para leer «{path}»."), path=path) from None
 
 
 class _Refused(Exception):

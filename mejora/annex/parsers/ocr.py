@@ -27,6 +27,7 @@ from itertools import pairwise
 
 from mejora.annex.document import AnnexRejected
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits, over_limit
+from mejora.annex.messages import gettext_noop
 
 # Tesseract runs one page at a time per process: its OpenMP threads only fight each other (and
 # the other workers) on a small server, five times slower on two cores than one thread.
@@ -173,10 +174,12 @@ def pdf_pages(
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError:
-        raise AnnexRejected("El archivo no es un PDF válido.") from None
+        raise AnnexRejected(gettext_noop("El archivo no es un PDF válido.")) from None
     try:
         if len(pdf) > min(limits.pages, MAX_SCANNED_PAGES):
-            raise over_limit("páginas escaneadas", min(limits.pages, MAX_SCANNED_PAGES))
+            raise over_limit(
+                gettext_noop("páginas escaneadas"), min(limits.pages, MAX_SCANNED_PAGES)
+            )
         if only is None and not any(_images(page) for page in pdf):
             raise AnnexRejected(NO_TEXT_NOR_SCAN)
         for number, page in enumerate(pdf, start=1):
@@ -220,20 +223,26 @@ def image_pages(
     try:
         image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError):
-        raise AnnexRejected("El archivo no es una imagen PNG, JPEG o TIFF válida.") from None
+        raise AnnexRejected(
+            gettext_noop("El archivo no es una imagen PNG, JPEG o TIFF válida.")
+        ) from None
     for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
         if number > min(limits.pages, MAX_SCANNED_PAGES):
-            raise over_limit("páginas escaneadas", min(limits.pages, MAX_SCANNED_PAGES))
+            raise over_limit(
+                gettext_noop("páginas escaneadas"), min(limits.pages, MAX_SCANNED_PAGES)
+            )
         if only is not None and number != only:
             continue
         width, height = frame.size
         if width * height > MAX_PAGE_PIXELS:
-            raise over_limit("píxeles de una página escaneada", MAX_PAGE_PIXELS)
+            raise over_limit(gettext_noop("píxeles de una página escaneada"), MAX_PAGE_PIXELS)
         dpi = frame.info.get("dpi", (0, 0))[0] or 0
         try:
             grey = frame.convert("L")
         except OSError:
-            raise AnnexRejected(f"La imagen de la página {number} está dañada.") from None
+            raise AnnexRejected(
+                gettext_noop("La imagen de la página {number} está dañada."), number=number
+            ) from None
         yield grey, int(min(max(round(dpi) or MIN_DPI, 70), 1200))
 
 

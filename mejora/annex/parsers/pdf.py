@@ -43,6 +43,7 @@ from mejora.annex.formats import (
     read_cycle_heading,
 )
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
+from mejora.annex.messages import Text, gettext_noop
 from mejora.annex.parsers.rows import (
     PREPARED_LINE,
     AnnexReader,
@@ -92,13 +93,13 @@ def parse_pdf(
 ) -> AnnexDocument:
     """Read an annex from a PDF with ruled tables, such as the one render_pdf prints."""
     if not data.strip():
-        raise AnnexRejected("El archivo está vacío.")
+        raise AnnexRejected(gettext_noop("El archivo está vacío."))
     # imported here: pdfminer is slow to load and only PDFs need it
     from mejora.annex.parsers import pdf_guard
 
     with pdf_guard.open_pdf(data, limits) as (pdf, account, count):
         if not count:
-            raise AnnexRejected("El PDF no tiene páginas.")
+            raise AnnexRejected(gettext_noop("El PDF no tiene páginas."))
         # pdf.close() is not called: it would make every page again; the data is in memory.
         reader = _PdfReader(catalogue, progress=progress, account=account)
         try:
@@ -609,11 +610,16 @@ class _PdfReader(AnnexReader):
         table_number = 0
         for block in blocks:
             if isinstance(block, _Line):
-                self._text(squash(block.text), f"página {number}")
+                self._text(squash(block.text), Text(gettext_noop("página {number}"), number=number))
                 continue
             table_number += 1
             for row_number, cells in enumerate(block, start=1):
-                where = f"página {number}, tabla {table_number}, fila {row_number}"
+                where = Text(
+                    gettext_noop("página {number}, tabla {table_number}, fila {row_number}"),
+                    number=number,
+                    table_number=table_number,
+                    row_number=row_number,
+                )
                 texts = [cell.text(self.evidence) for cell in cells]
                 if self._row(texts, cells, where, after_page_break=first_row and number > 1):
                     first_row = False
@@ -671,8 +677,13 @@ class _PdfReader(AnnexReader):
         columns = self.header.columns
         if len(texts) != len(columns):
             raise AnnexRejected(
-                f"{where}: la fila tiene {len(texts)} columnas y el "
-                f"{self.builder.annex.annex_line.split('.')[0]} tiene {len(columns)}."
+                gettext_noop(
+                    "{where}: la fila tiene {count} columnas y el {value} tiene {count2}."
+                ),
+                where=where,
+                count=len(texts),
+                value=self.builder.annex.annex_line.split(".")[0],
+                count2=len(columns),
             )
         # A column of no annex is left unread; the header's findings say so.
         by_key = self.header.cells(texts)
@@ -743,7 +754,10 @@ class _PdfReader(AnnexReader):
         if self.builder is None:
             self.start_with(header, where)
         elif header.columns != self.header.columns:
-            raise AnnexRejected(f"{where}: el encabezado de columnas cambia a mitad del archivo.")
+            raise AnnexRejected(
+                gettext_noop("{where}: el encabezado de columnas cambia a mitad del archivo."),
+                where=where,
+            )
         self.open_pending_sections()
 
     # --- the end ---------------------------------------------------------------------------

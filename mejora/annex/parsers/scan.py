@@ -24,6 +24,7 @@ from mejora.annex.cells import Reading, read_due, read_progress
 from mejora.annex.document import AnnexDocument, AnnexRejected, CellRef, Finding
 from mejora.annex.formats import FOOTNOTE_MARKER, FORMATS
 from mejora.annex.limits import DEFAULT_LIMITS, ReadingLimits
+from mejora.annex.messages import Text, gettext_noop
 from mejora.annex.parsers import ocr
 from mejora.annex.parsers.rows import CatalogueFor, RawRow
 from mejora.annex.parsers.sheet import SheetReader
@@ -59,7 +60,7 @@ def parse_scan(
 ) -> AnnexDocument:
     """Read a scanned annex: an image file when `image`, else a PDF whose pages are scans."""
     if not data.strip():
-        raise AnnexRejected("El archivo está vacío.")
+        raise AnnexRejected(gettext_noop("El archivo está vacío."))
     ocr.require_tesseract()
     pages = ocr.image_pages(data, limits) if image else ocr.pdf_pages(data, limits)
     reader = _ScanReader(catalogue, progress=progress)
@@ -81,7 +82,13 @@ class ScanPlace:
 
     def __str__(self) -> str:
         box = ",".join(str(value) for value in self.box)
-        return f"página {self.page}, recuadro {box} (giro {self.rotation}°, {self.skew:+.1f}°)"
+        return Text(
+            gettext_noop("página {page}, recuadro {box} (giro {rotation}°, {skew:+.1f}°)"),
+            page=self.page,
+            box=box,
+            rotation=self.rotation,
+            skew=self.skew,
+        )
 
 
 def scan_place(where: str) -> ScanPlace | None:
@@ -109,7 +116,7 @@ def cell_image(
         out = io.BytesIO()
         upright.crop(place.box).save(out, format="PNG")
         return out.getvalue()
-    raise AnnexRejected("La celda no está en el archivo escaneado.")
+    raise AnnexRejected(gettext_noop("La celda no está en el archivo escaneado."))
 
 
 @cache
@@ -199,7 +206,10 @@ class _ScanReader(SheetReader):
             if isinstance(block, str):
                 line = squash(block)
                 if not _PAGE_FOOTER.match(fold(line)):
-                    self._row([self._footnote(line)], f"página {page.number}")
+                    self._row(
+                        [self._footnote(line)],
+                        Text(gettext_noop("página {number}"), number=page.number),
+                    )
                 continue
             table_number += 1
             for row_number, cells in enumerate(block.rows(), start=1):
@@ -207,7 +217,12 @@ class _ScanReader(SheetReader):
                 texts = [squash(cell.text) if cell is not None else "" for cell in cells]
                 if row_number == 1:
                     texts = _as_headings(texts)
-                where = f"página {page.number}, tabla {table_number}, fila {row_number}"
+                where = Text(
+                    gettext_noop("página {number}, tabla {table_number}, fila {row_number}"),
+                    number=page.number,
+                    table_number=table_number,
+                    row_number=row_number,
+                )
                 if any(texts):
                     self._row(texts, where)
 
