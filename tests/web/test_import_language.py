@@ -51,3 +51,11 @@ def test_a_file_over_a_limit_is_rejected_in_english(client, seed_bytes, settings
     assert status == 422
     assert "The file is over the limit of characters of text in the file" in page
     assert "límite" not in page
+
+
+def test_a_rejection_naming_its_place_in_the_file_reads_whole_in_english(client):
+    text = b"Anexo\n" + b"una l\xc3\xadnea de texto\n" * 200 + b"con \x07 campana\n"
+    status, page = refused_page(client, text, "en")
+    assert status == 422
+    assert "line 202: there is a control character (U+0007)" in page
+    assert "línea" not in page and "carácter" not in page
