@@ -24,7 +24,7 @@ from mejora.annex.document import (
     Finding,
     PartialDate,
 )
-from mejora.annex.messages import gettext_noop
+from mejora.annex.messages import Message, gettext_noop
 from mejora.annex.words import squash
 
 
@@ -34,6 +34,11 @@ class CorrectionInput(StrEnum):
     DATE = "date"
     PERCENT = "percent"
     AREA = "area"
+    TEXT = "text"
+
+
+# An activity's cells of plain text (a scan's doubtful reading of them is corrected as typed).
+TEXT_FIELDS = ("text", "expected_results", "deliverable", "proof", "observations")
 
 
 _INPUT_BY_FIELD = {
@@ -43,13 +48,13 @@ _INPUT_BY_FIELD = {
     "percent": CorrectionInput.PERCENT,
     "coordinating": CorrectionInput.AREA,
     "responsible": CorrectionInput.AREA,
-}
+} | dict.fromkeys(TEXT_FIELDS, CorrectionInput.TEXT)
 
 
 class ReviewIncomplete(AnnexRejected):
     """Some findings are neither confirmed nor correctly corrected; nothing is imported."""
 
-    def __init__(self, problems: Mapping[int, str]) -> None:
+    def __init__(self, problems: Mapping[int, Message]) -> None:
         self.problems = dict(problems)
         super().__init__(
             gettext_noop(
@@ -99,6 +104,8 @@ def read_correction(
                     gettext_noop("«{typed}» no está en el catálogo de áreas."), typed=typed
                 )
             return area.name
+        case CorrectionInput.TEXT:
+            return typed
     raise AnnexRejected(gettext_noop("Esta lectura solo puede confirmarse."))
 
 
@@ -115,7 +122,7 @@ def review_document(
     every other finding must be in `confirmed`. Raises ReviewIncomplete, naming each
     finding left undecided or corrected with a value that cannot be read.
     """
-    problems: dict[int, str] = {}
+    problems: dict[int, Message] = {}
     values: dict[int, PartialDate | int | str] = {}
     for index, finding in enumerate(doc.findings):
         typed = squash(corrections.get(index, ""))
@@ -123,9 +130,9 @@ def review_document(
             try:
                 values[index] = read_correction(finding, typed, catalogue)
             except AnnexRejected as error:
-                problems[index] = str(error)
+                problems[index] = error.message
         elif index not in confirmed:
-            problems[index] = "Confirme esta lectura o corríjala."
+            problems[index] = Message(gettext_noop("Confirme esta lectura o corríjala."))
     if problems:
         raise ReviewIncomplete(problems)
     doc = _put_all(doc, {doc.findings[index].cell: value for index, value in values.items()})
@@ -156,6 +163,8 @@ def current_value(doc: AnnexDocument, cell: CellRef) -> str:
             return f"{percent}%" if percent is not None else "sin porcentaje"
         case "coordinating" | "responsible":
             return " | ".join(area.name for area in getattr(activity, cell.field).areas)
+        case field if field in TEXT_FIELDS:
+            return getattr(activity, field)
     return ""
 
 
@@ -178,7 +187,7 @@ def _put_all(
     """Every correction in one pass over the document, however many there are."""
     if not values:
         return doc
-    by_activity: dict[tuple[int, str, int | None], dict[str, PartialDate | int]] = {}
+    by_activity: dict[tuple[int, str, int | None], dict[str, PartialDate | int | str]] = {}
     area_names: dict[str, str] = {}
     for cell, value in values.items():
         assert cell is not None  # read_correction accepts only findings that point at a cell
@@ -210,6 +219,9 @@ def _put_all(
         fields = by_activity.get(place, {})
         due = {key: fields[key] for key in ("due", "actual_end") if key in fields}
         progress = {key: fields[key] for key in ("concluded", "percent") if key in fields}
+        texts = {key: fields[key] for key in TEXT_FIELDS if key in fields}
+        if texts:
+            activity = replace(activity, **texts)
         if due:
             activity = replace(activity, due=replace(activity.due, **due))
         if progress:

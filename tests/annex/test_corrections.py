@@ -67,7 +67,9 @@ def test_a_reading_neither_confirmed_nor_corrected_stops_the_review(seed):
         review_document(
             seed, corrections={}, confirmed=all_confirmed(seed, left), catalogue=CATALOGUE
         )
-    assert stopped.value.problems == {left: "Confirme esta lectura o corríjala."}
+    assert {i: str(p) for i, p in stopped.value.problems.items()} == {
+        left: "Confirme esta lectura o corríjala."
+    }
     assert "no se importó nada" in str(stopped.value)
 
 
@@ -143,7 +145,7 @@ def test_a_correction_that_cannot_be_read_is_refused_with_the_reason(
         review_document(
             seed, corrections={index: typed}, confirmed=all_confirmed(seed), catalogue=CATALOGUE
         )
-    assert message in stopped.value.problems[index]
+    assert message in str(stopped.value.problems[index])
 
 
 @pytest.mark.parametrize(("typed", "value"), [("80", 80), ("80 %", 80), ("0", 0), ("100%", 100)])
@@ -161,3 +163,29 @@ def test_a_percent_correction_outside_0_to_100_is_refused(typed):
     )
     with pytest.raises(AnnexRejected, match="no es un porcentaje entero entre 0 y 100"):
         read_correction(finding, typed, CATALOGUE)
+
+
+def test_a_doubtful_text_cell_of_a_scan_is_corrected_as_typed(seed):
+    from dataclasses import replace
+
+    misread = Finding(
+        "ocr_doubt",
+        "página 1, recuadro 10,10,90,40 (giro 0°, +0.0°)",
+        "Celda leída con poca confianza.",
+        CellRef(0, "4", 0, "text"),
+    )
+    doc = replace(seed, findings=(*seed.findings, misread))
+    index = len(doc.findings) - 1
+    assert correction_input(misread) == CorrectionInput.TEXT
+    reviewed = review_document(
+        doc,
+        corrections={index: "  Elaborar el  diagnóstico del programa "},
+        confirmed=all_confirmed(doc, index),
+        catalogue=CATALOGUE,
+    )
+    activity = reviewed.sections[0].aspects[3].activities[0]
+    assert activity.text == "Elaborar el diagnóstico del programa"
+    assert current_value(reviewed, misread.cell) == activity.text
+    # The rest of the activity is as read.
+    before = seed.sections[0].aspects[3].activities[0]
+    assert replace(activity, text=before.text) == before

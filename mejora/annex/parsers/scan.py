@@ -37,7 +37,15 @@ DOUBT_BELOW = ocr.LOW_CONFIDENCE
 _PAGE_FOOTER = re.compile(r"^pagina\s+\d+\s+de\s+\d+$")
 # The columns whose doubtful reading a person may correct on the review page, and the value
 # each gives (mejora.annex.corrections).
-_CORRECTABLE = {"due": "due", "progress": "percent"}
+_CORRECTABLE = {
+    "due": "due",
+    "progress": "percent",
+    "activity": "text",
+    "expected_results": "expected_results",
+    "deliverable": "deliverable",
+    "proof": "proof",
+    "observations": "observations",
+}
 _ASPECT = ("number", "aspect")
 _ASM_NUMBER = re.compile(r"\d{1,4}(?:\.\d{1,3})*\.?")
 _NOT_LETTERS = re.compile(r"[^\w]+")
@@ -283,7 +291,8 @@ class _ScanReader(SheetReader):
 
     def _value_of(self, key: str) -> CellRef | None:
         """The value a doubtful cell gives, for the cells whose reading a person may correct
-        (the date, the percent): the activity the row last added is, in its ASM."""
+        (the date, the percent, an activity's text): the activity the row last added is, in its
+        ASM."""
         field = _CORRECTABLE.get(key)
         rows = self.builder.sections[-1].rows if self.builder.sections else []
         starts = [i for i, row in enumerate(rows) if row.cells.get("number")]

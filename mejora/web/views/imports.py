@@ -102,7 +102,8 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
         try:
             annex_review_check(document=document, corrections=corrections, confirmed=confirmed)
         except ReviewIncomplete as incomplete:
-            problems, status = incomplete.problems, 422
+            problems = {i: problem.translated(_) for i, problem in incomplete.problems.items()}
+            status = 422
             notices.append(incomplete.message.translated(_))
         else:
             review_import_start(
