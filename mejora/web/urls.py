@@ -43,9 +43,7 @@ urlpatterns = [
     path("tablero/actividades/", dashboards.dashboard_activities, name="dashboard-activities"),
     path("tablero/vencidas/", dashboards.dashboard_overdue, name="dashboard-overdue"),
     path("balance/", balance.balance_page, name="balance"),
-    path(
-        "balance/descargar.<slug:file_format>", balance.balance_download, name="balance-download"
-    ),
+    path("balance/descargar.<slug:file_format>", balance.balance_download, name="balance-download"),
     path("buscar/", search.search, name="search"),
     path("duplicados/", search.near_duplicates, name="near-duplicates"),
     path("duplicados/<int:pk>/relacionar/", search.near_duplicate_link, name="near-duplicate-link"),
