@@ -28,7 +28,8 @@ MONTH_NAMES = (
 )  # fmt: skip
 
 _MONTH = "(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-_SEP = r"\s*(?:del?\s+|[/.\-]\s*|\s)\s*"
+# Filings write "31 de diciembre, 2023" and "Diciembre, 2022" too.
+_SEP = r"\s*(?:del?\s+|[/.,\-]\s*|\s)\s*"
 _SHORT_SEP = r"(?:\s*[/.\-]\s*|\s+)"
 _PATTERNS = (
     ("iso", re.compile(r"(?P<year>\d{4})-(?P<a>\d{1,2})-(?P<b>\d{1,2})")),

@@ -21,6 +21,8 @@ def year(year_: int) -> tuple[str, Precision]:
 
 
 UNAMBIGUOUS = [
+    pytest.param("Diciembre, 2022", month(2022, 12), id="month-comma-year-as-filings-write-it"),
+    pytest.param("31 de diciembre, 2023", day(2023, 12, 31), id="day-month-comma-year"),
     pytest.param("31/12/2008", day(2008, 12, 31), id="day-month-year-when-the-day-is-over-12"),
     pytest.param("30/01/2009", day(2009, 1, 30), id="day-month-year-with-a-leading-zero"),
     pytest.param("14/02/2011", day(2011, 2, 14), id="day-month-year-in-february"),
