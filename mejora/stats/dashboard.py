@@ -333,14 +333,20 @@ def transitions(
     activities: QuerySet[Activity], as_of: dt.date, before: dt.date
 ) -> list[Transition]:
     """How many activities moved from each status at `before` to another at `as_of`."""
-    then, then_params = status_table(activities, before, suffix="_before")
+    then, then_params = status_table(activities, before)
     now, now_params = status_table(activities, as_of)
     params = then_params + now_params
+    # Each activity's two statuses side by side by grouping, not by joining the two tables
+    # (a join PostgreSQL runs as a loop over the pairs of rows).
     sql = f"""
-        SELECT b.{STATUS}_before, t.{STATUS}, COUNT(*)
-        FROM {then} b JOIN {now} t ON t.row_id = b.row_id
-        WHERE b.{STATUS}_before <> t.{STATUS}
-        GROUP BY b.{STATUS}_before, t.{STATUS} ORDER BY b.{STATUS}_before, t.{STATUS}"""
+        SELECT was, status, COUNT(*) FROM (
+          SELECT MAX(CASE WHEN at = 0 THEN s END) AS was, MAX(CASE WHEN at = 1 THEN s END) AS status
+          FROM (
+            SELECT 0 AS at, row_id, {STATUS} AS s FROM {then} b
+            UNION ALL SELECT 1 AS at, row_id, {STATUS} AS s FROM {now} t
+          ) u GROUP BY row_id
+        ) g
+        WHERE was <> status GROUP BY was, status ORDER BY was, status"""
     return [
         Transition(Status(was), Status(now), n)
         for was, now, n in fetch_rows(activities.db, sql, params)
