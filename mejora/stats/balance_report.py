@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -238,9 +239,18 @@ def _typed(value: float | None, is_percent: bool) -> float | Percent | None:
 # -- issued as files ------------------------------------------------------------------------
 
 
+_PRINT_CSS = Path(__file__).with_name("balance_print.css")
+
+
 def render_balance_html(report: BalanceReport) -> str:
-    """The standalone HTML WeasyPrint prints: the page's body, with its print styles inline."""
-    return render_to_string("web/balance_print.html", {"report": report})
+    """The standalone HTML WeasyPrint prints: the page's body, with its print styles.
+
+    The styles are put in here, not in the template: no template a browser could be served
+    holds inline style (the CSP refuses it), and this HTML only ever goes to WeasyPrint."""
+    html = render_to_string("web/balance_print.html", {"report": report})
+    return html.replace(
+        "</head>", f"<style>{_PRINT_CSS.read_text(encoding='utf-8')}</style></head>", 1
+    )
 
 
 def render_balance_pdf(report: BalanceReport) -> bytes:
