@@ -58,8 +58,9 @@ def announce_change(label: str, pk: object) -> None:
     """Note a record written in the current transaction; `records_changed` tells of all of
     them at once when it commits (an import of thousands of rows is one message).
 
-    What a rolled-back transaction noted is told with the next commit: listeners read the
-    committed state, so hearing of an unchanged record costs a read, never a wrong answer.
+    What a rolled-back transaction noted is forgotten: its announcement was dropped with it,
+    and carrying its records into the next commit made that commit's message grow with every
+    rollback (a person's edit then looked like an import and waited for a worker).
     """
     if pk is None:
         return
@@ -70,7 +71,7 @@ def announce_change(label: str, pk: object) -> None:
         and connection.in_atomic_block
         and any(entry[1] is _send_changes for entry in connection.run_on_commit)
     )
-    if changes is None:
+    if not waiting:
         changes = _pending.changes = defaultdict(set)
     changes[label].add(pk)
     if not waiting:
