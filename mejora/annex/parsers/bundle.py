@@ -205,9 +205,9 @@ def read_filing(
     for position, (first, instrument, title) in enumerate(starts):
         last = starts[position + 1][0] - 1 if position + 1 < len(starts) else len(pages) - 1
         pages_said = (
-            Text(gettext_noop("página {value}"), value=first + 1)
+            Text(gettext_noop("página {page}"), page=first + 1)
             if first == last
-            else Text(gettext_noop("páginas {value}-{value2}"), value=first + 1, value2=last + 1)
+            else Text(gettext_noop("páginas {first}-{last}"), first=first + 1, last=last + 1)
         )
         name = title.strip()
         piece = _cut(data, file_format, pages, first, last, limits)

@@ -127,8 +127,8 @@ def _records(text: str, delimiter: str, limits: ReadingLimits) -> Iterator[list[
                     gettext_noop("columnas de una tabla"),
                     limits.columns,
                     advice=Message(
-                        gettext_noop("La fila {count} tiene {count2} celdas"),
-                        {"count": count, "count2": len(record)},
+                        gettext_noop("La fila {row} tiene {cells} celdas"),
+                        {"row": count, "cells": len(record)},
                     ),
                 )
             if record and max(map(len, record)) > limits.cell_chars:

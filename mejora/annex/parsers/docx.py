@@ -669,12 +669,13 @@ class _DocxReader(AnnexReader):
         if extra:
             raise AnnexRejected(
                 gettext_noop(
-                    "{where}: la fila tiene texto en {count} columnas y el {value} tiene {count2}."
+                    "{where}: la fila tiene texto en {count} columnas y el {annex} "
+                    "tiene {expected}."
                 ),
                 where=where,
                 count=len(row.texts),
-                value=self.builder.annex.annex_line.split(".")[0],
-                count2=len(columns),
+                annex=self.builder.annex.annex_line.split(".")[0],
+                expected=len(columns),
             )
         texts = row.texts + [""] * (len(columns) - len(row.texts))
         cells = {}

@@ -678,12 +678,12 @@ class _PdfReader(AnnexReader):
         if len(texts) != len(columns):
             raise AnnexRejected(
                 gettext_noop(
-                    "{where}: la fila tiene {count} columnas y el {value} tiene {count2}."
+                    "{where}: la fila tiene {count} columnas y el {annex} tiene {expected}."
                 ),
                 where=where,
                 count=len(texts),
-                value=self.builder.annex.annex_line.split(".")[0],
-                count2=len(columns),
+                annex=self.builder.annex.annex_line.split(".")[0],
+                expected=len(columns),
             )
         # A column of no annex is left unread; the header's findings say so.
         by_key = self.header.cells(texts)

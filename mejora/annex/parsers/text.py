@@ -127,13 +127,13 @@ class _TextReader(AnnexReader):
         if len(cells) != width:
             raise AnnexRejected(
                 gettext_noop(
-                    "{where}: la fila tiene {count} celdas y el {value} tiene "
+                    "{where}: la fila tiene {count} celdas y el {annex} tiene "
                     "{width}; el archivo puede estar truncado o tener columnas "
                     "de más."
                 ),
                 where=where,
                 count=len(cells),
-                value=self.builder.annex.annex_line.split(".")[0],
+                annex=self.builder.annex.annex_line.split(".")[0],
                 width=width,
             )
         row = RawRow({key: text.strip() for key, text in self.header.cells(cells).items()}, where)

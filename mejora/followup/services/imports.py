@@ -694,9 +694,9 @@ def _validate(obj: models.Model) -> None:
             for name, messages in error.message_dict.items()
         )
         raise AnnexRejected(
-            gettext_noop("{verbose_name} «{value}»: {details}"),
+            gettext_noop("{verbose_name} «{record}»: {details}"),
             verbose_name=obj._meta.verbose_name,
-            value=str(obj)[:80],
+            record=str(obj)[:80],
             details=details,
         ) from None
 
