@@ -520,6 +520,22 @@ def read_signatory_line(line: str) -> Signatory | None:
     return Signatory(_SIGNATORY_LABELS[labelled[0]], name.strip(), post.strip())
 
 
+def signatory_role(text: str) -> str | None:
+    """The role a label names ('Responsable del Programa:' → 'responsable'), or None."""
+    return _SIGNATORY_LABELS.get(fold(text).rstrip(" .:"))
+
+
+def post_role(post: str) -> str | None:
+    """The role a post names when it is one ('Enlace de Evaluación del Programa' → 'enlace'):
+    a label of several words opening it; a bare 'Titular' opens other posts too ('Titular de
+    la Unidad de Evaluación')."""
+    folded = fold(post).rstrip(" .:")
+    for label, role in _SIGNATORY_LABELS.items():
+        if folded == label or (" " in label and folded.startswith(f"{label} ")):
+            return role
+    return None
+
+
 def row_cells(
     annex: AnnexFormat, aspect: AspectEntry, activity: ActivityEntry | None, first: bool
 ) -> list[str]:

@@ -56,6 +56,7 @@ from mejora.annex.parsers.rows import (
     wrong_columns_message,
 )
 from mejora.annex.progress import Progress
+from mejora.annex.signatures import grid_lines, is_rule, tabbed_lines
 from mejora.annex.words import fold, squash
 
 NOT_DOCX = gettext_noop("El archivo no es un documento de Word (DOCX) válido.")
@@ -78,6 +79,8 @@ _V_MERGE, _GRID_SPAN, _GRID_BEFORE = _qn("w:vMerge"), _qn("w:gridSpan"), _qn("w:
 _VERT_ALIGN, _TABS, _VAL, _TYPE = _qn("w:vertAlign"), _qn("w:tabs"), _qn("w:val"), _qn("w:type")
 # Content controls and custom XML wrap paragraphs and tables without changing them.
 _SDT, _SDT_CONTENT, _CUSTOM_XML = _qn("w:sdt"), _qn("w:sdtContent"), _qn("w:customXml")
+# Columns typed with tabs or runs of spaces, as signatures side by side are.
+_SPACED = re.compile(r"\t|\S {2,}\S")
 _RAISED = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 # Word lays out at most 63 columns; a larger span or offset is damage, not a wider table.
 _MAX_GRID = 64
@@ -559,8 +562,28 @@ class _DocxReader(AnnexReader):
                 where = Text(gettext_noop("párrafo {paragraphs}"), paragraphs=self.paragraphs)
                 text = _paragraph_text(block)
                 self._check_text(text, where)
-                self._text(squash(text), where)
+                if not self._signature_lines(text, where):
+                    self.end_signatures(self._kept_line, arrange=tabbed_lines)
+                    self._text(squash(text), where)
                 block.getparent().remove(block)
+        self.end_signatures(self._kept_line, arrange=tabbed_lines)
+
+    def _signature_lines(self, text: str, where: str) -> bool:
+        """Whether the paragraph below the table is read as lines of a block of signatures
+        side by side: parted by tabs or runs of spaces, signature lines, or an empty paragraph
+        within the block. Its lines the block does not take are read as paragraphs."""
+        if self.builder is None:
+            return False
+        if text.strip() and not _SPACED.search(text) and not is_rule(tabbed_lines([text])[0]):
+            return False
+        for line in text.split("\n"):
+            if not self.offer_signature_line(line, tabbed_lines([line])[0], where):
+                self.end_signatures(self._kept_line, arrange=tabbed_lines)
+                self._text(squash(line), where)
+        return True
+
+    def _kept_line(self, line: str, where: str) -> None:
+        self._text(squash(line), where)
 
     def _text(self, line: str, where: str) -> None:
         if not line:
@@ -615,6 +638,9 @@ class _DocxReader(AnnexReader):
         if self.builder is None or width != len(self.header.columns):
             # A table without the annex's columns: the title block laid out in a table, or
             # the signatures after the annex.
+            rows = [row.texts for row, _ in table.waiting]
+            if rows and self.take_signatures(grid_lines(rows), table.waiting[0][1]):
+                return
             for row, where in table.waiting:
                 self._outside_annex(row, where)
         else:

@@ -52,6 +52,7 @@ from mejora.annex.parsers.rows import (
     wrong_columns_message,
 )
 from mejora.annex.progress import Progress
+from mejora.annex.signatures import Piece, char_pieces
 
 if TYPE_CHECKING:
     from mejora.annex.parsers.pdf_guard import Reading
@@ -82,6 +83,8 @@ _TOLERANCE = 0.05  # points: glyph positions are rounded in the PDF
 _SPACED_MARKS = ",:;"
 _SAME_LINE = 1.5  # points between the tops of characters on one printed line
 _CHAR_KEYS = ("text", "x0", "x1", "top", "bottom", "size", "fontname")
+# Between two lines of one paragraph a fraction of the type's size; a blank line is more.
+_BLANK_LINE = 0.8
 
 
 def parse_pdf(
@@ -552,6 +555,7 @@ class _PdfReader(AnnexReader):
         # The last activity row read, and its cells, for the rest of it a page break cut.
         self.last_row: RawRow | None = None
         self.last_cells: dict[str, _Cell] = {}
+        self.line_bottom = 0.0  # of the last line outside the tables, for a blank line after it
 
     def read(self, pages: Iterator, count: int) -> AnnexDocument:
         layout = [self._guarded_layout(page) for page in self.reading.each(pages, count)]
@@ -610,9 +614,15 @@ class _PdfReader(AnnexReader):
         table_number = 0
         for block in blocks:
             if isinstance(block, _Line):
-                self._text(squash(block.text), Text(gettext_noop("página {number}"), number=number))
+                where = Text(gettext_noop("página {number}"), number=number)
+                if not self._signature_line(block, where):
+                    self.end_signatures(self._kept_line)
+                    self._text(squash(block.text), where)
                 continue
+            self.end_signatures(self._kept_line)
             table_number += 1
+            if self._signature_table(block, number, table_number):
+                continue
             for row_number, cells in enumerate(block, start=1):
                 where = Text(
                     gettext_noop("página {number}, tabla {table_number}, fila {row_number}"),
@@ -623,6 +633,51 @@ class _PdfReader(AnnexReader):
                 texts = [cell.text(self.evidence) for cell in cells]
                 if self._row(texts, cells, where, after_page_break=first_row and number > 1):
                     first_row = False
+        self.end_signatures(self._kept_line)
+
+    # --- signatures side by side -----------------------------------------------------------
+
+    def _signature_line(self, line: _Line, where: str) -> bool:
+        """Whether a line outside the tables goes into a block of signatures side by side,
+        its pieces parted by wide spaces; a space of a blank line above it is a gap."""
+        if _is_page_footer(line):
+            return False
+        size = line.ink[-1]["size"] if line.ink else 0.0
+        if self.side_by_side.lines and line.top - self.line_bottom > _BLANK_LINE * size:
+            self.side_by_side.offer([])
+        self.line_bottom = max(c["bottom"] for c in line.chars)
+        return self.offer_signature_line(line.text, char_pieces(line.ink), where)
+
+    def _kept_line(self, text: str, where: str) -> None:
+        self._text(squash(text), where)
+
+    def _signature_table(self, rows: list[list[_Cell]], page: int, table_number: int) -> bool:
+        """Whether a table below the annex's, of other columns, holds signatures side by side;
+        each cell's printed lines stand where the cell does."""
+        if self.builder is None or self.header is None:
+            return False
+        width = len(self.header.columns)
+        texts = [[_rough_text(cell) for cell in row] for row in rows]
+        if any(len(row) == width or _header_format(row) is not None for row in texts):
+            return False
+        lines: list[list[Piece]] = []
+        for row in rows:
+            depth = max((len(cell.lines) for cell in row), default=0)
+            for index in range(depth):
+                lines.append(
+                    [
+                        Piece(cell.box[0], cell.box[2], squash(cell.lines[index].text))
+                        for cell in row
+                        if cell.box is not None and index < len(cell.lines)
+                    ]
+                )
+        where = Text(
+            gettext_noop("página {number}, tabla {table_number}, fila {row_number}"),
+            number=page,
+            table_number=table_number,
+            row_number=1,
+        )
+        return self.take_signatures(lines, where)
 
     # --- text outside the tables -----------------------------------------------------------
 

@@ -43,6 +43,7 @@ from mejora.annex.formats import (
 )
 from mejora.annex.messages import Message, gettext_noop, joined
 from mejora.annex.progress import INTERPRETING, READING, Progress, Stage
+from mejora.annex.signatures import Line, SideBySide, guessed_role_text, read_signatures
 from mejora.annex.words import fold, squash
 
 T = TypeVar("T")
@@ -340,6 +341,8 @@ class AnnexReader:
         self.prepared: PartialDate | None = None
         self.prepared_seen = False
         self.signatories: list[Signatory] = []
+        # Lines below the table that may be signatures side by side: (text, where) of each.
+        self.side_by_side: SideBySide[tuple[str, str]] = SideBySide()
 
     def advance(self, done: int, total: int) -> None:
         """Tell how far the walk over the file has come, in the parser's own units."""
@@ -422,6 +425,49 @@ class AnnexReader:
         if signatory is not None:
             self.signatories.append(signatory)
         return signatory is not None
+
+    def offer_signature_line(self, text: str, line: Line, where: str) -> bool:
+        """Whether a line below the table goes into a block of signatures side by side, laid
+        out as `line`; kept there until the block ends. A blank line is an empty `line`."""
+        if self.builder is None:
+            return False
+        squashed = squash(text)
+        if squashed and (
+            PREPARED_LINE.match(squashed) is not None
+            or squashed.startswith(FOOTNOTE_MARKER)
+            or read_cycle_heading(squashed) is not None
+            or read_signatory_line(squashed) is not None
+        ):
+            return False
+        return self.side_by_side.offer(line, (text, where))
+
+    def end_signatures(
+        self,
+        otherwise: Callable[[str, str], None],
+        arrange: Callable[[list[str]], list[Line]] | None = None,
+    ) -> None:
+        """Read the block of lines kept, if any: its signatories, or else each line handed to
+        `otherwise` (text, where) as if never kept. `arrange` lays the lines out anew once
+        the whole block is known."""
+        lines, kept = self.side_by_side.take()
+        if not kept:
+            return
+        if arrange is not None:
+            lines = arrange([text for text, _ in kept])
+        if not self.take_signatures(lines, kept[0][1]):
+            for text, where in kept:
+                otherwise(text, where)
+
+    def take_signatures(self, lines: list[Line], where: str) -> bool:
+        """Whether the lines are signatures side by side; their signatories kept when so, a
+        role only their place gave told as a finding."""
+        reading = read_signatures(lines)
+        if reading is None:
+            return False
+        self.signatories.extend(reading.signatories)
+        for signatory in reading.guessed:
+            self.note("signatory_role_guessed", where, guessed_role_text(signatory))
+        return True
 
     def read_prepared(self, text: str, where: str) -> None:
         self.prepared_seen = True

@@ -31,6 +31,7 @@ from mejora.annex.parsers.rows import (
     wrong_columns_message,
 )
 from mejora.annex.progress import Progress
+from mejora.annex.signatures import text_pieces
 from mejora.annex.words import squash
 
 
@@ -80,13 +81,22 @@ class _TextReader(AnnexReader):
             where = Text(gettext_noop("línea {number}"), number=number)
             if not line.strip():
                 after_break = True
+                self.side_by_side.offer([])
             elif "\t" in line:
+                self.end_signatures(self._kept_line)
                 after_break = self._table_line(self._cells(line, where), where, after_break)
             else:
                 if len(line) > self.limits.cell_chars:
                     raise cell_over_limit(self.limits)
+                if self.offer_signature_line(line, text_pieces(line), where):
+                    continue
+                self.end_signatures(self._kept_line)
                 self._text_line(squash(line), where)
+        self.end_signatures(self._kept_line)
         return self._finish(len(lines))
+
+    def _kept_line(self, line: str, where: str) -> None:
+        self._text_line(squash(line), where)
 
     def _cells(self, line: str, where: str) -> list[str]:
         """The line's cells, each within the limits, the line refused before it is split."""

@@ -1,0 +1,300 @@
+"""Signatures laid out side by side below an annex, as filings print them.
+
+    Elaboró                  Revisó                   Autorizó
+    ________________         ________________         ________________
+    Lic. Ana Pérez Gómez     Mtro. Luis Ortiz Ruiz    Dr. Juan Soto Díaz
+    Responsable del          Enlace de Evaluación     Titular de la Dependencia
+    Programa
+
+Every reader turns what it sees into lines of pieces, each piece a text and where it stands
+across the page: a text file's characters, a PDF's points, a table's column. The columns are
+where the pieces stand, apart from one another by gutters no piece of any line crosses, so a
+name and a post of another length, centred or not, fall in one column. Each column, top to
+bottom, is a signatory: labels above the signature line ('Elaboró', 'Responsable del
+programa'), the name, then the post, on one line or several. Signature lines, 'Firma' and
+blank cells are not text.
+
+A signatory's role is the one its label or its post names; the others take the roles no
+column named, in the order the annexes print them (responsable, enlace, titular), which the
+reading tells (`guessed`) for a person to confirm.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from mejora.annex.document import Signatory
+from mejora.annex.formats import SIGNATORY_ROLES, post_role, signatory_role
+from mejora.annex.words import fold, squash
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A text on a line and the stretch of the line it covers, `start` to `end`."""
+
+    start: float
+    end: float
+    text: str
+
+
+Line = Sequence[Piece]
+
+
+@dataclass(frozen=True)
+class SignatureReading:
+    """The signatories of a block, left to right, and those whose role only their place gave."""
+
+    signatories: tuple[Signatory, ...]
+    guessed: tuple[Signatory, ...] = ()
+
+
+# A run of text whose words are one space apart: two spaces or more part the columns.
+_SPACED_RUN = re.compile(r"\S+(?: \S+)*")
+_RULE = re.compile(r"_{2,}|-{4,}|\.{6,}|…{2,}")
+# What is written for the signature itself, not about who signs.
+_SIGNING = frozenset({"firma", "firmas", "rubrica", "(firma)", "(rubrica)", "firma y sello"})
+# Verbs and words above a signature that say what the signing does, not who signs.
+_VERBS = frozenset(
+    {
+        "elaboro",
+        "elaboraron",
+        "reviso",
+        "revisaron",
+        "autorizo",
+        "aprobo",
+        "valido",
+        "propuso",
+        "vobo",
+        "vistobueno",
+        "atentamente",
+        "firmo",
+    }
+)
+_HONORIFIC = re.compile(
+    r"^(?:lic|licda|lcda|lcdo|mtro|mtra|dr|dra|ing|arq|act|c\.?p|prof|profr|profra|c)\.\s"
+)
+_ROLE_ORDER = tuple(SIGNATORY_ROLES)
+# Longer than any name or post: a paragraph of text, not a signature.
+_LONGEST = 160
+
+
+def text_pieces(line: str) -> list[Piece]:
+    """A text line's pieces by character position; tabs stop every 8 characters."""
+    expanded = line.expandtabs(8).replace("\u00a0", " ")
+    return [Piece(m.start(), m.end(), m.group()) for m in _SPACED_RUN.finditer(expanded)]
+
+
+def tabbed_lines(lines: Sequence[str]) -> list[list[Piece]]:
+    """Lines whose columns tabs part (a word processor's paragraphs): by the number of the
+    field when every line has as many, else by the order of the texts on the line, since
+    the tabs typed to reach a column vary with the length of the text before it."""
+    fields = [[squash(text) for text in re.split(r"\t| {2,}", line)] for line in lines]
+    widths = {len(row) for row in fields if any(row)}
+    if len(widths) == 1:
+        return [[Piece(i, i + 1, t) for i, t in enumerate(row) if t] for row in fields]
+    ordered = [[t for t in row if t] for row in fields]
+    return [[Piece(i, i + 1, t) for i, t in enumerate(row)] for row in ordered]
+
+
+def grid_lines(rows: Iterable[Sequence[str]], edges: Sequence[float] | None = None) -> list[Line]:
+    """A table's rows as lines: each cell's text lines, by the cell's column; `edges` gives
+    the columns' left and right ends (a PDF's), else each column is one unit wide."""
+    lines: list[Line] = []
+    for row in rows:
+        cells = [text.split("\n") for text in row]
+        for depth in range(max(map(len, cells), default=0)):
+            line = []
+            for column, texts in enumerate(cells):
+                text = squash(texts[depth]) if depth < len(texts) else ""
+                if text:
+                    start, end = (
+                        (edges[column], edges[column + 1]) if edges else (column, column + 1)
+                    )
+                    line.append(Piece(start, end, text))
+            lines.append(line)
+    return lines
+
+
+def char_pieces(chars: Sequence[dict], gap_em: float = 1.5) -> list[Piece]:
+    """A printed line's pieces (pdfplumber's characters: text, x0, x1, size), parted where
+    the space between two glyphs is wider than `gap_em` times the type's size."""
+    pieces: list[Piece] = []
+    text, start, end, last = "", 0.0, 0.0, None
+    for char in sorted(chars, key=lambda c: c["x0"]):
+        if not char["text"].strip():
+            continue
+        if last is not None and char["x0"] - end > gap_em * (char["size"] or 1):
+            pieces.append(Piece(start, end, squash(text)))
+            text, last = "", None
+        if last is None:
+            start = char["x0"]
+        elif char["x0"] - end > 0.12 * (char["size"] or 1) and not text.endswith(" "):
+            text += " "
+        text, end, last = text + char["text"], char["x1"], char
+    if last is not None:
+        pieces.append(Piece(start, end, squash(text)))
+    return pieces
+
+
+def is_rule(line: Line) -> bool:
+    """Whether a line holds only signature lines ('__________')."""
+    return bool(line) and all(not _RULE.sub("", piece.text).strip() for piece in line)
+
+
+def columns(lines: Iterable[Line]) -> list[tuple[float, float]]:
+    """The stretches of the page the pieces cover, left to right, apart by gutters no piece
+    crosses."""
+    spans = sorted((piece.start, piece.end) for line in lines for piece in line)
+    found: list[tuple[float, float]] = []
+    for start, end in spans:
+        if found and start < found[-1][1]:
+            found[-1] = (found[-1][0], max(found[-1][1], end))
+        else:
+            found.append((start, end))
+    return found
+
+
+def _column_texts(lines: Sequence[Line]) -> list[list[str]]:
+    """Each column's texts top to bottom; pieces of one line within a column joined."""
+    spans = columns(lines)
+    texts: list[list[str]] = [[] for _ in spans]
+    for line in lines:
+        on_line: dict[int, list[str]] = {}
+        for piece in sorted(line, key=lambda p: p.start):
+            index = next(i for i, (s, e) in enumerate(spans) if s <= piece.start < e)
+            on_line.setdefault(index, []).append(piece.text)
+        for index, parts in on_line.items():
+            texts[index].append(" ".join(parts))
+    return texts
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\s.:,;()]", "", fold(text))
+
+
+def _is_label(text: str) -> bool:
+    return signatory_role(text) is not None or _key(text) in _VERBS
+
+
+@dataclass
+class _Column:
+    labels: list[str] = field(default_factory=list)
+    name: str = ""
+    post: list[str] = field(default_factory=list)
+    signed: bool = False  # a signature line or 'Firma' in it
+
+    def role(self) -> str | None:
+        for label in self.labels:
+            if (role := signatory_role(label)) is not None:
+                return role
+        return post_role(" ".join(self.post)) if self.post else None
+
+
+def _read_column(texts: list[str]) -> _Column:
+    """Labels above the signature line (or, without one, the labels it opens with), then the
+    name, then the post."""
+    column = _Column()
+    below = not any(_RULE.search(text) for text in texts)
+    for raw in texts:
+        text = squash(_RULE.sub(" ", raw))
+        if text != squash(raw):
+            column.signed = below = True
+        if not text:
+            continue
+        if fold(text) in _SIGNING:
+            column.signed = True
+        elif not column.name and (not below or _is_label(text)):
+            column.labels.append(text)
+        elif not column.name:
+            column.name = text
+        else:
+            column.post.append(text)
+    return column
+
+
+def _cued(column: _Column) -> bool:
+    """Whether the column shows itself a signature: a signature line, a label, a post that
+    names a role, or a name after an honorific ('Lic.', 'Mtra.', 'Dr.')."""
+    return (
+        column.signed
+        or bool(column.labels)
+        or column.role() is not None
+        or _HONORIFIC.match(fold(column.name)) is not None
+    )
+
+
+def read_signatures(lines: Sequence[Line], *, told: bool = False) -> SignatureReading | None:
+    """The signatories of a block of lines; None when the block is not one of signatures
+    (nothing in it shows it is, unless `told` so, or it holds no name)."""
+    lines = [line for line in lines if line]
+    if not lines or any(len(piece.text) > _LONGEST for line in lines for piece in line):
+        return None
+    read = [_read_column(texts) for texts in _column_texts(lines)]
+    named = [column for column in read if column.name]
+    if not named or any(len(column.name) > _LONGEST // 2 for column in named):
+        return None
+    if not told and not any(_cued(column) for column in named):
+        return None
+    roles = [column.role() for column in named]
+    free = [role for role in _ROLE_ORDER if role not in roles]
+    signatories, guessed = [], []
+    for column, role in zip(named, roles, strict=True):
+        signatory = Signatory(
+            role or (free.pop(0) if free else ""), column.name, squash(" ".join(column.post))
+        )
+        if role is None:
+            guessed.append(signatory)
+        signatories.append(signatory)
+    return SignatureReading(tuple(signatories), tuple(guessed))
+
+
+def guessed_role_text(signatory: Signatory) -> str:
+    """The finding's text for a role that only the signatory's place gave."""
+    role = SIGNATORY_ROLES.get(signatory.role, signatory.role) or "sin papel"
+    return (
+        f"Ni la etiqueta ni el cargo de «{signatory.name}» dicen qué firma; por su lugar entre "
+        f"las firmas se tomó como «{role}»."
+    )
+
+
+class SideBySide(Generic[T]):
+    """The lines of a block of signatures as a reader meets them, each with what the reader
+    needs to read it otherwise when the block proves to be no signatures.
+
+    A block opens with a line of two pieces or more, or a signature line; it goes on with such
+    lines, blank lines between them (the space to sign), and a line of one piece right below
+    another (a post's second line).
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.kept: list[T] = []
+        self.gap = False
+
+    @staticmethod
+    def opens(line: Line) -> bool:
+        return len(line) >= 2 or is_rule(line)
+
+    def offer(self, line: Line, kept: T | None = None) -> bool:
+        """Whether the line belongs to the block; if so it is taken (a blank line marks a gap)."""
+        if not line:
+            self.gap = bool(self.lines)
+            return self.gap
+        if not (self.opens(line) or (self.lines and not self.gap)):
+            return False
+        self.lines.append(line)
+        if kept is not None:
+            self.kept.append(kept)
+        self.gap = False
+        return True
+
+    def take(self) -> tuple[list[Line], list[T]]:
+        """The block's lines and what was kept of them, and the block empties."""
+        taken = self.lines, self.kept
+        self.lines, self.kept, self.gap = [], [], False
+        return taken
