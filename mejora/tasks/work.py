@@ -23,7 +23,10 @@ from mejora.followup.services.imports import file_sha256
 from mejora.followup.services.pending import pending_discard, pending_load
 from mejora.followup.services.printing import annex_pdf_key, annex_pdf_print
 from mejora.followup.services.review import (
+    FilingReading,
     annex_review_read,
+    filing_review_read,
+    is_filing_upload,
     review_import_work,
     review_reading,
     review_reading_forget,
@@ -44,19 +47,23 @@ def import_key(token: str) -> str:
 
 @task()
 def review_read_task(*, key: str, token: str, actor_id: int) -> dict[str, Any]:
-    """Read an upload and preview its import, for its uploader's review page."""
+    """Read an upload (an annex, or a filing and each of its instruments) and preview its
+    import, for its uploader's review page."""
 
     def work(progress: Any) -> dict[str, Any]:
         upload = pending_load(token)
         if upload is None:
             raise AnnexRejected(_("Ese archivo ya no está pendiente de revisión."))
         actor = get_user_model().objects.get(pk=actor_id)
-        return annex_review_read(
+        file_format = format_of(upload.file_name)
+        filing = is_filing_upload(upload.data, file_format)
+        read = filing_review_read if filing else annex_review_read
+        return read(
             progress,
             token=token,
             data=upload.data,
             file_name=upload.file_name,
-            file_format=format_of(upload.file_name),
+            file_format=file_format,
             actor=actor,
             scope=import_scope_for(actor),
         )
@@ -83,10 +90,14 @@ def review_import_task(
         if upload is None or reading is None:
             raise AnnexRejected(_("La lectura se perdió; suba el archivo otra vez."))
         actor = get_user_model().objects.get(pk=actor_id)
+        if isinstance(reading, FilingReading):
+            subject: dict[str, Any] = {"filing": reading.filing}
+        else:
+            subject = {"document": reading.document}
         return review_import_work(
             progress,
             since=job.started_at,
-            document=reading.document,
+            **subject,
             corrections={int(index): text for index, text in corrections.items()},
             confirmed=set(confirmed),
             stamp=stamp,

@@ -131,15 +131,6 @@ def test_a_free_format_file_imports_and_is_issued_again(tmp_path):
     ] == [(act.text, act.due.due) for s in read.sections for a in s.aspects for act in a.activities]
 
 
-def test_the_one_annex_reading_sends_a_filing_to_its_own_import(documents):
-    from mejora.followup.services.imports import annex_read
-
-    work, progress = documents
-    data = filing_text(render(work, "txt").decode(), render(progress, "txt").decode())
-    with pytest.raises(AnnexRejected, match="expediente"):
-        annex_read(data, file_format="txt")
-
-
 def test_mejora_import_refuses_a_filing_with_a_part_it_cannot_read(documents, tmp_path, capsys):
     from mejora.cli import EXIT_REJECTED, main
 

@@ -12,16 +12,18 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from mejora.annex.document import AnnexDocument, AnnexRejected, Finding
 from mejora.annex.formats import FORMATS
+from mejora.annex.messages import Message
 from mejora.annex.parsers.bundle import FiledPart, Filing, read_filing
 from mejora.annex.parsers.free import FREE_ANNEX_LINE, FREE_CLASSIFICATIONS, FREE_TITLE, free_annex
 from mejora.followup.extract import annex_extract
 from mejora.followup.models import AnnexImport, Cut, Program
-from mejora.followup.scope import ImportScope, import_origin
+from mejora.followup.scope import ImportRefused, ImportScope, import_origin
 from mejora.followup.services.conflicts import retried_on_conflict
 from mejora.followup.services.imports import ImportSummary, _Loader, scoped_catalogue
 
@@ -30,12 +32,21 @@ FILING_KIND = "expediente"
 
 def filing_read(data: bytes, *, file_format: str, scope: ImportScope | None = None) -> Filing:
     """Split and read a filing; each annex's areas against its institution's catalogue."""
-    return read_filing(
-        data,
-        file_format,
-        catalogue=scoped_catalogue(scope or ImportScope.operator()),
-        limits=settings.MEJORA_READING_LIMITS,
-    )
+    try:
+        return read_filing(
+            data,
+            file_format,
+            catalogue=scoped_catalogue(scope or ImportScope.operator()),
+            limits=settings.MEJORA_READING_LIMITS,
+        )
+    except AnnexRejected as rejection:
+        # A part's refusal names the part and carries the part's own refusal: kept as its
+        # message, so a page translates it whole and a job's row can hold it as JSON.
+        fields = {
+            name: value.message if isinstance(value, AnnexRejected) else value
+            for name, value in rejection.message.fields.items()
+        }
+        raise type(rejection)(Message(rejection.message.template, fields)) from None
 
 
 @dataclass
@@ -175,9 +186,43 @@ def _position_import(part: FiledPart, file_name: str, actor: Any, scope: ImportS
     """The institutional position into its evaluation, by the position service."""
     from mejora.followup.services.positions import position_import
 
-    return position_import(
-        document=part.document, file_name=file_name, actor=actor, scope=scope, dry_run=False
+    try:
+        return position_import(
+            document=part.document, file_name=file_name, actor=actor, scope=scope, dry_run=False
+        )
+    except PermissionDenied:
+        # A refusal of one part is the filing's refusal, said as the other parts' are.
+        raise ImportRefused(
+            gettext_noop(
+                "{instrument} ({pages}): su papel no le permite registrar la posición "
+                "institucional del programa «{program}»."
+            ),
+            instrument=part.instrument,
+            pages=part.pages,
+            program=getattr(part.document, "program", ""),
+        ) from None
+
+
+def filing_oficio_findings(filing: Filing) -> tuple[Finding, ...]:
+    """What the reading noted of the oficio itself: the findings before the parts' own."""
+    own = sum(len(part.findings) for part in filing.parts)
+    return filing.findings[: len(filing.findings) - own]
+
+
+def filing_with_parts(
+    filing: Filing, parts: tuple[FiledPart, ...], oficio_findings: tuple[Finding, ...]
+) -> Filing:
+    """The filing with its parts (and the oficio's findings) as reviewed; its findings in the
+    order the reading gave them, each part's named by its instrument and pages."""
+    findings = (
+        *oficio_findings,
+        *(
+            replace(f, where=f"{part.instrument} ({part.pages}) · {f.where}")
+            for part in parts
+            for f in part.findings
+        ),
     )
+    return replace(filing, parts=parts, findings=findings)
 
 
 def _cut_of(loaders: list[_Loader]):

@@ -38,7 +38,6 @@ from mejora.annex.document import (
 )
 from mejora.annex.formats import FORMATS
 from mejora.annex.parsers import parse
-from mejora.annex.parsers.bundle import looks_like_filing
 from mejora.annex.parsers.free import first_page_text, is_free_file, parse_free
 from mejora.annex.parsers.rows import CatalogueFor
 from mejora.annex.progress import IMPORTING, Progress, Stage
@@ -78,16 +77,7 @@ def annex_read(
     """
     catalogue_of = scoped_catalogue(scope or ImportScope.operator())
     limits = settings.MEJORA_READING_LIMITS
-    first = first_page_text(data, file_format, limits)  # what the file is, told once
-    if looks_like_filing(data, file_format, limits, first=first):
-        raise AnnexRejected(
-            gettext_noop(
-                "El archivo es un expediente: un oficio con varios "
-                "instrumentos. Aquí se lee un anexo a la vez; importe el "
-                "expediente con «mejora import», que lee cada instrumento en "
-                "su lugar, o suba cada anexo por separado."
-            )
-        )
+    first = first_page_text(data, file_format, limits)
     if is_free_file(data, file_format, limits, first=first):
         # Interinstitutional ASM in blocks of labelled fields rather than a table.
         return parse_free(data, file_format, catalogue=catalogue_of, limits=limits)

@@ -2,7 +2,9 @@
 
 From a page both steps run as background tasks (mejora/tasks/work.py) that report progress:
 the reading, which also previews what the import would change and is kept as JSON in the
-file storage for the review page, and the import itself.
+file storage for the review page, and the import itself. A filing (an oficio and several
+instruments) is reviewed the same way: its findings, the oficio's and then each part's in
+the file's order, are numbered as one list, and it is imported whole or not at all.
 """
 
 from __future__ import annotations
@@ -10,28 +12,43 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_noop
 
-from mejora.annex.corrections import review_document
+from mejora.annex.corrections import ReviewIncomplete, review_document
 from mejora.annex.document import (
     AnnexDocument,
     AnnexRejected,
+    Finding,
+    PartialDate,
+    _from_data,
+    _to_data,
     document_from_json,
     document_to_json,
 )
-from mejora.annex.progress import Progress
+from mejora.annex.messages import Message, Text
+from mejora.annex.parsers.bundle import FiledPart, Filing, looks_like_filing
+from mejora.annex.position import Acceptance, PositionDocument
+from mejora.annex.progress import READING, Progress
 from mejora.followup.models import AnnexImport, Institution, Program
 from mejora.followup.scope import ImportScope
 from mejora.followup.selectors import program_record_stamp
 from mejora.followup.services.catalogue import catalogue_for
 from mejora.followup.services.conflicts import retried_on_conflict
+from mejora.followup.services.filings import (
+    FilingSummary,
+    filing_import,
+    filing_oficio_findings,
+    filing_read,
+    filing_with_parts,
+)
 from mejora.followup.services.imports import (
     ImportSummary,
     annex_import,
@@ -42,6 +59,12 @@ from mejora.followup.services.imports import (
 
 class ReviewOutdated(AnnexRejected):
     """The program's record changed after the review page was opened."""
+
+
+_OUTDATED = gettext_noop(
+    "Mientras revisaba, el registro de este programa cambió (otra importación o una "
+    "edición). No se importó nada: revise de nuevo la lectura y los cambios."
+)
 
 
 def reviewed_program(document: AnnexDocument) -> Program | None:
@@ -88,12 +111,7 @@ def annex_import_reviewed(
         # Held until the import commits: nobody changes the program between check and write.
         Program.objects.select_for_update().filter(pk=program.pk).first()
     if program_record_stamp(program) != stamp:
-        raise ReviewOutdated(
-            gettext_noop(
-                "Mientras revisaba, el registro de este programa cambió (otra importación o una "
-                "edición). No se importó nada: revise de nuevo la lectura y los cambios."
-            )
-        )
+        raise ReviewOutdated(_OUTDATED)
     return annex_import(
         document=reviewed,
         file_name=file_name,
@@ -166,10 +184,7 @@ def annex_review_read(
     reading = ReviewReading(
         document, preview.created, preview.updated, preview.since_previous, stamp
     )
-    kept = reading.to_json().encode("utf-8")
-    path = _reading_path(token)
-    default_storage.delete(path)  # a reading made again replaces the old one
-    default_storage.save(path, ContentFile(_signature(kept) + b"\n" + kept))
+    _keep(token, reading.to_json())
     return {"aspects": document.aspect_count(), "activities": document.activity_count()}
 
 
@@ -182,7 +197,258 @@ def _preview(*, document: AnnexDocument, **options: Any) -> tuple[str, ImportSum
     )
 
 
-def review_reading(token: str) -> ReviewReading | None:
+def is_filing_upload(data: bytes, file_format: str) -> bool:
+    """Whether an upload is a filing (it opens with an oficio) rather than a single annex."""
+    return looks_like_filing(data, file_format, settings.MEJORA_READING_LIMITS)
+
+
+# --- a filing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartPreview:
+    """What importing one instrument of a filing would change (after the parts before it)."""
+
+    created: int = 0
+    updated: int = 0
+    since_previous: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class FilingReading:
+    """What the review page of a filing shows: the filing read, each part's preview."""
+
+    filing: Filing
+    previews: tuple[PartPreview, ...]
+    stamp: str
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.filing.findings
+
+    @property
+    def annexes(self) -> list[AnnexDocument]:
+        return [document for _, document in self.filing.annexes()]
+
+    @property
+    def created(self) -> int:
+        return sum(preview.created for preview in self.previews)
+
+    @property
+    def updated(self) -> int:
+        return sum(preview.updated for preview in self.previews)
+
+    def to_json(self) -> str:
+        filing = self.filing
+        return json.dumps(
+            {
+                "filing": {
+                    "oficio_number": filing.oficio_number,
+                    "oficio_date": _to_data(filing.oficio_date),
+                    "oficio_findings": _to_data(filing_oficio_findings(filing)),
+                    "parts": [_part_to_data(part) for part in filing.parts],
+                },
+                "previews": [_to_data(preview) for preview in self.previews],
+                "stamp": self.stamp,
+            },
+            ensure_ascii=False,
+            default=str,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> FilingReading:
+        data = json.loads(text)
+        kept = data["filing"]
+        filing = filing_with_parts(
+            Filing(
+                kept["oficio_number"],
+                _from_data(PartialDate | None, kept["oficio_date"]),
+                (),
+            ),
+            tuple(_part_from_data(part) for part in kept["parts"]),
+            _from_data(tuple[Finding, ...], kept["oficio_findings"]),
+        )
+        previews = tuple(_from_data(PartPreview, preview) for preview in data["previews"])
+        return cls(filing, previews, data["stamp"])
+
+
+_PART_KINDS = {"anexo": AnnexDocument, "posicion": PositionDocument}
+
+
+def _part_to_data(part: FiledPart) -> dict[str, Any]:
+    kind = next(
+        (name for name, kind in _PART_KINDS.items() if isinstance(part.document, kind)), None
+    )
+    pages = part.pages.message.as_dict() if isinstance(part.pages, Text) else part.pages
+    return {
+        "instrument": part.instrument,
+        "pages": pages,
+        "kind": kind,
+        "document": _to_data(part.document) if kind else None,
+        "findings": _to_data(part.findings),
+    }
+
+
+def _part_from_data(data: dict[str, Any]) -> FiledPart:
+    pages = data["pages"]
+    if isinstance(pages, dict):  # kept with its template, to be shown in the reader's language
+        message = Message.from_dict(pages)
+        pages = Text(message.template, **message.fields)
+    document = _from_data(_PART_KINDS[data["kind"]], data["document"]) if data["kind"] else None
+    if isinstance(document, PositionDocument):
+        recommendations = tuple(
+            replace(entry, accepted=Acceptance(entry.accepted))
+            for entry in document.recommendations
+        )
+        document = replace(document, recommendations=recommendations)
+    findings = _from_data(tuple[Finding, ...], data["findings"])
+    return FiledPart(data["instrument"], pages, document, findings)
+
+
+def filing_review_read(
+    progress: Progress,
+    *,
+    token: str,
+    data: bytes,
+    file_name: str,
+    file_format: str,
+    actor: Any,
+    scope: ImportScope,
+) -> dict[str, Any]:
+    """Read an uploaded filing, every instrument, and preview its import; kept for the review
+    page under `token`. An instrument naming a program outside the person's scope refuses
+    the whole filing as soon as its title block is read."""
+    progress(READING, 0, 1)
+    filing = filing_read(data, file_format=file_format, scope=scope)
+    progress(READING, 1, 1)
+    progress("Comparando con el registro", 0, 1)
+    stamp, preview = _filing_preview(
+        filing=filing,
+        file_name=file_name,
+        sha256=file_sha256(data),
+        file_format=file_format,
+        actor=actor,
+        scope=scope,
+    )
+    progress("Comparando con el registro", 1, 1)
+    previews = tuple(
+        PartPreview(
+            getattr(summary, "created", 0),
+            getattr(summary, "updated", 0),
+            tuple(getattr(summary, "since_previous", ())),
+        )
+        for _, summary in preview.parts
+    )
+    _keep(token, FilingReading(filing, previews, stamp).to_json())
+    return {"aspects": preview.as_dict()["aspects"], "activities": preview.as_dict()["activities"]}
+
+
+@retried_on_conflict
+@transaction.atomic
+def _filing_preview(*, filing: Filing, **options: Any) -> tuple[str, FilingSummary]:
+    return filing_program_stamp(filing), filing_import(filing=filing, dry_run=True, **options)
+
+
+def filing_program_stamp(filing: Filing) -> str:
+    """The stamp of the program the filing's first instrument names (one program a filing)."""
+    named = [part.document for part in filing.parts if part.document is not None]
+    return program_record_stamp(reviewed_program(named[0]) if named else None)
+
+
+def filing_review_check(
+    *, filing: Filing, corrections: Mapping[int, str], confirmed: Collection[int]
+) -> Filing:
+    """The filing as reviewed, or ReviewIncomplete naming each finding left undecided.
+
+    Findings are numbered over the whole filing, as `filing.findings` lists them: the
+    oficio's, then each part's. A table annex's are corrected as a single annex's are; the
+    oficio's and a position's can only be confirmed.
+    """
+    problems: dict[int, Message] = {}
+
+    def confirmed_only(findings: tuple[Finding, ...], offset: int) -> tuple[Finding, ...]:
+        for index in range(offset, offset + len(findings)):
+            if index not in confirmed:
+                problems[index] = Message(gettext_noop("Confirme esta lectura o corríjala."))
+        return tuple(replace(f, resolution="Confirmada") for f in findings)
+
+    oficio = confirmed_only(filing_oficio_findings(filing), 0)
+    offset = len(oficio)
+    parts = []
+    for part in filing.parts:
+        span = range(offset, offset + len(part.findings))
+        if isinstance(part.document, AnnexDocument):
+            try:
+                document = annex_review_check(
+                    document=part.document,
+                    corrections={i - offset: t for i, t in corrections.items() if i in span},
+                    confirmed={i - offset for i in confirmed if i in span},
+                )
+            except ReviewIncomplete as incomplete:
+                problems.update({offset + i: p for i, p in incomplete.problems.items()})
+                document = part.document
+            findings = document.findings
+        else:
+            findings = confirmed_only(part.findings, offset)
+            document = part.document
+            if document is not None:
+                document = replace(document, findings=findings)
+        parts.append(replace(part, document=document, findings=findings))
+        offset += len(part.findings)
+    if problems:
+        raise ReviewIncomplete(problems)
+    return filing_with_parts(filing, tuple(parts), oficio)
+
+
+@retried_on_conflict
+@transaction.atomic
+def filing_import_reviewed(
+    *,
+    filing: Filing,
+    corrections: Mapping[int, str],
+    confirmed: Collection[int],
+    stamp: str,
+    file_name: str,
+    sha256: str,
+    file_format: str,
+    actor: Any,
+    scope: ImportScope,
+    source: str,
+    progress: Progress | None = None,
+) -> FilingSummary:
+    """Import the whole filing with the person's decisions, by the service `mejora import`
+    uses; nothing of it when a finding is undecided (ReviewIncomplete), when the program's
+    record changed since the review (ReviewOutdated) or when any part is refused."""
+    reviewed = filing_review_check(filing=filing, corrections=corrections, confirmed=confirmed)
+    named = [part.document for part in filing.parts if part.document is not None]
+    program = reviewed_program(named[0]) if named else None
+    if program is not None:
+        # Held until the import commits: nobody changes the program between check and write.
+        Program.objects.select_for_update().filter(pk=program.pk).first()
+    if program_record_stamp(program) != stamp:
+        raise ReviewOutdated(_OUTDATED)
+    return filing_import(
+        filing=reviewed,
+        file_name=file_name,
+        sha256=sha256,
+        file_format=file_format,
+        actor=actor,
+        scope=scope,
+        source=source,
+    )
+
+
+# --- what the reading task keeps --------------------------------------------------------------
+
+
+def _keep(token: str, text: str) -> None:
+    kept = text.encode("utf-8")
+    path = _reading_path(token)
+    default_storage.delete(path)  # a reading made again replaces the old one
+    default_storage.save(path, ContentFile(_signature(kept) + b"\n" + kept))
+
+
+def review_reading(token: str) -> ReviewReading | FilingReading | None:
     """The reading annex_review_read kept, or None when there is none or it cannot be used.
 
     It is read only when its signature, made with the server's secret key, is ours: a file
@@ -197,8 +463,11 @@ def review_reading(token: str) -> ReviewReading | None:
     if not constant_time_compare(signature, _signature(kept)):
         return None
     try:
-        return ReviewReading.from_json(kept.decode("utf-8"))
-    except (ValueError, KeyError, TypeError):
+        text = kept.decode("utf-8")
+        if json.loads(text).get("filing") is not None:
+            return FilingReading.from_json(text)
+        return ReviewReading.from_json(text)
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -222,8 +491,9 @@ def review_import_work(
     ).first()
     if earlier is not None:
         return {"program": earlier.program_id}
+    importer = filing_import_reviewed if "filing" in options else annex_import_reviewed
     try:
-        summary = annex_import_reviewed(**options, progress=progress)
+        summary = importer(**options, progress=progress)
     except ReviewOutdated as outdated:
         return {"outdated": str(outdated)}
     return {"program": summary.program.pk}

@@ -1,4 +1,7 @@
-"""Importing a legacy annex from the page: upload, read, review every finding, import."""
+"""Importing a legacy annex from the page: upload, read, review every finding, import.
+
+A filing (an oficio and several instruments in one file) takes the same steps: its review
+page shows the oficio and each instrument in its own section, and it is imported whole."""
 
 from __future__ import annotations
 
@@ -16,22 +19,34 @@ from mejora.accounts.access import (
     user_can_import,
 )
 from mejora.annex.corrections import ReviewIncomplete, correction_input, current_value
-from mejora.annex.document import AnnexDocument, AnnexRejected, Section
+from mejora.annex.document import AnnexDocument, AnnexRejected, Finding, Section
+from mejora.annex.messages import Text
 from mejora.annex.parsers import format_of
+from mejora.annex.parsers.bundle import FiledPart
 from mejora.annex.parsers.scan import cell_image, scan_place
+from mejora.annex.position import ACCEPTANCE_LABELS, PositionDocument
 from mejora.annex.renderers import MEDIA_TYPES
 from mejora.annex.renderers import render as render_annex
 from mejora.followup.selectors import (
     area_names_for,
 )
+from mejora.followup.services.filings import filing_oficio_findings
 from mejora.followup.services.pending import (
     is_pending_token,
     pending_load,
     pending_owner,
     pending_save,
 )
-from mejora.followup.services.review import annex_review_check, review_reading
+from mejora.followup.services.review import (
+    FilingReading,
+    PartPreview,
+    annex_review_check,
+    filing_review_check,
+    is_filing_upload,
+    review_reading,
+)
 from mejora.tasks.work import (
+    ReviewJobs,
     review_forget,
     review_import_start,
     review_jobs,
@@ -54,8 +69,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
-        # An Anexo F (posición institucional) goes to its evaluation, not to the ASM review.
-        if (answer := position_upload(request, data, upload.name)) is not None:
+        # An Anexo F (posición institucional) goes to its evaluation, not to the ASM review;
+        # a filing, even one bringing an Anexo F, to the review of all its instruments.
+        filing = is_filing_upload(data, _format_or_none(upload.name))
+        if not filing and (answer := position_upload(request, data, upload.name)) is not None:
             return answer
         token = pending_save(data=data, file_name=upload.name, owner_id=request.user.pk)
         return redirect("import-review", token=token)
@@ -88,6 +105,8 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
         message = reading_job.error_text() or _("La lectura se perdió; suba el archivo otra vez.")
         context = {"message": message, "again": True}
         return render(request, "web/refused.html", context, status=422)
+    if isinstance(reading, FilingReading):
+        return _filing_review(request, token, reading, jobs)
     document = reading.document
     if not may_import_into(request.user, document.institution, document.program):
         raise PermissionDenied(_("No tiene acceso al programa de este anexo."))
@@ -116,12 +135,7 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
             )
             return redirect("import-review", token=token)
     elif (failed := jobs.import_failed) is not None:
-        # The outdated notice is a catalogue entry, written by the worker in Spanish.
-        notices.append(failed.error_text() or _(failed.result["outdated"]))
-        # An import interrupted for good is no fault of the file: confirm it again.
-        status = (
-            409 if "outdated" in failed.result else 200 if failed.result.get("interrupted") else 422
-        )
+        status = _failed_import(failed, notices)
     context = {
         "doc": document,
         "preview": reading,
@@ -135,6 +149,115 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
         "areas": area_names_for(document.institution),
     }
     return render(request, "web/import_review.html", context, status=status)
+
+
+def _failed_import(failed, notices: list[str]) -> int:
+    """Say why the last import wrote nothing; the page's status for it."""
+    # The outdated notice is a catalogue entry, written by the worker in Spanish.
+    notices.append(failed.error_text() or _(failed.result["outdated"]))
+    # An import interrupted for good is no fault of the file: confirm it again.
+    return 409 if "outdated" in failed.result else 200 if failed.result.get("interrupted") else 422
+
+
+def _filing_review(
+    request: HttpRequest, token: str, reading: FilingReading, jobs: ReviewJobs
+) -> HttpResponse:
+    """The review of a filing: the oficio, then each instrument with its own findings, all
+    decided on one page and imported together."""
+    filing = reading.filing
+    for document in reading.annexes:
+        if not may_import_into(request.user, document.institution, document.program):
+            raise PermissionDenied(_("No tiene acceso al programa de este expediente."))
+    form = ImportReviewForm(request.POST or None)
+    corrections: dict[int, str] = {}
+    confirmed: set[int] = set()
+    problems: dict[int, str] = {}
+    notices: list[str] = []
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        corrections, confirmed = form.decisions(len(filing.findings))
+        try:
+            filing_review_check(filing=filing, corrections=corrections, confirmed=confirmed)
+        except ReviewIncomplete as incomplete:
+            problems = {i: problem.translated(_) for i, problem in incomplete.problems.items()}
+            status = 422
+            notices.append(incomplete.message.translated(_))
+        else:
+            review_import_start(
+                token,
+                actor=request.user,
+                corrections=corrections,
+                confirmed=confirmed,
+                stamp=form.cleaned_data["stamp"],
+            )
+            return redirect("import-review", token=token)
+    elif (failed := jobs.import_failed) is not None:
+        status = _failed_import(failed, notices)
+    decided = {"corrections": corrections, "confirmed": confirmed, "problems": problems}
+    oficio = filing_oficio_findings(filing)
+    instruments = []
+    offset = len(oficio)
+    for number, (part, preview) in enumerate(zip(filing.parts, reading.previews, strict=True)):
+        instruments.append(_instrument(number, part, preview, offset, decided))
+        offset += len(part.findings)
+    annexes = reading.annexes
+    context = {
+        "filing": filing,
+        "preview": reading,
+        "oficio_findings": _finding_rows(oficio, None, 0, decided),
+        "instruments": instruments,
+        "form": form,
+        "notices": notices,
+        "stamp": reading.stamp,
+        "has_findings": bool(filing.findings),
+        "sections_limit": REVIEW_TABLE_ACTIVITIES,
+        "token": token,
+        "areas": area_names_for(annexes[0].institution) if annexes else [],
+    }
+    return render(request, "web/import_review_filing.html", context, status=status)
+
+
+def _instrument(
+    number: int, part: FiledPart, preview: PartPreview, offset: int, decided: dict
+) -> dict:
+    """One instrument of a filing as its section of the review page shows it."""
+    document = part.document
+    annex = document if isinstance(document, AnnexDocument) else None
+    return {
+        "number": number,
+        "name": part.instrument,
+        "pages": part.pages.message.translated(_) if isinstance(part.pages, Text) else part.pages,
+        "document": document,
+        "annex": annex,
+        "kind": annex.annex if annex else "",
+        "position": document if isinstance(document, PositionDocument) else None,
+        "recommendations": [
+            (entry.text, ACCEPTANCE_LABELS[entry.accepted])
+            for entry in getattr(document, "recommendations", ())
+        ],
+        "preview": preview,
+        "findings": _finding_rows(part.findings, annex, offset, decided),
+        "sections": _review_sections(annex) if annex else [],
+    }
+
+
+def _finding_rows(
+    findings: tuple[Finding, ...], document: AnnexDocument | None, offset: int, decided: dict
+) -> list[dict]:
+    """A filing's findings numbered from `offset`, each with what the person decided on it."""
+    return [
+        {
+            "index": offset + n,
+            "finding": finding,
+            "input": correction_input(finding) if document else None,
+            "chosen": current_value(document, finding.cell) if document and finding.cell else "",
+            "typed": decided["corrections"].get(offset + n, ""),
+            "confirmed": offset + n in decided["confirmed"],
+            "problem": decided["problems"].get(offset + n, ""),
+            "scanned": False,  # a filing is a PDF, a Word document or a text, never a scan
+        }
+        for n, finding in enumerate(findings)
+    ]
 
 
 @login_required
@@ -154,11 +277,23 @@ def import_reading(request: HttpRequest, token: str) -> HttpResponse:
     reading = review_reading(token)
     if reading is None:
         raise Http404("Esa lectura ya no existe.")
-    document = reading.document
+    name = f"lectura-{token[:12]}"
+    if isinstance(reading, FilingReading):
+        # A filing's table annexes are read one at a time: ?parte=N, as its page links them.
+        part = request.GET.get("parte", "")
+        parts = reading.filing.parts
+        if not (part.isascii() and part.isdecimal() and int(part) < len(parts)):
+            raise Http404("Esa parte del expediente no existe.")
+        document = parts[int(part)].document
+        if not isinstance(document, AnnexDocument):
+            raise Http404("Esa parte del expediente no es un anexo de tabla.")
+        name = f"{name}-parte-{int(part) + 1}"
+    else:
+        document = reading.document
     if not may_import_into(request.user, document.institution, document.program):
         raise PermissionDenied(_("No tiene acceso al programa de este anexo."))
     response = HttpResponse(render_annex(document, "csv"), content_type=MEDIA_TYPES["csv"])
-    response["Content-Disposition"] = f'attachment; filename="lectura-{token[:12]}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 
 
@@ -171,6 +306,8 @@ def import_cell_image(request: HttpRequest, token: str, index: int) -> HttpRespo
     upload = pending_load(token)
     if reading is None or upload is None:
         raise Http404("Esa lectura ya no existe.")
+    if isinstance(reading, FilingReading):
+        raise Http404("Un expediente no es un escaneo.")
     document = reading.document
     if not may_import_into(request.user, document.institution, document.program):
         raise PermissionDenied(_("No tiene acceso al programa de este anexo."))
@@ -185,6 +322,13 @@ def import_cell_image(request: HttpRequest, token: str, index: int) -> HttpRespo
     response = HttpResponse(image, content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _format_or_none(file_name: str) -> str:
+    try:
+        return format_of(file_name)
+    except AnnexRejected:
+        return ""  # the reading says why
 
 
 def _own_upload(request: HttpRequest, token: str) -> None:
