@@ -33,6 +33,14 @@ from mejora.annex.position import (
     own_count_findings,
     read_acceptance,
 )
+from mejora.annex.signatures import (
+    Line,
+    SideBySide,
+    grid_lines,
+    read_signatures,
+    tabbed_lines,
+    text_pieces,
+)
 from mejora.annex.words import fold, squash
 
 _ENUMERATOR = re.compile(r"^(?:\(?(?:\d{1,2}|[ivx]{1,4})[.)-]?\s+|[a-e][.)]\s+)")
@@ -102,13 +110,19 @@ class _Reader:
     last_table: str = ""
     last_columns: dict[str, int] = field(default_factory=dict)
     last_width: int = 0
+    # Lines that may be signatures side by side, as written, until the block ends.
+    side_by_side: SideBySide[str] = field(default_factory=SideBySide)
 
     def read(self, blocks: Iterable[Block]) -> PositionDocument:
         for block in blocks:
             if isinstance(block, Paragraph):
-                self._paragraph(squash(block.text))
+                if not self._signature_lines(block.text):
+                    self._end_signatures()
+                    self._paragraph(squash(block.text))
             else:
-                self._table([[squash(cell) for cell in row] for row in block.rows])
+                self._end_signatures()
+                self._table([[squash(cell) for cell in row] for row in block.rows], block.rows)
+        self._end_signatures()
         if not self.title:
             raise AnnexRejected(
                 gettext_noop(
@@ -196,7 +210,51 @@ class _Reader:
         else:
             self.signatories.append(Signatory(text))
 
-    def _table(self, rows: list[list[str]]) -> None:
+    # --- signatures side by side ----------------------------------------------------------
+
+    def _signature_lines(self, text: str) -> bool:
+        """Whether the paragraph's lines go into a block of signatures side by side: parted
+        by tabs or runs of spaces, or signature lines; an empty paragraph within the block
+        is the space to sign."""
+        if not self.title:
+            return False
+        lines = text.split("\n")
+        laid = [text_pieces(line) for line in lines]
+        if not self.side_by_side.lines and not any(map(SideBySide.opens, laid)):
+            return False
+        taken = [self.side_by_side.offer(line, raw) for line, raw in zip(laid, lines, strict=True)]
+        if all(taken):
+            return True
+        if any(taken):
+            self._end_signatures()
+        return False
+
+    def _end_signatures(self) -> None:
+        """Read the block of lines kept: its signatories, or else each line as a paragraph.
+        Outside '5. Firmantes' only a block that shows itself one of signatures is."""
+        _, kept = self.side_by_side.take()
+        if not kept:
+            return
+        if any("\t" in text for text in kept):
+            lines = tabbed_lines(kept)  # a word processor's tabs: no character stands anywhere
+        else:
+            lines = [text_pieces(text) for text in kept]
+        if not self._take_signatures(lines):
+            for text in kept:
+                self._paragraph(squash(text))
+
+    def _take_signatures(self, lines: list[Line]) -> bool:
+        reading = read_signatures(lines, told=self.section == "signatories")
+        if reading is None:
+            return False
+        self.signatories.extend(Signatory(s.name, s.post) for s in reading.signatories)
+        return True
+
+    def _table(self, rows: list[list[str]], written: Iterable[Iterable[str]] = ()) -> None:
+        """A table by its heading; one of no known heading may hold signatures side by side,
+        each cell's lines (`written`, unsquashed) under the one above."""
+        if self._signature_table(rows, written):
+            return
         rows = [row for row in rows if any(row)]
         if not rows:
             return
@@ -234,6 +292,17 @@ class _Reader:
         elif kind == "signatories":
             self._signatories(body, columns)
         self.last_table, self.last_columns, self.last_width = kind, columns, len(rows[0])
+
+    def _signature_table(self, rows: list[list[str]], written: Iterable[Iterable[str]]) -> bool:
+        filled = [row for row in rows if any(row)]
+        if not filled or _table_kind([fold(cell) for cell in filled[0]])[0] is not None:
+            return False
+        if self.section != "signatories" and self.last_table and len(filled[0]) == self.last_width:
+            return False  # the rest of a table a page break cut
+        if self._take_signatures(grid_lines(list(map(tuple, written)))):
+            self.last_table = ""
+            return True
+        return False
 
     def _recommendations(self, rows: list[list[str]], columns: dict[str, int]) -> None:
         for row in rows:

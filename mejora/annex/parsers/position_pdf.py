@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from mejora.annex.limits import ReadingLimits
 from mejora.annex.position import Block, Paragraph, Table
+from mejora.annex.signatures import Piece, SideBySide, char_pieces, columns
 from mejora.annex.words import fold, squash
 
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
@@ -54,12 +55,27 @@ def _page_blocks(page) -> list[Block]:
 
     paragraph: list[str] = []
     last = None
+    laid: list[tuple[float, list[Piece]]] = []  # lines of a block of signatures side by side
     for line in page.filter(outside).extract_text_lines(return_chars=True):
         text = squash(line["text"])
         if not text or _PAGE_FOOTER.match(fold(text)):
             continue
         size = max(char["size"] for char in line["chars"])
         bold = "bold" in line["chars"][0]["fontname"].lower()
+        pieces = char_pieces(line["chars"])
+        below = last is not None and line["top"] - last["bottom"] <= _PARAGRAPH_GAP * size
+        if SideBySide.opens(pieces) or (laid and below and last["laid"]):
+            # Columns across the page: a table without borders, each column where it stands.
+            if paragraph and last is not None:
+                placed.append((last["top_of_paragraph"], Paragraph(" ".join(paragraph))))
+                paragraph = []
+            laid.append((line["top"], pieces))
+            last = {"bottom": line["bottom"], "bold": bold, "top_of_paragraph": line["top"]}
+            last["laid"] = True
+            continue
+        if laid:
+            placed.append(_laid_table(laid))
+            laid = []
         if last is not None and (
             line["top"] - last["bottom"] > _PARAGRAPH_GAP * size
             or bold != last["bold"]
@@ -69,8 +85,23 @@ def _page_blocks(page) -> list[Block]:
             paragraph = []
         top = line["top"] if not paragraph else last["top_of_paragraph"]
         paragraph.append(text)
-        last = {"bottom": line["bottom"], "bold": bold, "top_of_paragraph": top}
+        last = {"bottom": line["bottom"], "bold": bold, "top_of_paragraph": top, "laid": False}
     if paragraph and last is not None:
         placed.append((last["top_of_paragraph"], Paragraph(" ".join(paragraph))))
+    if laid:
+        placed.append(_laid_table(laid))
     placed.sort(key=lambda item: item[0])
     return [block for _, block in placed]
+
+
+def _laid_table(lines: list[tuple[float, list[Piece]]]) -> tuple[float, Table]:
+    """Lines laid out in columns as the rows of a table, a cell per column the pieces share."""
+    spans = columns(pieces for _, pieces in lines)
+    rows = []
+    for _, pieces in lines:
+        cells = [""] * len(spans)
+        for piece in pieces:
+            index = next(i for i, (start, end) in enumerate(spans) if start <= piece.start < end)
+            cells[index] = squash(f"{cells[index]} {piece.text}")
+        rows.append(tuple(cells))
+    return lines[0][0], Table(tuple(rows))
