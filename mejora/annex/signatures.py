@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from mejora.annex.document import Signatory
-from mejora.annex.formats import SIGNATORY_ROLES, post_role, signatory_role
+from mejora.annex.formats import SIGNATORY_ROLES, post_role, read_signatory_line, signatory_role
 from mejora.annex.words import fold, squash
 
 T = TypeVar("T")
@@ -208,6 +208,11 @@ def _read_column(texts: list[str]) -> _Column:
             continue
         if fold(text) in _SIGNING:
             column.signed = True
+        elif not column.name and (one_line := read_signatory_line(text)) is not None:
+            # 'Responsable del programa: Lic. Ana Pérez, Directora', one to a column.
+            column.labels.append(SIGNATORY_ROLES[one_line.role])
+            column.name = one_line.name
+            column.post += [one_line.post] if one_line.post else []
         elif not column.name and (not below or _is_label(text)):
             column.labels.append(text)
         elif not column.name:

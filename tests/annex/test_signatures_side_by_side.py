@@ -147,6 +147,32 @@ Informe             Entregado
     ]
 
 
+def test_the_one_line_form_written_in_columns_reads_each_one():
+    reading = read_text_block(
+        "Responsable del programa: Lic. Ana Pérez, Directora General     "
+        "Enlace de evaluación: Mtro. Luis Ortiz"
+    )
+    assert reading.signatories == (
+        Signatory("responsable", "Lic. Ana Pérez", "Directora General"),
+        Signatory("enlace", "Mtro. Luis Ortiz", ""),
+    )
+
+
+def test_labels_with_a_colon_above_the_names_give_the_roles():
+    reading = read_text_block(
+        """
+Titular de la dependencia:          Enlace de evaluación:
+Dr. Juan Soto Díaz                  Lic. Eva Ruiz
+Secretario de Desarrollo Social     Directora de Evaluación
+"""
+    )
+    assert [(s.role, s.name) for s in reading.signatories] == [
+        ("titular", "Dr. Juan Soto Díaz"),
+        ("enlace", "Lic. Eva Ruiz"),
+    ]
+    assert reading.guessed == ()
+
+
 def test_a_table_s_cells_hold_a_line_to_sign_a_name_and_a_post_blank_cells_between():
     rows = [
         ("Responsable del programa", "", "Titular de la dependencia"),
@@ -280,6 +306,37 @@ def test_a_text_file_with_the_block_in_columns_reads_back_as_filed(annex):
     back = parse(filed.encode("utf-8"), "txt")
     assert back == annex
     assert not [f for f in back.findings if f.kind in ("ignored_line", "signatory_role_guessed")]
+
+
+def test_columns_below_the_table_that_are_no_signatures_stay_lines_left_unread(annex):
+    text = render(annex, "txt").decode("utf-8")
+    note = "Meta 2012          Informe entregado"
+    back = parse(text.replace("Fecha de Elaboración", f"{note}\n\nFecha de Elaboración"), "txt")
+    assert back == annex
+    assert [f.text for f in back.findings if f.kind == "ignored_line"] == [
+        f"Texto fuera de la tabla, no se leyó: «{' '.join(note.split())}»."
+    ]
+
+
+def test_a_line_after_the_block_and_a_blank_line_is_not_part_of_it(annex):
+    text = render(dataclasses.replace(annex, signatories=()), "txt").decode("utf-8")
+    block = "\n".join(
+        [
+            "".join(f"{label:50}" for label in ROLE_LABELS),
+            "".join(f"{s.name:50}" for s in SIGNED),
+            "".join(f"{s.post:50}" for s in SIGNED[:2]),
+            "",
+            "Se anexan las evidencias.",
+        ]
+    )
+    back = parse(text.replace("Fecha de Elaboración", f"{block}\nFecha de Elaboración"), "txt")
+    assert [(s.role, s.name, s.post) for s in back.signatories] == [
+        *((s.role, s.name, s.post) for s in SIGNED[:2]),
+        ("titular", SIGNED[2].name, ""),
+    ]
+    assert [f.text for f in back.findings if f.kind == "ignored_line"] == [
+        "Texto fuera de la tabla, no se leyó: «Se anexan las evidencias.»."
+    ]
 
 
 def test_the_one_line_form_still_reads(annex):

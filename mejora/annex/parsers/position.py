@@ -80,9 +80,13 @@ def is_position_title(text: str) -> bool:
 
 def looks_like_position(blocks: Iterable[Block], *, within: int = 12) -> bool:
     """Whether the first blocks title the file as an Anexo F (posición institucional)."""
-    for seen, block in enumerate(blocks, start=1):
+    seen = 0
+    for block in blocks:
+        if isinstance(block, Paragraph) and not block.text.strip():
+            continue  # blank lines of a text file are no blocks of the title's
         if isinstance(block, Paragraph) and is_position_title(block.text):
             return True
+        seen += 1
         if seen >= within:
             break
     return False
@@ -222,12 +226,11 @@ class _Reader:
         laid = [text_pieces(line) for line in lines]
         if not self.side_by_side.lines and not any(map(SideBySide.opens, laid)):
             return False
-        taken = [self.side_by_side.offer(line, raw) for line, raw in zip(laid, lines, strict=True)]
-        if all(taken):
-            return True
-        if any(taken):
-            self._end_signatures()
-        return False
+        for line, raw in zip(laid, lines, strict=True):
+            if not self.side_by_side.offer(line, raw):
+                self._end_signatures()
+                self._paragraph(squash(raw))
+        return True
 
     def _end_signatures(self) -> None:
         """Read the block of lines kept: its signatories, or else each line as a paragraph.
@@ -467,8 +470,8 @@ def text_blocks(text: str) -> Iterator[Block]:
         if rows:
             yield Table(tuple(rows))
             rows = []
-        if line.strip():
-            yield Paragraph(line)
+        # A blank line too: within signatures side by side it parts them from what follows.
+        yield Paragraph(line)
     if rows:
         yield Table(tuple(rows))
 

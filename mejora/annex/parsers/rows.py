@@ -436,7 +436,7 @@ class AnnexReader:
             PREPARED_LINE.match(squashed) is not None
             or squashed.startswith(FOOTNOTE_MARKER)
             or read_cycle_heading(squashed) is not None
-            or read_signatory_line(squashed) is not None
+            or (len(line) < 2 and read_signatory_line(squashed) is not None)
         ):
             return False
         return self.side_by_side.offer(line, (text, where))
