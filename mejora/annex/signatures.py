@@ -173,6 +173,44 @@ def _column_texts(lines: Sequence[Line]) -> list[list[str]]:
     return texts
 
 
+def _bands(lines: list[Line]) -> list[list[Line]]:
+    """Rows of signatures one under another ('Elaboró' and 'Revisó', and 'Autorizó' centred
+    below them): a row starts at a signature line or a row of verbs below names. Labels right
+    above that signature line go with it, unless they stand as the names above them do (the
+    posts of those, when a post is a role's name)."""
+    bands: list[list[Line]] = [[]]
+    named = False  # a line of names or posts seen in the row of signatures being read
+    for line in lines:
+        rule = is_rule(line)
+        verbs = all(_key(piece.text) in _VERBS for piece in line)
+        if (rule or verbs) and named:
+            moved: list[Line] = []
+            band = bands[-1]
+            while rule and len(band) > 1 and _labels_of_the_next(band[-1], band[-2]):
+                moved.insert(0, band.pop())
+            bands.append(moved)
+            named = False
+        elif not (rule or all(_is_label(piece.text) for piece in line)):
+            named = True
+        bands[-1].append(line)
+    return [band for band in bands if band]
+
+
+def _labels_of_the_next(line: Line, above: Line) -> bool:
+    """Whether a line of labels heads the signatures below it rather than closing the ones
+    above: some piece of it stands under none of the line above, by its start (columns
+    aligned left) or by its middle (centred)."""
+    if not all(_is_label(piece.text) for piece in line):
+        return False
+    return not all(any(_aligned(piece, other) for other in above) for piece in line)
+
+
+def _aligned(piece: Piece, other: Piece) -> bool:
+    slack = max(1.0, 0.15 * min(piece.end - piece.start, other.end - other.start))
+    middles = (piece.start + piece.end) / 2 - (other.start + other.end) / 2
+    return abs(piece.start - other.start) <= slack or abs(middles) <= slack
+
+
 def _key(text: str) -> str:
     return re.sub(r"[\s.:,;()]", "", fold(text))
 
@@ -239,7 +277,7 @@ def read_signatures(lines: Sequence[Line], *, told: bool = False) -> SignatureRe
     lines = [line for line in lines if line]
     if not lines or any(len(piece.text) > _LONGEST for line in lines for piece in line):
         return None
-    read = [_read_column(texts) for texts in _column_texts(lines)]
+    read = [_read_column(texts) for band in _bands(lines) for texts in _column_texts(band)]
     named = [column for column in read if column.name]
     if not named or any(len(column.name) > _LONGEST // 2 for column in named):
         return None

@@ -134,6 +134,46 @@ def test_centred_columns_of_texts_of_other_lengths_are_one_signatory_each():
     assert len(reading.guessed) == 2
 
 
+def test_two_rows_of_signatures_one_under_the_other_are_read_row_after_row():
+    reading = read_text_block(
+        """
+Elaboró                                        Revisó
+_________________________                      _________________________
+Lic. Ana Pérez Gómez                           Mtro. Luis Ortiz Ruiz
+Responsable del Programa                       Enlace de Evaluación
+
+                   Titular de la Dependencia
+                   _________________________
+                      Dr. Juan Soto Díaz
+                 Secretario de Desarrollo Social
+"""
+    )
+    assert reading.signatories == (
+        Signatory("responsable", "Lic. Ana Pérez Gómez", "Responsable del Programa"),
+        Signatory("enlace", "Mtro. Luis Ortiz Ruiz", "Enlace de Evaluación"),
+        Signatory("titular", "Dr. Juan Soto Díaz", "Secretario de Desarrollo Social"),
+    )
+    assert reading.guessed == ()
+
+
+def test_a_post_that_names_a_role_above_the_next_row_s_line_stays_a_post():
+    reading = read_text_block(
+        """
+_________________________                      _________________________
+Lic. Ana Pérez Gómez                           Mtro. Luis Ortiz Ruiz
+Responsable del Programa                       Enlace de Evaluación
+                   _________________________
+                      Dr. Juan Soto Díaz
+                      Secretario
+"""
+    )
+    assert [(s.role, s.name, s.post) for s in reading.signatories] == [
+        ("responsable", "Lic. Ana Pérez Gómez", "Responsable del Programa"),
+        ("enlace", "Mtro. Luis Ortiz Ruiz", "Enlace de Evaluación"),
+        ("titular", "Dr. Juan Soto Díaz", "Secretario"),
+    ]
+
+
 def test_columns_of_text_that_show_nothing_of_a_signature_are_not_read_as_one():
     block = """
 Meta anual          Avance
