@@ -32,12 +32,17 @@ from tests import bundles
 from tests.bundles import OFICIO_NUMBER, filing_text
 from tests.conftest import IMMEDIATE_TASKS
 from tests.factories import SEED_INSTITUTION, InstitutionFactory, member
+from tests.followup import test_import_scope as scope_tests
+from tests.followup.test_import import dump
+from tests.followup.test_import_scope import ALLOWED, CASES, annex_for, person
 from tests.web.test_import_pages import decide, stamp_of, upload
 
 pytestmark = pytest.mark.django_db(databases=["default", "tasks"])
 
 # The filing the bundle tests read (fixtures): Anexo B, Anexo C at a cut, and Anexo F.
 documents, position, pdf = bundles.documents, bundles.position, bundles.pdf
+# The scope test's two institutions and their programs (a fixture).
+world = scope_tests.world
 
 
 @pytest.fixture(autouse=True)
@@ -258,6 +263,46 @@ def test_each_table_annex_of_a_filing_downloads_as_its_own_reading(client, filin
     assert read <= written
     for part in ("", "?parte=2", "?parte=x"):
         assert client.get(reverse("import-reading", args=[token]) + part).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kind", "target"), [case for case in CASES if case[0] not in ("area_staff", "oversight")]
+)
+def test_the_pages_keep_a_filing_to_the_same_rule_as_an_annex(
+    client, kind, target, world, seed_bytes
+):
+    """Generated over roles and targets as the single annex's scope test: the sample annex,
+    retitled to the target, behind an oficio."""
+    user = person(kind, world)
+    client.force_login(user)
+    data = filing_text(annex_for(target, seed_bytes).decode())
+    review_url = upload(client, data, f"{target}.txt").url
+    before = dump()
+    page = client.get(review_url)
+    text = page.content.decode()
+    if target in ALLOWED[kind]:
+        assert page.status_code == 200
+        assert OFICIO_NUMBER in text and "Se leyeron 9 ASM y 20 actividades" in text
+        decide(client, review_url, confirmo_todo="on")
+        record = AnnexImport.objects.get(annex_kind=FILING_KIND)
+        assert (record.program.name, record.imported_by) == (PROGRAM_OF[target], user)
+    else:
+        # Refused before anything of the file is shown: no reading, no catalogue, no preview.
+        assert page.status_code == 422
+        assert "no puede importar" in text
+        assert "Se leyeron" not in text and "DGEMPS" not in text
+        assert client.post(review_url, {"stamp": "x", "confirmo_todo": "on"}).status_code == 422
+        assert dump() == before
+
+
+# The program each target of the scope test names (annex_for retitles the sample to it).
+PROGRAM_OF = {
+    "own_program": "Programa Propio",
+    "sibling_program": "Programa Hermano",
+    "new_program": "Programa Nuevo",
+    "foreign_program": "Programa Ajeno",
+    "new_institution": "Programa Inexistente",
+}
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "tasks"])
