@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mejora.accounts.models import Role
+from tests.conftest import IMMEDIATE_TASKS
 from tests.factories import member
 from tests.stats import coneval
 
@@ -27,6 +28,14 @@ def overseer(client):
     user = member(Role.OVERSIGHT)
     client.force_login(user)
     return user
+
+
+@pytest.fixture
+def printed_in_the_request(settings, tmp_path):
+    # The files are printed by a task (tests/web/test_balance_download_queue.py runs the
+    # worker); here it runs inside the request, so the first answer is the file itself.
+    settings.TASKS = IMMEDIATE_TASKS
+    settings.MEDIA_ROOT = tmp_path
 
 
 def _query(record) -> dict:
@@ -49,12 +58,15 @@ def test_the_page_shows_the_figures_with_charts_and_tables(client, record, overs
     assert reverse("balance-download", args=["pdf"]) in html
 
 
-def test_the_pdf_carries_the_figures_and_the_charts_labels(client, record, overseer):
+@pytest.mark.django_db(databases=["default", "tasks"])
+def test_the_pdf_carries_the_figures_and_the_charts_labels(
+    client, record, overseer, printed_in_the_request
+):
     response = client.get(reverse("balance-download", args=["pdf"]), _query(record))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert "balance-2018-2019-03-31.pdf" in response["Content-Disposition"]
-    with pdfplumber.open(io.BytesIO(response.content)) as pdf:
+    with pdfplumber.open(io.BytesIO(b"".join(response.streaming_content))) as pdf:
         text = "\n".join(page.extract_text() or "" for page in pdf.pages)
     for figure in FIGURES:
         assert figure in text
@@ -62,10 +74,13 @@ def test_the_pdf_carries_the_figures_and_the_charts_labels(client, record, overs
     assert "138 (73.4%)" in text
 
 
-def test_the_spreadsheet_holds_the_tables_with_percentages_as_numbers(client, record, overseer):
+@pytest.mark.django_db(databases=["default", "tasks"])
+def test_the_spreadsheet_holds_the_tables_with_percentages_as_numbers(
+    client, record, overseer, printed_in_the_request
+):
     response = client.get(reverse("balance-download", args=["xlsx"]), _query(record))
     assert response.status_code == 200
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     summary = {row[0]: row[1] for row in book["Resumen"].iter_rows(min_row=3, values_only=True)}
     assert summary["ASM"] == 243
     assert summary["Concluidos"] == 188

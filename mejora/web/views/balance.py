@@ -5,23 +5,22 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mejora.accounts.access import aspects_for_user
 from mejora.annex.renderers import MEDIA_TYPES
 from mejora.followup.models import Cycle
 from mejora.stats.balance import cycle_balance
-from mejora.stats.balance_report import (
-    BalanceReport,
-    balance_report,
-    render_balance_pdf,
-    render_balance_xlsx,
-)
+from mejora.stats.balance_printing import BALANCE_RENDERERS, balance_print_path
+from mejora.stats.balance_report import BalanceReport, balance_report
+from mejora.tasks.balance import balance_print_start
+from mejora.tasks.jobs import job_forget
 from mejora.web.forms_balance import BalanceForm
-
-_RENDERERS = {"pdf": render_balance_pdf, "xlsx": render_balance_xlsx}
+from mejora.web.views.jobs import job_page
 
 
 def _report(request: HttpRequest) -> tuple[BalanceForm, Cycle | None, BalanceReport | None]:
@@ -54,13 +53,33 @@ def balance_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def balance_download(request: HttpRequest, file_format: str) -> HttpResponse:
-    if file_format not in _RENDERERS:
+    """The file is printed by a task over the reader's reach; the page shows its progress,
+    then hands the file over (the same figures asked again are handed over at once)."""
+    if file_format not in BALANCE_RENDERERS:
         raise Http404
     form, cycle, report = _report(request)
     if cycle is None or report is None:
         return render(request, "web/balance.html", {"form": form, "report": None}, status=400)
-    data = _RENDERERS[file_format](report)
-    response = HttpResponse(data, content_type=MEDIA_TYPES[file_format])
-    name = f"balance-{cycle.mechanism_year}-{report.balance.as_of.isoformat()}.{file_format}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    state = balance_print_start(
+        request.user, cycle=cycle, result=report.result, file_format=file_format
+    )
+    if request.GET.get("progreso"):
+        return JsonResponse(state.as_dict())
+    if not state.finished:
+        separator = "&" if request.GET else "?"
+        progress_url = f"{request.get_full_path()}{separator}progreso=1"
+        title = _("Preparando el balance (%(format)s)") % {"format": file_format.upper()}
+        return job_page(request, progress_url, state, title)
+    if state.error:
+        return render(request, "web/refused.html", {"message": state.error_text()}, status=422)
+    try:
+        printed = default_storage.open(balance_print_path(state.key, file_format), "rb")
+    except FileNotFoundError:  # swept from the storage since: print it again
+        job_forget(state.key)
+        return redirect(request.get_full_path())
+    return FileResponse(
+        printed,
+        as_attachment=True,
+        filename=state.result["name"],
+        content_type=MEDIA_TYPES[file_format],
+    )
