@@ -57,7 +57,7 @@ class SignatureReading:
 _SPACED_RUN = re.compile(r"\S+(?: \S+)*")
 _RULE = re.compile(r"_{2,}|-{4,}|\.{6,}|…{2,}")
 # What is written for the signature itself, not about who signs.
-_SIGNING = frozenset({"firma", "firmas", "rubrica", "(firma)", "(rubrica)", "firma y sello"})
+_SIGNING = frozenset({"firma", "firmas", "rubrica", "firmaysello"})
 # Verbs and words above a signature that say what the signing does, not who signs.
 _VERBS = frozenset(
     {
@@ -90,9 +90,10 @@ def text_pieces(line: str) -> list[Piece]:
 
 
 def tabbed_lines(lines: Sequence[str]) -> list[list[Piece]]:
-    """Lines whose columns tabs part (a word processor's paragraphs): by the number of the
-    field when every line has as many, else by the order of the texts on the line, since
-    the tabs typed to reach a column vary with the length of the text before it."""
+    """Lines whose columns tabs (or runs of spaces) part, a word processor's paragraphs: by
+    the number of the field when every line has as many, else by the order of the texts on
+    the line, since the tabs typed to reach a column vary with the length of the text before
+    it."""
     fields = [[squash(text) for text in re.split(r"\t| {2,}", line)] for line in lines]
     widths = {len(row) for row in fields if any(row)}
     if len(widths) == 1:
@@ -101,43 +102,37 @@ def tabbed_lines(lines: Sequence[str]) -> list[list[Piece]]:
     return [[Piece(i, i + 1, t) for i, t in enumerate(row)] for row in ordered]
 
 
-def grid_lines(rows: Iterable[Sequence[str]], edges: Sequence[float] | None = None) -> list[Line]:
-    """A table's rows as lines: each cell's text lines, by the cell's column; `edges` gives
-    the columns' left and right ends (a PDF's), else each column is one unit wide."""
+def grid_lines(rows: Iterable[Sequence[str]]) -> list[Line]:
+    """A table's rows as lines: each cell's text lines, one column wide, under one another."""
     lines: list[Line] = []
     for row in rows:
         cells = [text.split("\n") for text in row]
         for depth in range(max(map(len, cells), default=0)):
-            line = []
-            for column, texts in enumerate(cells):
-                text = squash(texts[depth]) if depth < len(texts) else ""
-                if text:
-                    start, end = (
-                        (edges[column], edges[column + 1]) if edges else (column, column + 1)
-                    )
-                    line.append(Piece(start, end, text))
-            lines.append(line)
+            texts = [squash(c[depth]) if depth < len(c) else "" for c in cells]
+            lines.append([Piece(column, column + 1, t) for column, t in enumerate(texts) if t])
     return lines
 
 
 def char_pieces(chars: Sequence[dict], gap_em: float = 1.5) -> list[Piece]:
     """A printed line's pieces (pdfplumber's characters: text, x0, x1, size), parted where
-    the space between two glyphs is wider than `gap_em` times the type's size."""
+    the space between two glyphs is wider than `gap_em` times the type's size; a narrower
+    one wider than a glyph's kerning is a space between words."""
     pieces: list[Piece] = []
-    text, start, end, last = "", 0.0, 0.0, None
+    text, start, end = "", 0.0, 0.0
     for char in sorted(chars, key=lambda c: c["x0"]):
         if not char["text"].strip():
-            continue
-        if last is not None and char["x0"] - end > gap_em * (char["size"] or 1):
-            pieces.append(Piece(start, end, squash(text)))
-            text, last = "", None
-        if last is None:
+            continue  # printed spaces or none: the gap between glyphs tells
+        size = char["size"] or 1.0
+        if text and char["x0"] - end > gap_em * size:
+            pieces.append(Piece(start, end, text))
+            text = ""
+        if not text:
             start = char["x0"]
-        elif char["x0"] - end > 0.12 * (char["size"] or 1) and not text.endswith(" "):
+        elif char["x0"] - end > 0.12 * size:
             text += " "
-        text, end, last = text + char["text"], char["x1"], char
-    if last is not None:
-        pieces.append(Piece(start, end, squash(text)))
+        text, end = text + char["text"], char["x1"]
+    if text:
+        pieces.append(Piece(start, end, text))
     return pieces
 
 
@@ -244,7 +239,7 @@ def _read_column(texts: list[str]) -> _Column:
             column.signed = below = True
         if not text:
             continue
-        if fold(text) in _SIGNING:
+        if _key(text) in _SIGNING:
             column.signed = True
         elif not column.name and (one_line := read_signatory_line(text)) is not None:
             # 'Responsable del programa: Lic. Ana Pérez, Directora', one to a column.

@@ -21,6 +21,8 @@ _PAGE_FOOTER = re.compile(r"^pagina\s+\d+\s+de\s+\d+$")
 # Between lines of one paragraph the gap is a fraction of the type's size; between paragraphs
 # it is a whole line or more.
 _PARAGRAPH_GAP = 0.45
+# A name or a post of a signature side by side; longer, a justified line's words stretched.
+_LONGEST_PIECE = 80
 
 
 def pdf_blocks(data: bytes, limits: ReadingLimits, *, pages: int | None = None) -> Iterator[Block]:
@@ -64,7 +66,8 @@ def _page_blocks(page) -> list[Block]:
         bold = "bold" in line["chars"][0]["fontname"].lower()
         pieces = char_pieces(line["chars"])
         below = last is not None and line["top"] - last["bottom"] <= _PARAGRAPH_GAP * size
-        if SideBySide.opens(pieces) or (laid and below and last["laid"]):
+        columnar = SideBySide.opens(pieces) and all(len(p.text) <= _LONGEST_PIECE for p in pieces)
+        if columnar or (laid and below and last["laid"]):
             # Columns across the page: a table without borders, each column where it stands.
             if paragraph and last is not None:
                 placed.append((last["top_of_paragraph"], Paragraph(" ".join(paragraph))))
