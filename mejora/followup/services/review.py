@@ -272,6 +272,8 @@ class FilingReading:
         return cls(filing, previews, data["stamp"])
 
 
+# Each part's document is kept by the dataclass walk document_to_json itself is made of: an
+# Anexo F has no JSON of its own, and one walk keeps both kinds equal to what was read.
 _PART_KINDS = {"anexo": AnnexDocument, "posicion": PositionDocument}
 
 
@@ -340,7 +342,8 @@ def filing_review_read(
         for _, summary in preview.parts
     )
     _keep(token, FilingReading(filing, previews, stamp).to_json())
-    return {"aspects": preview.as_dict()["aspects"], "activities": preview.as_dict()["activities"]}
+    counted = preview.as_dict()
+    return {"aspects": counted["aspects"], "activities": counted["activities"]}
 
 
 @retried_on_conflict
@@ -418,7 +421,10 @@ def filing_import_reviewed(
 ) -> FilingSummary:
     """Import the whole filing with the person's decisions, by the service `mejora import`
     uses; nothing of it when a finding is undecided (ReviewIncomplete), when the program's
-    record changed since the review (ReviewOutdated) or when any part is refused."""
+    record changed since the review (ReviewOutdated) or when any part is refused.
+
+    `progress` is accepted as a single annex's import accepts it, and not told: a filing's
+    instruments are a few pages each."""
     reviewed = filing_review_check(filing=filing, corrections=corrections, confirmed=confirmed)
     named = [part.document for part in filing.parts if part.document is not None]
     program = reviewed_program(named[0]) if named else None
