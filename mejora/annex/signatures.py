@@ -90,11 +90,11 @@ def text_pieces(line: str) -> list[Piece]:
 
 
 def tabbed_lines(lines: Sequence[str]) -> list[list[Piece]]:
-    """Lines whose columns tabs (or runs of spaces) part, a word processor's paragraphs: by
+    """Lines whose columns tabs (or long runs of spaces) part, a word processor's paragraphs: by
     the number of the field when every line has as many, else by the order of the texts on
     the line, since the tabs typed to reach a column vary with the length of the text before
     it."""
-    fields = [[squash(text) for text in re.split(r"\t| {2,}", line)] for line in lines]
+    fields = [[squash(text) for text in re.split(r"\t| {4,}", line)] for line in lines]
     widths = {len(row) for row in fields if any(row)}
     if len(widths) == 1:
         return [[Piece(i, i + 1, t) for i, t in enumerate(row) if t] for row in fields]

@@ -391,6 +391,20 @@ def test_a_word_file_with_the_signatures_side_by_side_reads_back_as_filed(annex,
     assert not [f for f in back.findings if f.kind in ("ignored_line", "signatory_role_guessed")]
 
 
+def test_a_note_typed_below_the_signatures_in_word_stays_a_note(annex, typed):
+    document = Document(io.BytesIO(typed["tabbed"]))
+    note = document.add_paragraph("Se anexan  las evidencias.")  # two spaces: a slip
+    note.add_run().add_break()
+    note.add_run("y los oficios.")
+    out = io.BytesIO()
+    document.save(out)
+    back = parse(out.getvalue(), "docx")
+    assert back == annex
+    assert [f.text for f in back.findings if f.kind == "ignored_line"] == [
+        "Texto fuera de la tabla, no se leyó: «Se anexan las evidencias. y los oficios.»."
+    ]
+
+
 @pytest.fixture(scope="module")
 def typed(annex) -> dict[str, bytes]:
     return {

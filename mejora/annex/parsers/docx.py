@@ -79,8 +79,9 @@ _V_MERGE, _GRID_SPAN, _GRID_BEFORE = _qn("w:vMerge"), _qn("w:gridSpan"), _qn("w:
 _VERT_ALIGN, _TABS, _VAL, _TYPE = _qn("w:vertAlign"), _qn("w:tabs"), _qn("w:val"), _qn("w:type")
 # Content controls and custom XML wrap paragraphs and tables without changing them.
 _SDT, _SDT_CONTENT, _CUSTOM_XML = _qn("w:sdt"), _qn("w:sdtContent"), _qn("w:customXml")
-# Columns typed with tabs or runs of spaces, as signatures side by side are.
-_SPACED = re.compile(r"\t|\S {2,}\S")
+# Columns typed with tabs or long runs of spaces, as signatures side by side are; two spaces
+# are a slip of the typist more often.
+_SPACED = re.compile(r"\t|\S {4,}\S")
 _RAISED = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 # Word lays out at most 63 columns; a larger span or offset is damage, not a wider table.
 _MAX_GRID = 64
@@ -571,15 +572,18 @@ class _DocxReader(AnnexReader):
     def _signature_lines(self, text: str, where: str) -> bool:
         """Whether the paragraph below the table is read as lines of a block of signatures
         side by side: parted by tabs or runs of spaces, signature lines, or an empty paragraph
-        within the block. Its lines the block does not take are read as paragraphs."""
+        within the block. Its later lines the block does not take are read as paragraphs."""
         if self.builder is None:
             return False
         if text.strip() and not _SPACED.search(text) and not is_rule(tabbed_lines([text])[0]):
             return False
-        for line in text.split("\n"):
-            if not self.offer_signature_line(line, tabbed_lines([line])[0], where):
-                self.end_signatures(self._kept_line, arrange=tabbed_lines)
-                self._text(squash(line), where)
+        for number, line in enumerate(text.split("\n")):
+            if self.offer_signature_line(line, tabbed_lines([line])[0], where):
+                continue
+            if number == 0:
+                return False  # not in a block: the paragraph is read whole, as any other
+            self.end_signatures(self._kept_line, arrange=tabbed_lines)
+            self._text(squash(line), where)
         return True
 
     def _kept_line(self, line: str, where: str) -> None:
