@@ -71,7 +71,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         data = upload.read()
         # An Anexo F (posición institucional) goes to its evaluation, not to the ASM review;
         # a filing, even one bringing an Anexo F, to the review of all its instruments.
-        filing = is_filing_upload(data, _format_or_none(upload.name))
+        filing = is_filing_upload(data, _format_or_blank(upload.name))
         if not filing and (answer := position_upload(request, data, upload.name)) is not None:
             return answer
         token = pending_save(data=data, file_name=upload.name, owner_id=request.user.pk)
@@ -324,7 +324,7 @@ def import_cell_image(request: HttpRequest, token: str, index: int) -> HttpRespo
     return response
 
 
-def _format_or_none(file_name: str) -> str:
+def _format_or_blank(file_name: str) -> str:
     try:
         return format_of(file_name)
     except AnnexRejected:
