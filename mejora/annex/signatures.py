@@ -102,6 +102,14 @@ def tabbed_lines(lines: Sequence[str]) -> list[list[Piece]]:
     return [[Piece(i, i + 1, t) for i, t in enumerate(row)] for row in ordered]
 
 
+def laid_out(lines: Sequence[str]) -> list[list[Piece]]:
+    """Lines of a text as their columns stand: by tabs when there are any (a table exported
+    with tabs), else by runs of spaces, character by character."""
+    if any("\t" in line for line in lines):
+        return tabbed_lines(lines)
+    return [text_pieces(line) for line in lines]
+
+
 def grid_lines(rows: Iterable[Sequence[str]]) -> list[Line]:
     """A table's rows as lines: each cell's text lines, one column wide, under one another."""
     lines: list[Line] = []

@@ -19,7 +19,7 @@ import pytest
 from docx import Document
 from docx.shared import Cm
 
-from mejora.annex.document import Signatory
+from mejora.annex.document import AnnexRejected, Signatory
 from mejora.annex.parsers import parse
 from mejora.annex.parsers.position import parse_position
 from mejora.annex.position import Signatory as PositionSignatory
@@ -346,6 +346,31 @@ def test_a_text_file_with_the_block_in_columns_reads_back_as_filed(annex):
     back = parse(filed.encode("utf-8"), "txt")
     assert back == annex
     assert not [f for f in back.findings if f.kind in ("ignored_line", "signatory_role_guessed")]
+
+
+def test_a_text_file_with_the_block_exported_with_tabs_reads_back_as_filed(annex):
+    # A borderless table of signatures exported as the annex's own: a row per line.
+    text = render(dataclasses.replace(annex, signatories=()), "txt").decode("utf-8")
+    block = [
+        "\t".join(ROLE_LABELS),
+        "\t\t",
+        "\t".join("______________" for _ in SIGNED),
+        "\t".join(s.name for s in SIGNED),
+        "Directora General de\tDirector de Evaluación, Planeación y Seguimiento\tSecretario de",
+        "Opciones Productivas\t\tDesarrollo Social",
+        "",
+    ]
+    filed = text.replace("Fecha de Elaboración", "\n".join(block) + "\nFecha de Elaboración")
+    back = parse(filed.encode("utf-8"), "txt")
+    assert back == annex
+    assert not [f for f in back.findings if f.kind in ("ignored_line", "signatory_role_guessed")]
+
+
+def test_a_short_row_below_the_table_that_is_no_signature_is_still_refused(annex):
+    text = render(annex, "txt").decode("utf-8")
+    short = "3\tAspecto sin terminar\tActividad"
+    with pytest.raises(AnnexRejected, match="la fila tiene 3 celdas"):
+        parse(text.replace("Fecha de Elaboración", f"{short}\nFecha de Elaboración"), "txt")
 
 
 def test_columns_below_the_table_that_are_no_signatures_stay_lines_left_unread(annex):

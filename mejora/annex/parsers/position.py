@@ -37,8 +37,8 @@ from mejora.annex.signatures import (
     Line,
     SideBySide,
     grid_lines,
+    laid_out,
     read_signatures,
-    tabbed_lines,
     text_pieces,
 )
 from mejora.annex.words import fold, squash
@@ -238,11 +238,7 @@ class _Reader:
         _, kept = self.side_by_side.take()
         if not kept:
             return
-        if any("\t" in text for text in kept):
-            lines = tabbed_lines(kept)  # a word processor's tabs: no character stands anywhere
-        else:
-            lines = [text_pieces(text) for text in kept]
-        if not self._take_signatures(lines):
+        if not self._take_signatures(laid_out(kept)):
             for text in kept:
                 self._paragraph(squash(text))
 

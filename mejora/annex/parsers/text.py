@@ -31,7 +31,7 @@ from mejora.annex.parsers.rows import (
     wrong_columns_message,
 )
 from mejora.annex.progress import Progress
-from mejora.annex.signatures import text_pieces
+from mejora.annex.signatures import laid_out, text_pieces
 from mejora.annex.words import squash
 
 
@@ -58,6 +58,8 @@ def parse_text(
     return reader.read(text.splitlines())
 
 
+# More columns than any row of signatures has: a row of the annex, however short of cells.
+_MOST_SIGNATURES = 6
 # What str.splitlines splits at.
 _LINE_ENDS = ("\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
@@ -83,20 +85,36 @@ class _TextReader(AnnexReader):
                 after_break = True
                 self.side_by_side.offer([])
             elif "\t" in line:
-                self.end_signatures(self._kept_line)
-                after_break = self._table_line(self._cells(line, where), where, after_break)
+                cells = self._cells(line, where)
+                if self._signature_row(cells, line, where):
+                    continue
+                self.end_signatures(self._kept_line, arrange=laid_out)
+                after_break = self._table_line(cells, where, after_break)
             else:
                 if len(line) > self.limits.cell_chars:
                     raise cell_over_limit(self.limits)
                 if self.offer_signature_line(line, text_pieces(line), where):
                     continue
-                self.end_signatures(self._kept_line)
+                self.end_signatures(self._kept_line, arrange=laid_out)
                 self._text_line(squash(line), where)
-        self.end_signatures(self._kept_line)
+        self.end_signatures(self._kept_line, arrange=laid_out)
         return self._finish(len(lines))
 
+    def _signature_row(self, cells: list[str], line: str, where: str) -> bool:
+        """Whether a tab-separated row narrower than the annex's, below its table, goes into a
+        block of signatures: a borderless table of them exported with the annex's."""
+        if self.header is None or len(cells) >= len(self.header.columns):
+            return False
+        if has_first_heading(cells) or sum(1 for cell in cells if cell.strip()) > _MOST_SIGNATURES:
+            return False
+        return self.offer_signature_line(line, laid_out([line])[0], where)
+
     def _kept_line(self, line: str, where: str) -> None:
-        self._text_line(squash(line), where)
+        """A line a block kept that proved no signatures, read as it would have been."""
+        if "\t" in line:
+            self._table_line(self._cells(line, where), where, after_break=False)
+        else:
+            self._text_line(squash(line), where)
 
     def _cells(self, line: str, where: str) -> list[str]:
         """The line's cells, each within the limits, the line refused before it is split."""
