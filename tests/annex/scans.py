@@ -101,3 +101,12 @@ def scan_file(doc: AnnexDocument, how: Spoil, *, kind: str = "pdf") -> bytes:
             assert not rest, "one page per PNG or JPEG"
             first.save(out, format=kind.upper(), dpi=(how.dpi, how.dpi))
     return out.getvalue()
+
+
+def scan_of_pdf(pdf: bytes, how: Spoil, *, seed: int = 0) -> bytes:
+    """A PDF printed elsewhere (by LibreOffice from an agency's Word file) scanned as
+    `scan_file` scans ours: each page rasterised, spoiled, and packed as a PDF of images."""
+    pages = [spoil(page, how, seed + n) for n, page in enumerate(pages_of(pdf, how.dpi))]
+    out = io.BytesIO()
+    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=how.dpi)
+    return out.getvalue()

@@ -7,8 +7,10 @@ horizontal and vertical runs, whose enclosed regions are the cells. Tesseract th
 whole page once, with the ruling lines wiped, and each word it finds goes to the cell its
 centre falls in; words outside every table are the page's text lines (title block, cycle
 headings, footnote). Stamps, logos and signatures are no cell and no line of words Tesseract
-trusts, so they are left out. A header cell taller than wide whose words are few or doubtful
-is read again turned both ways: headers are often printed vertically.
+trusts, so they are left out. Headers are often printed vertically (read bottom to top): a
+header cell whose letters run down it is left out of the page's reading and read turned, the
+row's such cells in one reading; one taller than wide whose words are few or doubtful is read
+again turned both ways.
 
 No Django here: the reader (`scan.py`) gives these cells to the same row logic every other
 format uses. Every image is bounded before it is decoded (`MAX_PAGE_PIXELS`).
@@ -81,6 +83,7 @@ class Cell:
     columns: int = 1
     words: list[Word] = field(default_factory=list)
     text: str = ""
+    sideways: bool = False  # a heading printed vertically, read bottom to top
 
     @property
     def confidence(self) -> float:
@@ -294,10 +297,16 @@ def _right_angle(image, dpi: int) -> int:
     """The right angle that turns the page's text upright. Tesseract's own orientation guess
     (OSD) errs on pages mostly of ruled tables, so the page's lines of letters tell whether
     the text runs across or down it, and the part of the page with most letters, read both
-    ways round, settles which way up."""
+    ways round, settles which way up. Letters outside the tables tell it when they can: a
+    table's headings may be printed vertically, and a page holding little but such a header
+    (an empty cycle's table) would be turned to read them."""
     import numpy as np
 
-    letters = _letters_ink(np.asarray(image), dpi)
+    pixels = np.asarray(image)
+    letters = _letters_ink(pixels, dpi)
+    outside = _outside_tables(letters, pixels, dpi)
+    if _telling(outside, dpi):
+        letters = outside
     first = 0 if _runs_across(letters, dpi) else 90
     band = image.crop(_densest(letters, min(image.size) // 3))
     scores = {}
@@ -305,6 +314,28 @@ def _right_angle(image, dpi: int) -> int:
         words = _words(band.rotate(angle, expand=True), dpi, psm=6)
         scores[angle] = sum(w.confidence * len(w.text) for w in words if len(w.text) > 2)
     return max(scores, key=lambda angle: scores[angle])
+
+
+def _outside_tables(letters, pixels, dpi: int):
+    """The letters with every ruled table's box blanked: titles, headings, footnotes."""
+    import cv2
+
+    ink = cv2.adaptiveThreshold(
+        pixels, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15
+    )
+    outside = letters.copy()
+    for table in find_tables(ink, dpi):
+        x0, y0, x1, y1 = table.box
+        outside[y0:y1, x0:x1] = 0
+    return outside
+
+
+def _telling(letters, dpi: int) -> bool:
+    """Whether letters are enough to tell which way they run: a line of text's worth, whose
+    letters join into far fewer words smudged along it than across it (a logo or a signature
+    joins alike either way)."""
+    counts = _smudged_counts(letters, dpi)
+    return max(counts) >= 15 and max(counts) >= 2 * min(counts)
 
 
 def _letters_ink(pixels, dpi: int):
@@ -343,14 +374,20 @@ def _densest(ink, side: int) -> tuple[int, int, int, int]:
 def _runs_across(letters, dpi: int) -> bool:
     """Whether the text runs across the page: smudged along its lines, letters join into
     words; smudged across them, far fewer join (lines are further apart than letters)."""
+    across, down = _smudged_counts(letters, dpi)
+    return across <= down
+
+
+def _smudged_counts(letters, dpi: int) -> tuple[int, int]:
+    """The pieces of ink left when letters are smudged across the page, and down it."""
     import cv2
 
     reach = max(dpi // 50, 2)
     counts = []
     for size in ((reach, 1), (1, reach)):
         smudged = cv2.dilate(letters, cv2.getStructuringElement(cv2.MORPH_RECT, size))
-        counts.append(cv2.connectedComponents(smudged, connectivity=8)[0])
-    return counts[0] <= counts[1]
+        counts.append(cv2.connectedComponents(smudged, connectivity=8)[0] - 1)
+    return counts[0], counts[1]
 
 
 def _skew(pixels) -> float:
@@ -526,7 +563,16 @@ def read_page(image, dpi: int, number: int, *, expect: Expectation | None = None
     clean = _without_rules(_evened(pixels, dpi), tables)
     from PIL import Image
 
-    words = _words(Image.fromarray(clean), dpi, psm=PAGE_PSM)
+    # Headings printed vertically are read apart (`_read_header`); left on the page, their
+    # letters throw Tesseract's layout off, and whole columns of cells go unread.
+    page = clean.copy()
+    for table in tables:
+        for cell in table.cells:
+            cell.sideways = cell.row == 0 and _runs_down(cell, clean, dpi)
+            if cell.sideways:
+                x0, y0, x1, y1 = cell.box
+                page[y0:y1, x0:x1] = 255
+    words = _words(Image.fromarray(page), dpi, psm=PAGE_PSM)
     outside: list[Word] = []
     for word in words:
         cell = _cell_at(tables, word.box)
@@ -537,6 +583,7 @@ def read_page(image, dpi: int, number: int, *, expect: Expectation | None = None
             cell.words.append(word)
     for table in tables:
         _read_header(table, clean, dpi)
+        down = _header_down(table)
         table.cells.sort(key=lambda cell: (cell.row, cell.column))
         for cell in table.cells:
             doubtful = not cell.words or cell.confidence < LOW_CONFIDENCE
@@ -544,7 +591,9 @@ def read_page(image, dpi: int, number: int, *, expect: Expectation | None = None
             if wanted is not None and not wanted(cell_text(cell)):
                 doubtful = True
             if doubtful:
-                _read_alone(cell, clean, dpi, sideways=_tall_header(cell), wanted=wanted)
+                # A short heading ('No.') among vertical ones is too little ink to tell.
+                sideways = cell.sideways or _tall_header(cell) or (cell.row == 0 and down)
+                _read_alone(cell, clean, dpi, sideways=sideways, wanted=wanted)
             cell.text = cell_text(cell)
     return ScanPage(number, dpi, rotation, skew, _text_lines(outside, dpi), tables)
 
@@ -570,27 +619,47 @@ def _inside_any(tables: list[Table], box) -> bool:
 
 def _read_header(table: Table, pixels, dpi: int) -> None:
     """Read the table's first row again on its own: its headings decide which annex the table
-    is and which column is which, and Tesseract reads a band of them surer than a page."""
+    is and which column is which, and Tesseract reads a band of them surer than a page.
+
+    Headings printed vertically (a Word cell's text direction, bottom to top) are read with
+    the band turned clockwise, in one reading for the whole row: the page's reading made
+    noise of them."""
     from PIL import Image
 
     first = [cell for cell in table.cells if cell.row == 0]
     if not first:
         return
+    down = _header_down(table)
     top = min(cell.box[1] for cell in first)
     bottom = max(cell.box[3] for cell in first)
     left, right = table.box[0], table.box[2]
     band = Image.fromarray(pixels[top:bottom, left:right])
+    if down:
+        band = band.rotate(270, expand=True)
     found: dict[int, list[Word]] = {}
     for word in _words(band, dpi, psm=PAGE_PSM):
         x0, y0, x1, y1 = word.box
+        if down:  # back from the band turned clockwise: its x was the band's height less y
+            x0, y0, x1, y1 = y0, bottom - top - x1, y1, bottom - top - x0
         word.box = (x0 + left, y0 + top, x1 + left, y1 + top)
         cell = _cell_at([table], word.box)
         if cell is not None and cell.row == 0:
             found.setdefault(id(cell), []).append(word)
     for cell in first:
         words = found.get(id(cell), [])
-        if _score(words) > _score(cell.words):
+        if cell.sideways:
+            for word in words:  # the box of the whole cell, read in Tesseract's order
+                word.box = cell.box
+        if cell.sideways != down:
+            words = []  # turned the other way from the band: read on its own
+        if cell.sideways or _score(words) > _score(cell.words):
             cell.words = words
+
+
+def _header_down(table: Table) -> bool:
+    """Whether most of a table's headings are printed vertically."""
+    first = [cell for cell in table.cells if cell.row == 0]
+    return sum(cell.sideways for cell in first) > len(first) / 2
 
 
 def _score(words: list[Word]) -> float:
@@ -602,6 +671,20 @@ def _tall_header(cell: Cell) -> bool:
     """A cell of a table's first row taller than wide: its heading may be printed sideways."""
     x0, y0, x1, y1 = cell.box
     return cell.row == 0 and (y1 - y0) > 1.5 * (x1 - x0)
+
+
+def _runs_down(cell: Cell, pixels, dpi: int) -> bool:
+    """Whether a cell's letters run down it, as a heading printed vertically does (a Word
+    cell's text direction), however wide the cell: the page's reading takes such letters
+    for noise, so the cell is read turned."""
+    import numpy as np
+
+    x0, y0, x1, y1 = cell.box
+    ink = (pixels[y0:y1, x0:x1] < 128).astype(np.uint8) * 255
+    # A few letters at least: a lone mark or 'No.' runs neither way to tell.
+    if np.count_nonzero(ink) < (dpi // 10) ** 2:
+        return False
+    return not _runs_across(ink, dpi)
 
 
 def _group_lines(words: list[Word]) -> list[list[Word]]:
@@ -674,9 +757,10 @@ def _read_alone(
     margin = max(dpi // 10, 8)
     padded = Image.fromarray(np.pad(crop, margin, constant_values=255))
     best, score = None, sum(w.confidence * len(w.text) for w in cell.words)
-    # Turned, when a header may be printed sideways; and twice as large, when what the cell
-    # must hold is not read at first (a thin '1' at the end of '2011').
-    tries = [(angle, 1) for angle in ((0, 90, 270) if sideways else (0,))]
+    # Turned, when a header may be printed sideways (bottom to top, as Word's 'btLr' prints,
+    # far more often than top to bottom: turned clockwise first); and twice as large, when
+    # what the cell must hold is not read at first (a thin '1' at the end of '2011').
+    tries = [(angle, 1) for angle in ((270, 90, 0) if sideways else (0,))]
     if wanted is not None:
         tries.append((0, 2))
     for angle, scale in tries:
@@ -684,6 +768,9 @@ def _read_alone(
         if scale > 1:
             turned = turned.resize((turned.width * scale, turned.height * scale), _lanczos())
         words = _words(turned, dpi * scale, psm=6)
+        if angle and not words:
+            # A short heading turned ('No.') is found as one line where a block finds none.
+            words = _words(turned, dpi, psm=7)
         for word in words if scale > 1 else ():
             word.box = tuple(value // scale for value in word.box)
         found = sum(w.confidence * len(w.text) for w in words)

@@ -4,7 +4,8 @@
 them as a sheet's rows (`SheetReader`): lines are one-cell rows (title block, cycle headings,
 footnote, preparation date), table rows are rows of cells, so every cell is read exactly as in
 the other formats. A row that a page break cut goes on atop the next page and is joined to
-it (the rows logic), and an ASM text that went on past the page is joined to its start.
+it (the rows logic; here also when the break cut an area's name, whose cell then runs to the
+bottom of the page before), and an ASM text that went on past the page is joined to its start.
 
 Every cell Tesseract was unsure of is a finding that says where the cell is on its page
 (`recuadro x0,y0,x1,y1`, in the pixels of the upright page), so the review page can show the
@@ -16,6 +17,7 @@ from __future__ import annotations
 import difflib
 import io
 import re
+import statistics
 from dataclasses import dataclass
 from functools import cache
 
@@ -192,6 +194,15 @@ def _as_headings(texts: list[str]) -> list[str]:
     return [heading or text for heading, text in zip(fixed, texts, strict=True)]
 
 
+def _runs_to_bottom(cell: ocr.Cell | None) -> bool:
+    """Whether a cell's text reaches its bottom edge: less than a line's height is left below
+    its last line, as when a page break cut the cell."""
+    if cell is None or not cell.words:
+        return False
+    line = statistics.median(w.box[3] - w.box[1] for w in cell.words)
+    return cell.box[3] - max(w.box[3] for w in cell.words) < line
+
+
 class _ScanReader(SheetReader):
     def __init__(
         self, catalogue: AreaCatalogue | CatalogueFor | None, *, progress: Progress | None
@@ -201,6 +212,7 @@ class _ScanReader(SheetReader):
         self.first_on_page = False
         self.aspect_row: RawRow | None = None
         self.cells: list[ocr.Cell | None] = []
+        self.last_cells: dict[str, ocr.Cell] = {}  # the last row's cells, by column key
 
     def page(self, page: ocr.ScanPage) -> None:
         self.page_number = page.number
@@ -249,10 +261,36 @@ class _ScanReader(SheetReader):
         self.first_on_page = False
         if after_break and not row.cells.get("number") and row.cells.get("aspect"):
             self._continue_aspect(row, where)
-        builder.add_row(row, after_page_break=after_break)
+        # The row's cells, by key: fewer than the columns where the table is narrower.
+        ours = zip(self.header.columns, self.cells[self.offset : end], strict=False)
+        by_key = {column.key: cell for column, cell in ours if column and cell}
+        rows = builder.sections[-1].rows if builder.sections else []
+        if after_break and rows and self._rest_of_row(row):
+            rows[-1].absorb(row)
+            self.note(
+                "joined_fragment",
+                where,
+                f"Fila partida por un salto de página: su texto se unió a la fila de la "
+                f"{rows[-1].where}.",
+            )
+            self.last_cells |= by_key
+        else:
+            builder.add_row(row, after_page_break=after_break)
+            self.last_cells = by_key
         if row.cells.get("number"):
             self.aspect_row = row
         self._doubts(where)
+
+    def _rest_of_row(self, row: RawRow) -> bool:
+        """Whether a page's first row is the rest of the last row before the break: no ASM
+        number, no date, and no area but the end of one the page cut (its cell on the page
+        before is written down to its bottom: 'DGPP y Unidad de' | 'Planeación')."""
+        if row.cells.get("number") or row.cells.get("due"):
+            return False
+        return all(
+            not row.cells.get(key) or _runs_to_bottom(self.last_cells.get(key))
+            for key in ("coordinating", "responsible")
+        )
 
     def _continue_aspect(self, row: RawRow, where: str) -> None:
         """The ASM text spanning its activities went on past the page: joined to its start."""
