@@ -21,6 +21,7 @@ from mejora.annex.formats import FORMATS
 from mejora.annex.messages import Message
 from mejora.annex.parsers.bundle import FiledPart, Filing, read_filing
 from mejora.annex.parsers.free import FREE_ANNEX_LINE, FREE_CLASSIFICATIONS, FREE_TITLE, free_annex
+from mejora.annex.progress import IMPORTING, Progress, no_progress
 from mejora.followup.extract import annex_extract
 from mejora.followup.models import AnnexImport, Cut, Program
 from mejora.followup.scope import ImportRefused, ImportScope, import_origin
@@ -104,26 +105,36 @@ def filing_import(
     scope: ImportScope | None = None,
     source: str = "",
     dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> FilingSummary:
-    """Write every instrument of the filing into the record, in the file's order."""
+    """Write every instrument of the filing into the record, in the file's order.
+
+    `progress` is told the filing's entries written so far (each annex's ASM, a position's
+    recommendations), the stage naming the instrument being written."""
     scope, source = import_origin(actor=actor, scope=scope, source=source, file_name=file_name)
+    told = _FilingProgress(progress, filing)
     loaders: list[_Loader] = []
     parts: list[tuple[FiledPart, Any]] = []
     program: Program | None = None
-    for part in filing.parts:
+    for number, part in enumerate(filing.parts):
         if isinstance(part.document, AnnexDocument):
             loader = _Loader(
                 part.document,
                 actor=actor,
                 scope=scope,
                 source=f"{source} · {part.instrument}"[:300],
+                progress=told.of_part(number),
                 keep_changes=not dry_run,
             )
             summary = loader.load()
             program = _same_program(program, summary.program, part)
             loaders.append(loader)
         elif part.document is not None:
+            # The position's service tells nothing itself: its part is told whole at its ends.
+            part_told = told.of_part(number)
+            part_told(IMPORTING, 0, told.sizes[number])
             summary = _position_import(part, file_name, actor, scope)
+            part_told(IMPORTING, told.sizes[number], told.sizes[number])
             program = _same_program(program, summary.evaluation.program, part)
         else:
             summary = None  # an instrument with no reader installed: its finding says so
@@ -164,6 +175,35 @@ def filing_import(
         record.save()
         result.record = record
     return result
+
+
+class _FilingProgress:
+    """The filing's import told as one count over all its instruments, each part's entries
+    after those of the parts before it, so a bar moves on part by part instead of starting
+    again at each; the stage names the instrument being written."""
+
+    def __init__(self, progress: Progress | None, filing: Filing) -> None:
+        self.progress = progress or no_progress
+        self.sizes = [_entries_of(part.document) for part in filing.parts]
+        self.parts = filing.parts
+        self.total = sum(self.sizes)
+
+    def of_part(self, number: int) -> Progress:
+        before = sum(self.sizes[:number])
+        size = self.sizes[number]
+        instrument = self.parts[number].instrument
+
+        def told(stage: str, done: int, _total: int) -> None:
+            self.progress(f"{stage} {instrument}", before + min(done, size), self.total)
+
+        return told
+
+
+def _entries_of(document: object) -> int:
+    """What a part writes one by one: an annex's ASM, a position's recommendations."""
+    if isinstance(document, AnnexDocument):
+        return document.aspect_count()
+    return len(getattr(document, "recommendations", ()))
 
 
 def _same_program(program: Program | None, found: Program, part: FiledPart) -> Program:

@@ -323,7 +323,6 @@ def filing_review_read(
     progress(READING, 0, 1)
     filing = filing_read(data, file_format=file_format, scope=scope)
     progress(READING, 1, 1)
-    progress("Comparando con el registro", 0, 1)
     stamp, preview = _filing_preview(
         filing=filing,
         file_name=file_name,
@@ -331,8 +330,8 @@ def filing_review_read(
         file_format=file_format,
         actor=actor,
         scope=scope,
+        progress=lambda _stage, done, total: progress("Comparando con el registro", done, total),
     )
-    progress("Comparando con el registro", 1, 1)
     previews = tuple(
         PartPreview(
             getattr(summary, "created", 0),
@@ -423,8 +422,7 @@ def filing_import_reviewed(
     uses; nothing of it when a finding is undecided (ReviewIncomplete), when the program's
     record changed since the review (ReviewOutdated) or when any part is refused.
 
-    `progress` is accepted as a single annex's import accepts it, and not told: a filing's
-    instruments are a few pages each."""
+    `progress` is told the filing's entries written so far, instrument after instrument."""
     reviewed = filing_review_check(filing=filing, corrections=corrections, confirmed=confirmed)
     named = [part.document for part in filing.parts if part.document is not None]
     program = reviewed_program(named[0]) if named else None
@@ -441,6 +439,7 @@ def filing_import_reviewed(
         actor=actor,
         scope=scope,
         source=source,
+        progress=progress,
     )
 
 
