@@ -621,9 +621,10 @@ def _read_header(table: Table, pixels, dpi: int) -> None:
     """Read the table's first row again on its own: its headings decide which annex the table
     is and which column is which, and Tesseract reads a band of them surer than a page.
 
-    Headings printed vertically (a Word cell's text direction, bottom to top) are read with
-    the band turned clockwise, in one reading for the whole row: the page's reading made
-    noise of them."""
+    Headings printed vertically (a Word cell's text direction) are read with the band turned,
+    in one reading for the whole row: the page's reading made noise of them. Clockwise first,
+    as they read bottom to top ('btLr'); the other way when that reading is unsure, as they
+    read top to bottom ('tbRl')."""
     from PIL import Image
 
     first = [cell for cell in table.cells if cell.row == 0]
@@ -634,17 +635,19 @@ def _read_header(table: Table, pixels, dpi: int) -> None:
     bottom = max(cell.box[3] for cell in first)
     left, right = table.box[0], table.box[2]
     band = Image.fromarray(pixels[top:bottom, left:right])
-    if down:
-        band = band.rotate(270, expand=True)
     found: dict[int, list[Word]] = {}
-    for word in _words(band, dpi, psm=PAGE_PSM):
-        x0, y0, x1, y1 = word.box
-        if down:  # back from the band turned clockwise: its x was the band's height less y
-            x0, y0, x1, y1 = y0, bottom - top - x1, y1, bottom - top - x0
-        word.box = (x0 + left, y0 + top, x1 + left, y1 + top)
-        cell = _cell_at([table], word.box)
-        if cell is not None and cell.row == 0:
-            found.setdefault(id(cell), []).append(word)
+    for angle in (270, 90) if down else (0,):
+        read = _band_words(band, angle, dpi)
+        if _score(read) > _score([w for words in found.values() for w in words]):
+            found.clear()
+            for word in read:
+                x0, y0, x1, y1 = word.box
+                word.box = (x0 + left, y0 + top, x1 + left, y1 + top)
+                cell = _cell_at([table], word.box)
+                if cell is not None and cell.row == 0:
+                    found.setdefault(id(cell), []).append(word)
+        if read and statistics.mean(w.confidence for w in read) >= LOW_CONFIDENCE:
+            break
     for cell in first:
         words = found.get(id(cell), [])
         if cell.sideways:
@@ -654,6 +657,21 @@ def _read_header(table: Table, pixels, dpi: int) -> None:
             words = []  # turned the other way from the band: read on its own
         if cell.sideways or _score(words) > _score(cell.words):
             cell.words = words
+
+
+def _band_words(band, angle: int, dpi: int) -> list[Word]:
+    """The words of a band read turned by `angle` (0, or 90 or 270 counter-clockwise), their
+    boxes put back in the band's own pixels."""
+    width, height = band.size
+    turned = band.rotate(angle, expand=True) if angle else band
+    words = _words(turned, dpi, psm=PAGE_PSM)
+    for word in words:
+        x0, y0, x1, y1 = word.box
+        if angle == 270:  # turned clockwise: the band's x was the turned y, its y from x
+            word.box = (y0, height - x1, y1, height - x0)
+        elif angle == 90:
+            word.box = (width - y1, x0, width - y0, x1)
+    return words
 
 
 def _header_down(table: Table) -> bool:
