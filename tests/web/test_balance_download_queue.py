@@ -18,7 +18,8 @@ from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from mejora.accounts.models import Membership, Role
-from mejora.followup.models import ProgressReport
+from mejora.followup.models import Aspect, Classification
+from mejora.followup.services.commitments import aspect_update
 from mejora.stats.balance_printing import CHANGED
 from mejora.tasks.models import Job
 from mejora.tasks.worker import worker_run
@@ -50,6 +51,28 @@ def oversight_reader(name: str):
     user = UserFactory(username=name)
     Membership.objects.create(user=user, role=Role.OVERSIGHT)
     return user
+
+
+def reclassify_a_concluded_aspect() -> None:
+    """A concluded interinstitucional ASM is registered again as institucional: it now counts
+    towards the compliance rate, 189 of 239."""
+    aspect = Aspect.objects.filter(
+        classification=Classification.INTERINSTITUTIONAL, change_kind=Aspect.ChangeKind.CORRECT
+    ).first()
+    aspect_update(
+        aspect=aspect,
+        number=aspect.number,
+        text=aspect.statement,  # without the "Operación:" the factory writes before it
+        theme=aspect.theme,
+        classification=Classification.INSTITUTIONAL,
+        priority=aspect.priority,
+        change_kind=aspect.change_kind,
+        evaluation=None,
+        recommendation=None,
+        registered_on=aspect.registered_on,
+        seen_version=aspect.version,
+        actor=member(Role.LIAISON, program=aspect.program),
+    )
 
 
 def run_the_queue() -> None:
@@ -160,15 +183,12 @@ def test_a_change_to_the_record_prints_anew_and_drops_the_old_print(client, reco
     run_the_queue()
     old = prints(tmp_path, "xlsx")
 
-    # The report that would conclude one more ASM is validated.
-    ProgressReport.objects.filter(state=ProgressReport.State.SUBMITTED).update(
-        state=ProgressReport.State.VALIDATED
-    )
+    reclassify_a_concluded_aspect()
     assert download(client, record, "xlsx").status_code == 202
     run_the_queue()
     book = xlsx_book(download(client, record, "xlsx"))
     summary = {row[0]: row[1] for row in book["Resumen"].iter_rows(min_row=3, values_only=True)}
-    assert summary["Concluidos"] == 189
+    assert (summary["ASM específicos e institucionales"], summary["Concluidos"]) == (239, 189)
     now = prints(tmp_path, "xlsx")
     assert len(now) == 1 and now != old, "the print of a state the record left is removed"
 
@@ -178,9 +198,7 @@ def test_a_balance_that_changed_before_the_worker_printed_it_is_refused_then_ask
 ):
     client.force_login(oversight_reader("coneval"))
     download(client, record, "pdf")
-    ProgressReport.objects.filter(state=ProgressReport.State.SUBMITTED).update(
-        state=ProgressReport.State.VALIDATED
-    )
+    reclassify_a_concluded_aspect()
     run_the_queue()
     refused = Job.objects.get()
     assert refused.finished and refused.error == CHANGED

@@ -14,17 +14,17 @@ from django.utils.translation import gettext as _
 from mejora.accounts.access import aspects_for_user
 from mejora.annex.renderers import MEDIA_TYPES
 from mejora.followup.models import Cycle
-from mejora.stats.balance import cycle_balance
+from mejora.stats.balance import CycleBalance, cycle_balance
 from mejora.stats.balance_printing import BALANCE_RENDERERS, balance_print_path
-from mejora.stats.balance_report import BalanceReport, balance_report
+from mejora.stats.balance_report import balance_report
 from mejora.tasks.balance import balance_print_start
 from mejora.tasks.jobs import job_forget
 from mejora.web.forms_balance import BalanceForm
 from mejora.web.views.jobs import job_page
 
 
-def _report(request: HttpRequest) -> tuple[BalanceForm, Cycle | None, BalanceReport | None]:
-    """The form read from the query and, when it is valid and a cycle is in reach, the report
+def _balance(request: HttpRequest) -> tuple[BalanceForm, Cycle | None, CycleBalance | None]:
+    """The form read from the query and, when it is valid and a cycle is in reach, the balance
     (of the latest cycle in reach, today, for what the query leaves out)."""
     aspects = aspects_for_user(request.user)
     form = BalanceForm(request.GET or None, aspects=aspects)
@@ -37,12 +37,13 @@ def _report(request: HttpRequest) -> tuple[BalanceForm, Cycle | None, BalanceRep
     as_of = data.get("as_of") or timezone.localdate()
     if not form.is_bound:
         form = BalanceForm(initial={"cycle": cycle, "as_of": as_of}, aspects=aspects)
-    return form, cycle, balance_report(cycle_balance(aspects, cycle=cycle, as_of=as_of))
+    return form, cycle, cycle_balance(aspects, cycle=cycle, as_of=as_of)
 
 
 @login_required
 def balance_page(request: HttpRequest) -> HttpResponse:
-    form, cycle, report = _report(request)
+    form, cycle, result = _balance(request)
+    report = balance_report(result) if result is not None else None
     query = ""
     if cycle is not None and report is not None:
         query = urlencode({"cycle": cycle.pk, "as_of": report.balance.as_of.isoformat()})
@@ -57,12 +58,11 @@ def balance_download(request: HttpRequest, file_format: str) -> HttpResponse:
     then hands the file over (the same figures asked again are handed over at once)."""
     if file_format not in BALANCE_RENDERERS:
         raise Http404
-    form, cycle, report = _report(request)
-    if cycle is None or report is None:
+    # The figures are cheap; drawing the charts and printing them is the worker's.
+    form, cycle, result = _balance(request)
+    if cycle is None or result is None:
         return render(request, "web/balance.html", {"form": form, "report": None}, status=400)
-    state = balance_print_start(
-        request.user, cycle=cycle, result=report.result, file_format=file_format
-    )
+    state = balance_print_start(request.user, cycle=cycle, result=result, file_format=file_format)
     if request.GET.get("progreso"):
         return JsonResponse(state.as_dict())
     if not state.finished:
