@@ -1,13 +1,16 @@
 """The newer pages in a real browser, on the sample annex: the dashboards and the overdue list,
 the balance, search and near-duplicates, the program page, the institutional position (Anexo F)
-with its edit forms, and a scan's import review with its doubted cells as images, each opened by
-the person who uses it.
+with its edit forms, a scan's import review with its doubted cells as images, and a filing's
+review (an oficio, Anexo B, Anexo C and Anexo F, each in its own section), each opened by the
+person who uses it.
 
 Every page is checked at a desk's width and a phone's: axe-core finds no violation worse than
 minor, on the phone the page does not scroll sideways (tables scroll inside .table-scroll),
 and <html lang> is the language asked for. One page is asked for in English, and its chrome
 (skip link, navigation, search box, sign-out) keeps no Spanish; on that page the keyboard's
-first Tab shows the skip link, which takes the focus to the content. Screenshots are kept.
+first Tab shows the skip link, which takes the focus to the content. On the filing's review
+the keyboard reaches every finding's tick and correction, each named for what it decides.
+Screenshots are kept.
 
 The browser walk is done once per module, on one prepared record; every test then reads its own
 page's findings.
@@ -32,6 +35,7 @@ from mejora.demo import demo_prepare
 from mejora.followup import listing
 from mejora.followup.models import Recommendation
 from mejora.followup.services.commitments import evaluation_register, recommendation_register
+from tests import bundles
 from tests.annex.scans import Spoil, scan_file
 from tests.conftest import IMMEDIATE_TASKS
 from tests.web.test_browser import log_in
@@ -43,6 +47,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(databases=["default", "
 WIDTHS = (1280, 390)
 UNIT, READER, LIAISON = "evaluacion", "supervision", "enlace"
 OCR_REVIEW = "importar-escaneo"
+FILING_REVIEW = "importar-expediente"
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,9 @@ PAGES: dict[str, tuple[str, Callable[[Record], str]]] = {
         UNIT,
         lambda r: reverse("position-recommendation-edit", args=[r.recommendation]),
     ),
-    # The address is the upload's own, known once the scan is read.
+    # The addresses are the uploads' own, known once each file is read.
     OCR_REVIEW: (UNIT, lambda r: ""),
+    FILING_REVIEW: (UNIT, lambda r: ""),
     "supervision-tablero": (READER, lambda r: reverse("dashboard")),
     "supervision-balance": (READER, lambda r: reverse("balance")),
     "supervision-buscar": (READER, lambda r: reverse("search") + "?q=padron"),
@@ -86,6 +92,7 @@ SHOWN = {
     "programa-pagina-2": "nav.pagination a[rel=prev]",
     "posicion-editar": "form textarea",
     "importar-escaneo": "figure.scanned-cell img",
+    "importar-expediente": "section.instrument input[name=confirmo]",
     "supervision-posicion": "table",
 }
 ENGLISH_PAGE = "tablero"
@@ -176,7 +183,50 @@ def _keyboard(page) -> list[str]:
     return []
 
 
-def _walk(browser, live_server, walk: Walk, scanned: Path) -> None:
+# The controls by which the findings of a review are decided, each with its accessible name.
+DECIDING = """() => [...document.querySelectorAll(
+    ".findings-table input, .findings-table textarea")].map(e => e.name + ":" + e.value)"""
+FOCUSED_CONTROL = """() => {
+  const e = document.activeElement;
+  if (!e.closest(".findings-table")) return null;
+  const said = id => (document.getElementById(id) || {}).textContent || "";
+  const words = list => (list || "").split(" ").filter(Boolean).map(said).join(" ").trim();
+  const box = e.getBoundingClientRect();
+  return {
+    control: e.name + ":" + e.value,
+    name: e.getAttribute("aria-label") || words(e.getAttribute("aria-labelledby")),
+    description: words(e.getAttribute("aria-describedby")),
+    shown: box.width > 0 && box.left >= 0 && box.right <= window.innerWidth,
+  };
+}"""
+
+
+def _findings_by_keyboard(page) -> list[str]:
+    """Tab from the top reaches every finding's tick and correction, each on the screen when
+    focused, named for what it decides and described by the finding it decides on."""
+    controls = page.evaluate(DECIDING)
+    if not controls:
+        return ["no finding's control to reach"]
+    page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")
+    reached: dict[str, dict] = {}
+    for _ in range(3 * len(controls) + 100):
+        page.keyboard.press("Tab")
+        if (focused := page.evaluate(FOCUSED_CONTROL)) is not None:
+            reached.setdefault(focused["control"], focused)
+        if len(reached) == len(controls):
+            break
+    problems = [f"the keyboard never reaches {c}" for c in controls if c not in reached]
+    for control, seen in reached.items():
+        if not seen["name"]:
+            problems.append(f"{control} has no name")
+        if not seen["description"]:
+            problems.append(f"{control} is not described by its finding")
+        if not seen["shown"]:
+            problems.append(f"{control} is focused off the screen")
+    return problems
+
+
+def _walk(browser, live_server, walk: Walk, scanned: Path, filed: Path) -> None:
     record, accounts = _prepare()
     url = live_server.url
     signed_in = {}
@@ -206,7 +256,14 @@ def _walk(browser, live_server, walk: Walk, scanned: Path) -> None:
         with unit.expect_navigation(timeout=120_000):
             unit.click("form.upload button[type=submit]", no_wait_after=True)
         unit.wait_for_selector("figure.scanned-cell img", timeout=60_000)
-        review = unit.url
+        reviews = {OCR_REVIEW: unit.url}
+        # And a filing: its review shows each instrument in its own section.
+        unit.goto(f"{url}/importar/")
+        unit.set_input_files("input[type=file]", str(filed))
+        with unit.expect_navigation(timeout=120_000):
+            unit.click("form.upload button[type=submit]", no_wait_after=True)
+        unit.wait_for_selector("section.instrument", timeout=60_000)
+        reviews[FILING_REVIEW] = unit.url
     finally:
         unit.context.close()
 
@@ -220,7 +277,7 @@ def _walk(browser, live_server, walk: Walk, scanned: Path) -> None:
                 if username not in tabs:
                     tabs[username] = open_as(username, width, "es-MX")
                 page = tabs[username]
-                response = page.goto(review if name == OCR_REVIEW else url + address(record))
+                response = page.goto(reviews.get(name) or url + address(record))
                 page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
                 status = response.status if response else 0
                 problems = [] if status == 200 else [f"answered {status}"]
@@ -230,6 +287,8 @@ def _walk(browser, live_server, walk: Walk, scanned: Path) -> None:
                 if name == ENGLISH_PAGE:
                     spanish_chrome = page.evaluate(CHROME)
                     walk.found[name, width] += _keyboard(page)
+                if name == FILING_REVIEW:
+                    walk.found[name, width] += _findings_by_keyboard(page)
         finally:
             for page in tabs.values():
                 page.context.close()
@@ -260,6 +319,20 @@ def scanned(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def filed(tmp_path_factory) -> Path:
+    """A filing as test_import_filing reads it: an oficio that does not say its date (a finding
+    of its own), Anexo B, Anexo C at a cut and Anexo F of one program of the sample's
+    institution, in one PDF."""
+    work, progress = bundles.work_and_progress()
+    undated = tuple(line for line in bundles.OFICIO_LINES if "septiembre de 2012" not in line)
+    path = tmp_path_factory.mktemp("expediente") / "expediente.pdf"
+    path.write_bytes(
+        bundles.filing_pdf(work, progress, position=bundles.position_of(work), oficio=undated)
+    )
+    return path
+
+
 class _Record(TransactionTestCase):
     """The database of the walk: emptied at the end as pytest-django's transactional tests do."""
 
@@ -267,7 +340,9 @@ class _Record(TransactionTestCase):
 
 
 @pytest.fixture(scope="module")
-def walked(request, browser, scanned, django_db_setup, django_db_blocker, tmp_path_factory) -> Walk:
+def walked(
+    request, browser, scanned, filed, django_db_setup, django_db_blocker, tmp_path_factory
+) -> Walk:
     """The walk, once per module. The live server is asked for here, at run time, so that the
     tests, which only read what it found, are not each given a database to empty."""
     if not AXE.exists():
@@ -286,7 +361,7 @@ def walked(request, browser, scanned, django_db_setup, django_db_blocker, tmp_pa
         patch.setattr(listing, "PAGE_SIZE", 4)
         record._pre_setup()
         try:
-            _walk(browser, live_server, walk, scanned)
+            _walk(browser, live_server, walk, scanned, filed)
         finally:
             record._post_teardown()
     return walk
