@@ -300,12 +300,12 @@ def read_signatures(lines: Sequence[Line], *, told: bool = False) -> SignatureRe
 
 
 def guessed_role_text(signatory: Signatory) -> str:
-    """The finding's text for a role that only the signatory's place gave."""
-    role = SIGNATORY_ROLES.get(signatory.role, signatory.role) or "sin papel"
-    return (
-        f"Ni la etiqueta ni el cargo de «{signatory.name}» dicen qué firma; por su lugar entre "
-        f"las firmas se tomó como «{role}»."
-    )
+    """The finding's text for a role that only the signatory's place gave, or none left."""
+    said = f"Ni la etiqueta ni el cargo de «{signatory.name}» dicen qué firma"
+    if not signatory.role:
+        return f"{said}, y los tres papeles ya los tienen otras firmas: quedó sin papel."
+    role = SIGNATORY_ROLES.get(signatory.role, signatory.role)
+    return f"{said}; por su lugar entre las firmas se tomó como «{role}»."
 
 
 class SideBySide(Generic[T]):

@@ -29,6 +29,7 @@ from mejora.annex.signatures import (
     Piece,
     char_pieces,
     grid_lines,
+    guessed_role_text,
     read_signatures,
     tabbed_lines,
     text_pieces,
@@ -172,6 +173,20 @@ Responsable del Programa                       Enlace de Evaluación
         ("enlace", "Mtro. Luis Ortiz Ruiz", "Enlace de Evaluación"),
         ("titular", "Dr. Juan Soto Díaz", "Secretario"),
     ]
+
+
+def test_a_fourth_signature_without_a_role_left_is_kept_without_one_and_told():
+    reading = read_text_block(
+        """
+Elaboró                 Revisó                  Vo. Bo.                 Autorizó
+Lic. Ana Pérez          Mtro. Luis Ortiz        Ing. Rosa Lima          Dr. Juan Soto
+"""
+    )
+    assert [s.role for s in reading.signatories] == ["responsable", "enlace", "titular", ""]
+    assert guessed_role_text(reading.guessed[-1]) == (
+        "Ni la etiqueta ni el cargo de «Dr. Juan Soto» dicen qué firma, y los tres papeles "
+        "ya los tienen otras firmas: quedó sin papel."
+    )
 
 
 def test_columns_of_text_that_show_nothing_of_a_signature_are_not_read_as_one():
@@ -480,6 +495,18 @@ def test_an_anexo_f_in_text_with_its_signatures_in_columns_reads_back_as_filed()
         "_" * 30 + " " * 12 + "_" * 30,
         "".join(s.name.ljust(42) for s in POSITION_SIGNED),
         "".join(s.post.ljust(42) for s in POSITION_SIGNED),
+    ]
+    back = parse_position(("\n".join([text, "", *block]) + "\n").encode("utf-8"), "txt")
+    assert back.signatories == POSITION_SIGNED
+    assert dataclasses.replace(back, signatories=()) == _unsigned_position()
+
+
+def test_an_anexo_f_in_text_with_its_signatures_in_a_tabbed_table_reads_back_as_filed():
+    text = render_position(_unsigned_position(), "txt").decode("utf-8").rstrip("\n")
+    block = [
+        "\t\t".join("____________________" for _ in POSITION_SIGNED),
+        "\t\t".join(s.name for s in POSITION_SIGNED),
+        "\t\t".join(s.post for s in POSITION_SIGNED),
     ]
     back = parse_position(("\n".join([text, "", *block]) + "\n").encode("utf-8"), "txt")
     assert back.signatories == POSITION_SIGNED
