@@ -212,6 +212,25 @@ def test_a_balance_that_changed_before_the_worker_printed_it_is_refused_then_ask
     assert "189" in pdf_text(response)
 
 
+def test_a_reader_whose_reach_grew_before_the_worker_printed_gets_no_wider_print(
+    client, record, tmp_path
+):
+    liaison = member(Role.LIAISON, program=record.programs[0])
+    client.force_login(liaison)
+    download(client, record, "xlsx")
+    # Named after the program's ASM, the print must not hold the whole government's.
+    Membership.objects.create(user=liaison, role=Role.OVERSIGHT)
+    run_the_queue()
+    assert Job.objects.get().error == CHANGED
+    assert not prints(tmp_path, "xlsx")
+
+    download(client, record, "xlsx")
+    run_the_queue()
+    book = xlsx_book(download(client, record, "xlsx"))
+    summary = {row[0]: row[1] for row in book["Resumen"].iter_rows(min_row=3, values_only=True)}
+    assert summary["ASM"] == 243, "asked again, the print is of the reach the reader has now"
+
+
 def test_the_reader_s_language_is_the_print_s(client, record):
     client.force_login(oversight_reader("coneval"))
     assert download(client, record, "xlsx").status_code == 202
