@@ -90,6 +90,11 @@ def read_leading_date(text: str) -> DateReading:
 def _original_span(text: str, folded_length: int) -> str:
     """The text as written for the first `folded_length` characters of its folded form."""
     stripped = text.strip()
+    # Folding keeps most dates as long as written ('31/12/2008', 'Diciembre de 2022'): the
+    # end tried first, then each one from the start.
+    end = folded_length
+    if len(fold(stripped[:end])) >= folded_length > len(fold(stripped[: end - 1])):
+        return stripped[:end]
     for end in range(len(stripped) + 1):
         if len(fold(stripped[:end])) >= folded_length:
             return stripped[:end]

@@ -297,9 +297,10 @@ class AnnexBuilder:
     ) -> T:
         reading = Reading()
         value = reader(cells.get(key, ""), reading)
-        self._record(
-            reading, f"{where} · {self.column_names.get(key, key)}", replace(ref, field=key)
-        )
+        if reading.doubts:  # most cells leave none: their place is spelled out for a doubt
+            self._record(
+                reading, f"{where} · {self.column_names.get(key, key)}", replace(ref, field=key)
+            )
         return value
 
     def _record(self, reading: Reading, where: str, ref: CellRef) -> None:

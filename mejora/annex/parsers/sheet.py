@@ -85,13 +85,16 @@ class SheetReader(AnnexReader):
     def _row(self, cells: list[str], where: str) -> None:
         start, span = table_span(cells)
         texts = [text for text in span if text]
-        line = squash(" ".join(texts))
         single = len(texts) == 1
         # A heading, the footnote or the date fills one cell, or two when an agency puts the
         # date in a cell of its own; table rows fill more.
         text_line = len(texts) <= 2
+        # A table row's cells are never read as one line: joining them is most of the cost
+        # of walking a long sheet.
+        line = squash(" ".join(texts)) if text_line or self.builder is None else ""
         if single and self.read_signatory(line):
             return
+        first_heading = has_first_heading(span)
         if self.prepared_seen:
             if not single:
                 raise AnnexRejected(
@@ -105,9 +108,9 @@ class SheetReader(AnnexReader):
             self.footnote = line
         elif text_line and (prepared := PREPARED_LINE.match(line)) is not None:
             self.read_prepared(prepared["date"], where)
-        elif (header := header_format(span)) is not None:
+        elif first_heading and (header := match_header(span)) is not None:
             self._header(header, start, where)
-        elif has_first_heading(span) and not single:
+        elif first_heading and not single:
             raise AnnexRejected(wrong_columns_message(span, where))
         elif self.builder is None:
             self._before_table(line, where)
