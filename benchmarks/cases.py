@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from dataclasses import asdict
 
 from mejora.annex.document import AnnexDocument
 from mejora.annex.formats import FORMATS, row_cells
@@ -183,10 +184,12 @@ def bulk_rows(doc: AnnexDocument) -> Work:
     from django.db import transaction
 
     from mejora.annex.areas import area_key
+    from mejora.followup.facts import ValidatedReport, activity_spans
     from mejora.followup.history import snapshot
     from mejora.followup.models import (
         Activity,
         ActivityArea,
+        ActivityFacts,
         Area,
         Aspect,
         ChangeRecord,
@@ -265,6 +268,14 @@ def bulk_rows(doc: AnnexDocument) -> Work:
                     )
                 )
 
+    # The spans of kept facts an import writes for each activity, computed before the clock.
+    spans, owners = [], []
+    for activity, report in zip(activities, reports, strict=True):
+        validated = ValidatedReport(cut.date, report.percent, report.concluded_on)
+        for span in activity_spans(activity.due, [validated], []):
+            spans.append(ActivityFacts(**asdict(span)))
+            owners.append(activity)
+
     # The history rows with their snapshots taken before the clock; only the ids the
     # database gives are written into them as it gives them.
     recorded = [*aspects, *activities, *reports]
@@ -289,6 +300,9 @@ def bulk_rows(doc: AnnexDocument) -> Work:
         for record, obj in zip(history, recorded, strict=True):
             record.object_id = str(obj.pk)
         ChangeRecord.objects.bulk_create(history)
+        for span, activity in zip(spans, owners, strict=True):
+            span.activity_id = activity.pk
+        ActivityFacts.objects.bulk_create(spans)
 
     return write
 

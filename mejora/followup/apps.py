@@ -6,3 +6,8 @@ class FollowupConfig(AppConfig):
     name = "mejora.followup"
     label = "followup"
     verbose_name = _("Seguimiento de ASM")
+
+    def ready(self) -> None:
+        from mejora.followup.facts import connect_receivers
+
+        connect_receivers()

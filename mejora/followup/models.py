@@ -515,6 +515,44 @@ class Replanning(models.Model):
         return f"{self.activity} → {self.new_due_text}"
 
 
+# The first and last days a span of kept facts can cover: the facts before any cut start at
+# the one, and those still in force end at the other, so a day falls in exactly one span.
+SINCE_ALWAYS = dt.date(1, 1, 1)
+UNTIL_ALWAYS = dt.date(9999, 12, 31)
+
+
+class ActivityFacts(models.Model):
+    """What an activity's status rests on from one cut to the next: the percent and conclusion
+    date of its latest validated report, the end of its effective due date and whether it was
+    replanned, in force from `starts` until the day before `ends`.
+
+    Derived, never typed: followup/facts.py rewrites an activity's spans whenever a report, a
+    replanning, its due date or a cut's date changes, so counting at a date reads one row per
+    activity instead of every report and replanning it has (tests/stats/test_counting.py
+    holds what it counts equal to the pure rules)."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="facts", verbose_name=_("actividad")
+    )
+    starts = models.DateField(_("desde"))
+    ends = models.DateField(_("hasta antes de"))
+    percent = models.PositiveSmallIntegerField(_("porcentaje validado"), null=True)
+    concluded_on = models.DateField(_("fecha de conclusión"), null=True)
+    due_end = models.DateField(_("fin de la fecha de término vigente"), null=True)
+    replanned = models.BooleanField(_("replanteada"), default=False)
+
+    class Meta:
+        verbose_name = _("hechos de una actividad")
+        verbose_name_plural = _("hechos de las actividades")
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "starts"], name="facts_one_span_a_start"),
+            models.CheckConstraint(condition=Q(starts__lt=F("ends")), name="facts_span_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} · {self.starts}–{self.ends}"
+
+
 class Evidence(models.Model):
     """A documento probatorio: a file (hashed) or a link, attached to a progress report."""
 

@@ -1,11 +1,10 @@
 """Status at a date computed by the database: the rules of `followup/status.py` written as
 annotations and subqueries, so a count costs the same few queries whatever the size.
 
-The pure rules stay the specification; tests/stats/test_counting.py holds these figures
-equal to them on generated records.
-
-A partial date is kept as the start of its period and its precision; its end is compared as
-ISO text (`end_key`), computed once per activity.
+What each activity's status rests on is kept span by span between cut dates
+(`ActivityFacts`, followup/facts.py): counting at a date reads the span covering it. The pure
+rules stay the specification; tests/stats/test_counting.py holds these figures equal to them
+on generated records.
 """
 
 from __future__ import annotations
@@ -24,58 +23,31 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, RowNumber, Substr
+from django.db.models.functions import Coalesce
 
-from mejora.followup.models import Activity, Aspect, ProgressReport, Replanning
+from mejora.followup.models import Activity, ActivityFacts, Aspect, Replanning
 from mejora.followup.status import STATUS_ORDER, Status
 
 # The annotations `with_status` adds, under these names.
 PERCENT = "percent_then"
-DUE_END = "due_end_then"  # the effective due date's last day, as ISO text
+DUE_END = "due_end_then"  # the effective due date's last day
 STATUS = "status_then"
 DUE = "effective_due"  # effective_due_on, effective_due_precision (`with_due_dates`)
 
 
 def day_key(day: dt.date) -> str:
-    """A day as the text the end keys compare with: 2012-03-31 → '2012-03-31'."""
+    """A day as the ISO text raw SQL compares date columns with (both databases)."""
     return day.isoformat()
 
 
-def date_key(field: str) -> Cast:
-    """A date column as its ISO text ('YYYY-MM-DD'), which sorts and compares like it."""
-    return Cast(field, CharField(max_length=10))
-
-
-def end_key(prefix: str) -> Case:
-    """The last day of the partial date in `<prefix>_on`/`<prefix>_precision` as ISO text
-    that compares like it, a month's end written as its day 31 (no date falls between the
-    true end and it): a partial date is due at the end of its period. Text, not date
-    arithmetic or date functions, which SQLite runs in Python and spells otherwise."""
-    on = date_key(f"{prefix}_on")
-    return Case(
-        When(**{f"{prefix}_precision": "day"}, then=on),
-        When(**{f"{prefix}_precision": "month"}, then=Concat(Substr(on, 1, 8), Value("31"))),
-        When(**{f"{prefix}_on__isnull": False}, then=Concat(Substr(on, 1, 5), Value("12-31"))),
-        default=None,
-        output_field=CharField(max_length=10),
-    )
-
-
-def ends_before(day: dt.date, due_end: str = DUE_END) -> Q:
-    """Whether the effective due date ends before the day."""
-    return Q(**{f"{due_end}__lt": day_key(day)})
-
-
-def _latest_validated(as_of: dt.date) -> QuerySet[ProgressReport]:
-    return ProgressReport.objects.filter(
-        activity=OuterRef("pk"), state=ProgressReport.State.VALIDATED, cut__date__lte=as_of
-    ).order_by("-cut__date")
+def _span_at(as_of: dt.date) -> QuerySet[ActivityFacts]:
+    """The kept span of the outer activity that covers the date."""
+    return ActivityFacts.objects.filter(activity=OuterRef("pk"), starts__lte=as_of, ends__gt=as_of)
 
 
 def _replanned(as_of: dt.date) -> QuerySet[Replanning]:
-    """The replannings in force at the date, latest first (as `activity_facts` orders them)."""
+    """The replannings in force at the date, latest first (as `facts_at` chooses them)."""
     return (
         Replanning.objects.filter(activity=OuterRef("pk"))
         .filter(Q(cut__isnull=True) | Q(cut__date__lte=as_of))
@@ -88,21 +60,22 @@ def with_status(
 ) -> QuerySet[Activity]:
     """Activities annotated with their latest validated percent at the date, the end of their
     effective due date (the latest replanned date in force, else the due date) and their
-    status then, as `activity_status` says.
+    status then, as `activity_status` says: read from the span of kept facts covering the
+    date, one indexed row per activity (followup/facts.py).
 
     With a `suffix`, the same under other names, so two dates can sit side by side."""
     percent, due_end, status = PERCENT + suffix, DUE_END + suffix, STATUS + suffix
-    replanned = _replanned(as_of).annotate(key=end_key("new_due")).values("key")[:1]
+    span = _span_at(as_of)
     return activities.annotate(
         **{
-            percent: Subquery(_latest_validated(as_of).values("percent")[:1]),
-            due_end: Coalesce(Subquery(replanned), end_key("due")),
+            percent: Subquery(span.values("percent")[:1]),
+            due_end: Subquery(span.values("due_end")[:1]),
         }
     ).annotate(
         **{
             status: Case(
                 When(**{percent: 100}, then=Value(Status.CONCLUDED.value)),
-                When(ends_before(as_of, due_end), then=Value(Status.OVERDUE.value)),
+                When(**{f"{due_end}__lt": as_of}, then=Value(Status.OVERDUE.value)),
                 When(**{f"{percent}__gt": 0}, then=Value(Status.IN_PROGRESS.value)),
                 default=Value(Status.NOT_STARTED.value),
                 output_field=CharField(),
@@ -135,81 +108,48 @@ def empty_counts() -> dict[str, int]:
     return {"total": 0, **{status.value: 0 for status in STATUS_ORDER}}
 
 
-def _latest(rows: QuerySet, *order) -> QuerySet:
-    """Of each activity's rows, the first in `order`: one window over them all (a scan),
-    not a subquery per activity."""
-    ranked = rows.order_by().annotate(
-        rank=Window(RowNumber(), partition_by=F("activity_id"), order_by=order)
-    )
-    return ranked.filter(rank=1)
-
-
 def status_table(
     activities: QuerySet[Activity], as_of: dt.date, *, suffix: str = "", fields=None
 ) -> tuple[str, list]:
     """The SQL of a table of the activities (`row_id`, `aspect_id`) with what `with_status`
-    annotates, the conclusion date of the latest validated report as ISO text
-    (`concluded_then`) and whether the date was replanned by then (`replanned_then`, 1 or 0),
-    each name with the suffix, and the columns `fields` names (name → expression over the
-    activity); and its parameters.
+    annotates, the conclusion date of the latest validated report (`concluded_then`) and
+    whether the date was replanned by then (`replanned_then`, 1 or 0), each name with the
+    suffix, and the columns `fields` names (name → expression over the activity); and its
+    parameters.
 
-    Set-based: the latest validated report and the latest replanning in force at the date
-    are each one window over the rows of the activities in scope, joined to them once;
-    the status is a CASE over the joined columns. What `with_status` says, row for row
-    (tests/stats/test_counting.py), at the cost of a few scans whatever the size."""
+    Each activity joined to its span of kept facts covering the date (followup/facts.py):
+    one indexed row each, however many reports and replannings it has."""
     activities = activities.order_by()
     try:
         activities.values("pk").query.sql_with_params()
     except EmptyResultSet:  # a filter on no values: the same empty table, written as SQL
         activities = Activity.objects.filter(pk__isnull=True)
-    ids = activities.values("pk")
-    reports = _latest(
-        ProgressReport.objects.filter(
-            activity__in=ids, state=ProgressReport.State.VALIDATED, cut__date__lte=as_of
-        ),
-        F("cut__date").desc(),
-    ).annotate(key=date_key("concluded_on"))
-    replannings = _latest(
-        Replanning.objects.filter(activity__in=ids).filter(
-            Q(cut__isnull=True) | Q(cut__date__lte=as_of)
-        ),
-        F("created_at").desc(),
-        F("id").desc(),
-    ).annotate(key=end_key("new_due"))
     fields = fields or {}
-    base = activities.annotate(row_id=F("pk"), due_key=end_key("due"), **fields)
-    parts = [
-        base.values("row_id", "aspect_id", "due_key", *fields),
-        reports.values("activity_id", "percent", "key"),
-        replannings.values("activity_id", "key"),
-    ]
-    (base_sql, base_params), (report_sql, report_params), (replan_sql, replan_params) = (
-        part.query.sql_with_params() for part in parts
-    )
+    base = activities.annotate(row_id=F("pk"), **fields).values("row_id", "aspect_id", *fields)
+    base_sql, base_params = base.query.sql_with_params()
+    facts = connections[activities.db].ops.quote_name(ActivityFacts._meta.db_table)
     percent, due_end, status = PERCENT + suffix, DUE_END + suffix, STATUS + suffix
-    joined = f"""
-        SELECT b.row_id, b.aspect_id, {"".join(f"b.{name}, " for name in fields)}
-          r.percent AS {percent},
-          COALESCE(p.key, b.due_key) AS {due_end}, r.key AS concluded_then{suffix},
-          CASE WHEN p.activity_id IS NULL THEN 0 ELSE 1 END AS replanned_then{suffix}
+    sql = f"""(SELECT b.row_id, b.aspect_id, {"".join(f"b.{name}, " for name in fields)}
+          f.percent AS {percent}, f.due_end AS {due_end}, f.concluded_on AS concluded_then{suffix},
+          CASE WHEN f.replanned THEN 1 ELSE 0 END AS replanned_then{suffix},
+          CASE
+            WHEN f.percent = 100 THEN %s
+            WHEN f.due_end < %s THEN %s
+            WHEN f.percent > 0 THEN %s
+            ELSE %s END AS {status}
         FROM ({base_sql}) b
-        LEFT JOIN ({report_sql}) r ON r.activity_id = b.row_id
-        LEFT JOIN ({replan_sql}) p ON p.activity_id = b.row_id"""
-    sql = f"""(SELECT j.*, CASE
-          WHEN j.{percent} = 100 THEN %s
-          WHEN j.{due_end} < %s THEN %s
-          WHEN j.{percent} > 0 THEN %s
-          ELSE %s END AS {status}
-        FROM ({joined}) j LIMIT {EVERY_ROW})"""
+        LEFT JOIN {facts} f ON f.activity_id = b.row_id AND f.starts <= %s AND f.ends > %s
+        LIMIT {EVERY_ROW})"""
+    day = day_key(as_of)
     params = [
         Status.CONCLUDED.value,
-        day_key(as_of),
+        day,
         Status.OVERDUE.value,
         Status.IN_PROGRESS.value,
         Status.NOT_STARTED.value,
         *base_params,
-        *report_params,
-        *replan_params,
+        day,
+        day,
     ]
     return sql, params
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from mejora.accounts.access import activities_for_user, aspects_for_user
 from mejora.annex.document import PartialDate, Precision
 from mejora.followup.models import (
+    UNTIL_ALWAYS,
     Activity,
     ActivityArea,
     Area,
@@ -437,13 +438,13 @@ class ListRow:
 # How the list is sorted: in SQL over a status table with the program's columns, and the
 # same for the ORM over the page's records. The earliest end is the most days late (no due
 # date sorts as the latest).
-_LATE_KEY = f"COALESCE({DUE_END}, '9999-12-31')"
+_LATE_KEY = f"COALESCE({DUE_END}, '{UNTIL_ALWAYS.isoformat()}')"
 _LIST_SQL_ORDERS = {
     "atraso": f"{_LATE_KEY} ASC, row_id",
     "atraso-menor": f"{_LATE_KEY} DESC, row_id",
     "programa": "program_name, mechanism_year, aspect_id, position, row_id",
 }
-_LATE = Coalesce(DUE_END, Value("9999-12-31"))
+_LATE = Coalesce(DUE_END, Value(UNTIL_ALWAYS))
 _LIST_ORDERS = {
     "atraso": (_LATE.asc(), "pk"),
     "atraso-menor": (_LATE.desc(), "pk"),

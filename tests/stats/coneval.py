@@ -15,6 +15,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
+from mejora.followup.facts import facts_note_written
 from mejora.followup.models import Activity, Aspect, Classification, Cut, Cycle, ProgressReport
 from tests.factories import (
     ActivityFactory,
@@ -97,6 +98,8 @@ def build() -> Coneval:
         ProgressReport(activity=a, cut=cut, percent=p, state=ProgressReport.State.VALIDATED)
         for a, p in activities
     )
+    # Inserted in bulk as the importers do, so kept as they keep them.
+    facts_note_written(activity for activity, _ in activities)
     traps = [
         AspectFactory(
             program=programs[0],

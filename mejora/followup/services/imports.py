@@ -41,6 +41,7 @@ from mejora.annex.parsers import parse
 from mejora.annex.parsers.free import first_page_text, is_free_file, parse_free
 from mejora.annex.parsers.rows import CatalogueFor
 from mejora.annex.progress import IMPORTING, Progress, Stage
+from mejora.followup.facts import facts_kept_once, facts_note_written
 from mejora.followup.history import change_record, snapshot
 from mejora.followup.models import (
     Activity,
@@ -235,7 +236,8 @@ class _Loader:
         # The objects an import builds hold no reference cycles to free, yet each of
         # Python's full collections would walk all of them and the document again: a
         # quarter of the loading's time, spent finding nothing.
-        with _collector_paused():
+        # The activities' kept facts rewritten once, at the end, not row by row.
+        with _collector_paused(), facts_kept_once():
             return self._load()
 
     def _load(self) -> ImportSummary:
@@ -558,6 +560,7 @@ class _Loader:
                     action=ChangeRecord.Action.CREATE, obj=obj, actor=self.actor, source=self.source
                 )
             )
+        facts_note_written(objects)
 
     def _update(self, obj: models.Model, values: dict[str, Any]) -> None:
         if all(getattr(obj, name) == value for name, value in values.items()):

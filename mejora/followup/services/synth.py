@@ -28,6 +28,7 @@ from mejora.annex.synth import (
     synth_document,
     weighted,
 )
+from mejora.followup.facts import facts_note_written
 from mejora.followup.history import change_record
 from mejora.followup.models import (
     Activity,
@@ -90,6 +91,7 @@ def _replan_some(summary: ImportSummary, rng: random.Random) -> None:
         )
         replannings.append(replanning)
     Replanning.objects.bulk_create(replannings)
+    facts_note_written(replannings)
     ChangeRecord.objects.bulk_create(
         change_record(action=ChangeRecord.Action.CREATE, obj=r, source=SYNTH_SOURCE)
         for r in replannings
@@ -295,6 +297,7 @@ def _write_programs(
     ActivityArea.objects.bulk_create(roles, batch_size=5000)
     ProgressReport.objects.bulk_create(reports, batch_size=5000)
     Replanning.objects.bulk_create(replannings)
+    facts_note_written(activities)
     summary.aspects += len(aspects)
     summary.activities += len(activities)
     summary.area_roles += len(roles)
