@@ -86,10 +86,14 @@ class AreaCatalogue:
 
     def __init__(self, entries: Iterable[AreaName] = ()) -> None:
         self._by_key: dict[str, AreaName] = {}
+        # Cells already read against the catalogue as it is now, without a doubt: a long
+        # annex names the same few areas on every row, and splitting a cell is costly.
+        self._cells: dict[str, AreaCell] = {}
         for entry in entries:
             self.add(entry)
 
     def add(self, entry: AreaName) -> None:
+        self._cells.clear()  # a name learnt may split a cell otherwise
         for spelling in entry.spellings():
             if spelling:
                 self._by_key.setdefault(area_key(spelling), entry)
@@ -107,8 +111,23 @@ class AreaCatalogue:
         return len({id(entry) for entry in self._by_key.values()})
 
 
+# Cells kept at most, so that a file of ever different cells holds no more than this.
+_CELLS_KEPT = 4096
+
+
 def read_areas(text: str, reading: Reading, catalogue: AreaCatalogue) -> AreaCell:
     """Every area a cell names, as written; unknown ones are learnt and reported once."""
+    cell = catalogue._cells.get(text)
+    if cell is None:
+        doubts = len(reading.doubts)
+        cell = _read_areas(text, reading, catalogue)
+        # A cell that raised a doubt taught the catalogue a name: read again, it raises none.
+        if len(reading.doubts) == doubts and len(catalogue._cells) < _CELLS_KEPT:
+            catalogue._cells[text] = cell
+    return cell
+
+
+def _read_areas(text: str, reading: Reading, catalogue: AreaCatalogue) -> AreaCell:
     text = squash(_lines_as_list(text, catalogue))
     rest, note = text, ""
     if (role := _ROLE_NOTE.match(text)) is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mejora.annex.document import PartialDate
 from mejora.annex.words import fold
@@ -74,7 +75,11 @@ def read_leading_date(text: str) -> DateReading:
     """A partial date at the start of the text ('Agosto de 2009 se concluyó…')."""
     # Only the start can hold the date; folding a whole paragraph per cell was the parser's
     # main cost on large annexes.
-    text = text.strip()[:_LONGEST_DATE]
+    return _leading_date(text.strip()[:_LONGEST_DATE])
+
+
+@lru_cache(maxsize=4096)  # an annex writes the same few dates on many rows
+def _leading_date(text: str) -> DateReading:
     folded = fold(text)
     for kind, pattern in _PATTERNS:
         match = pattern.match(folded)

@@ -82,7 +82,14 @@ def annex_read(
     if is_free_file(data, file_format, limits, first=first):
         # Interinstitutional ASM in blocks of labelled fields rather than a table.
         return parse_free(data, file_format, catalogue=catalogue_of, limits=limits)
-    return parse(data, file_format, catalogue=catalogue_of, progress=progress, limits=limits)
+    # As while loading: the tables' reading makes many small objects and no cycle to free,
+    # and each full collection walked them all again. A PDF's or a scan's libraries may.
+    paused = _collector_paused() if file_format in _READ_PAUSED else contextlib.nullcontext()
+    with paused:
+        return parse(data, file_format, catalogue=catalogue_of, progress=progress, limits=limits)
+
+
+_READ_PAUSED = ("txt", "csv", "xlsx", "docx")
 
 
 def scoped_catalogue(scope: ImportScope) -> CatalogueFor:
