@@ -98,10 +98,16 @@ def with_due_dates(activities: QuerySet[Activity], as_of: dt.date) -> QuerySet[A
     )
 
 
-# More rows than any table holds: a LIMIT that keeps every row, and keeps the status table
-# a table SQLite reads once (and indexes for a join) instead of pouring it into the query
-# around it, where a join with it became a loop over every pair of rows.
+# More rows than any table holds: a LIMIT that keeps every row, and keeps a status table
+# joined to another a table SQLite reads once (and indexes for the join) instead of pouring
+# it into the query around it, where the join became a loop over every pair of rows. Only
+# there: read alone, the table poured in is half the time, and PostgreSQL plans better
+# without it.
 EVERY_ROW = 2**62
+
+
+def _kept_whole(db: str, joined: bool) -> str:
+    return f"LIMIT {EVERY_ROW}" if joined and connections[db].vendor == "sqlite" else ""
 
 
 def empty_counts() -> dict[str, int]:
@@ -109,7 +115,12 @@ def empty_counts() -> dict[str, int]:
 
 
 def status_table(
-    activities: QuerySet[Activity], as_of: dt.date, *, suffix: str = "", fields=None
+    activities: QuerySet[Activity],
+    as_of: dt.date,
+    *,
+    suffix: str = "",
+    fields=None,
+    joined: bool = False,
 ) -> tuple[str, list]:
     """The SQL of a table of the activities (`row_id`, `aspect_id`) with what `with_status`
     annotates, the conclusion date of the latest validated report (`concluded_then`) and
@@ -129,29 +140,67 @@ def status_table(
     base_sql, base_params = base.query.sql_with_params()
     facts = connections[activities.db].ops.quote_name(ActivityFacts._meta.db_table)
     percent, due_end, status = PERCENT + suffix, DUE_END + suffix, STATUS + suffix
+    case, case_params = span_status(as_of)
     sql = f"""(SELECT b.row_id, b.aspect_id, {"".join(f"b.{name}, " for name in fields)}
           f.percent AS {percent}, f.due_end AS {due_end}, f.concluded_on AS concluded_then{suffix},
           CASE WHEN f.replanned THEN 1 ELSE 0 END AS replanned_then{suffix},
-          CASE
-            WHEN f.percent = 100 THEN %s
-            WHEN f.due_end < %s THEN %s
-            WHEN f.percent > 0 THEN %s
-            ELSE %s END AS {status}
+          {case} AS {status}
         FROM ({base_sql}) b
         LEFT JOIN {facts} f ON f.activity_id = b.row_id AND f.starts <= %s AND f.ends > %s
-        LIMIT {EVERY_ROW})"""
+        {_kept_whole(activities.db, joined)})"""
     day = day_key(as_of)
+    return sql, [*case_params, *base_params, day, day]
+
+
+def span_status(day: dt.date) -> tuple[str, list]:
+    """The status at the day of an activity whose kept span `f` covers it, as SQL and its
+    parameters: `activity_status`'s rule over the span's columns."""
+    sql = (
+        "CASE WHEN f.percent = 100 THEN %s WHEN f.due_end < %s THEN %s"
+        " WHEN f.percent > 0 THEN %s ELSE %s END"
+    )
     params = [
         Status.CONCLUDED.value,
-        day,
+        day_key(day),
         Status.OVERDUE.value,
         Status.IN_PROGRESS.value,
         Status.NOT_STARTED.value,
-        *base_params,
-        day,
-        day,
     ]
     return sql, params
+
+
+def statuses_at(
+    activities: QuerySet[Activity], dates: list[dt.date], *, registered: bool = False
+) -> tuple[str, list]:
+    """The SQL of a table of the activities' spans that cover any of the dates (`row_id`, and
+    `status_0`, `status_1`… : the status at each date when the span covers it, else NULL;
+    with `registered`, NULL too before the ASM was registered), and its parameters.
+
+    One pass over the spans, however many dates: each activity has exactly one span covering
+    a date, so per date the non-null statuses count each activity once."""
+    activities = activities.order_by()
+    try:
+        activities.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        activities = Activity.objects.filter(pk__isnull=True)
+    base = activities.annotate(row_id=F("pk"), registered_then=F("aspect__registered_on"))
+    base_sql, base_params = base.values("row_id", "registered_then").query.sql_with_params()
+    facts = connections[activities.db].ops.quote_name(ActivityFacts._meta.db_table)
+    columns, params = [], []
+    for n, day in enumerate(dates):
+        case, case_params = span_status(day)
+        covers = "f.starts <= %s AND f.ends > %s"
+        covers_params = [day_key(day), day_key(day)]
+        if registered:
+            covers += " AND b.registered_then <= %s"
+            covers_params.append(day_key(day))
+        columns.append(f"CASE WHEN {covers} THEN {case} END AS status_{n}")
+        params += covers_params + case_params
+    sql = f"""(SELECT b.row_id, {", ".join(columns)}
+        FROM ({base_sql}) b
+        JOIN {facts} f ON f.activity_id = b.row_id AND f.starts <= %s AND f.ends > %s
+        )"""
+    return sql, [*params, *base_params, day_key(max(dates)), day_key(min(dates))]
 
 
 def activity_counts(activities: QuerySet[Activity], as_of: dt.date) -> dict[str, int]:
@@ -175,20 +224,24 @@ def activity_counts_at(
     activities: QuerySet[Activity], dates: list[dt.date], *, registered: bool = True
 ) -> list[dict[str, int]]:
     """Activities by status at each of several dates (with `registered`, those registered by
-    each): one query, however many dates, the counts of each date a row of one UNION ALL."""
+    each): one query and one pass over the spans, however many dates."""
     if not dates:
         return []
-    parts, params = [], []
-    for n, day in enumerate(dates):
-        rows = activities.filter(aspect__registered_on__lte=day) if registered else activities
-        table, table_params = status_table(rows, day)
-        sums, sum_params = _status_sums(STATUS)
-        parts.append(f"SELECT {n} AS at, COUNT(*), {sums} FROM {table} t")
-        params += sum_params + table_params
-    rows = fetch_rows(activities.db, " UNION ALL ".join(parts), params)
-    found = {row[0]: row[1:] for row in rows}
+    table, params = statuses_at(activities, dates, registered=registered)
+    sums, sum_params = [], []
+    for n in range(len(dates)):
+        column_sums, column_params = _status_sums(f"status_{n}")
+        sums.append(f"COUNT(status_{n}), {column_sums}")
+        sum_params += column_params
+    (values,) = fetch_rows(
+        activities.db, f"SELECT {', '.join(sums)} FROM {table} t", sum_params + params
+    )
     keys = list(empty_counts())
-    return [dict(zip(keys, [v or 0 for v in found[n]], strict=True)) for n in range(len(dates))]
+    width = len(keys)
+    return [
+        dict(zip(keys, [v or 0 for v in values[n * width : (n + 1) * width]], strict=True))
+        for n in range(len(dates))
+    ]
 
 
 def aspect_counts(aspects: QuerySet[Aspect], as_of: dt.date) -> dict[str, int]:

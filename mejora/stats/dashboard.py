@@ -40,6 +40,7 @@ from mejora.stats.counting import (
     day_key,
     fetch_rows,
     status_table,
+    statuses_at,
     with_due_dates,
     with_status,
 )
@@ -298,16 +299,22 @@ def area_rows(
     """Who is behind: per area (coordinating or responsible), its activities in scope, how
     many are concluded and overdue; with `late_only`, only the areas with an overdue one.
     One query; an institution's areas are a few hundred at most, sorted here."""
-    table, params = status_table(activities, as_of)
+    table, params = status_table(activities, as_of, joined=True)
     quote = connections[activities.db].ops.quote_name
     area, roles = quote(Area._meta.db_table), quote(ActivityArea._meta.db_table)
+    # Each activity once per area whatever its roles there (grouped, not COUNT DISTINCT,
+    # which sorts every group), then summed per area.
     sql = f"""
-        SELECT r.area_id, {area}.name, {area}.acronym, COUNT(DISTINCT t.row_id),
-          COUNT(DISTINCT CASE WHEN t.{STATUS} = %s THEN t.row_id END),
-          COUNT(DISTINCT CASE WHEN t.{STATUS} = %s THEN t.row_id END)
-        FROM {table} t JOIN {roles} r ON r.activity_id = t.row_id
-        JOIN {area} ON {area}.id = r.area_id
-        GROUP BY r.area_id, {area}.name, {area}.acronym"""
+        SELECT p.area_id, {area}.name, {area}.acronym, COUNT(*),
+          SUM(CASE WHEN p.status = %s THEN 1 ELSE 0 END),
+          SUM(CASE WHEN p.status = %s THEN 1 ELSE 0 END)
+        FROM (
+          SELECT r.area_id, t.row_id, MAX(t.{STATUS}) AS status
+          FROM {table} t JOIN {roles} r ON r.activity_id = t.row_id
+          GROUP BY r.area_id, t.row_id
+        ) p
+        JOIN {area} ON {area}.id = p.area_id
+        GROUP BY p.area_id, {area}.name, {area}.acronym"""
     params = [Status.CONCLUDED.value, Status.OVERDUE.value, *params]
     found = [
         {
@@ -334,18 +341,11 @@ def transitions(
     activities: QuerySet[Activity], as_of: dt.date, before: dt.date
 ) -> list[Transition]:
     """How many activities moved from each status at `before` to another at `as_of`."""
-    then, then_params = status_table(activities, before)
-    now, now_params = status_table(activities, as_of)
-    params = then_params + now_params
-    # Each activity's two statuses side by side by grouping, not by joining the two tables
-    # (a join PostgreSQL runs as a loop over the pairs of rows).
+    table, params = statuses_at(activities, [before, as_of])
+    # Each activity's two statuses side by side by grouping its spans, in one pass.
     sql = f"""
         SELECT was, status, COUNT(*) FROM (
-          SELECT MAX(CASE WHEN at = 0 THEN s END) AS was, MAX(CASE WHEN at = 1 THEN s END) AS status
-          FROM (
-            SELECT 0 AS at, row_id, {STATUS} AS s FROM {then} b
-            UNION ALL SELECT 1 AS at, row_id, {STATUS} AS s FROM {now} t
-          ) u GROUP BY row_id
+          SELECT MAX(status_0) AS was, MAX(status_1) AS status FROM {table} t GROUP BY row_id
         ) g
         WHERE was <> status GROUP BY was, status ORDER BY was, status"""
     return [

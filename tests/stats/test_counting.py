@@ -16,7 +16,15 @@ from hypothesis import strategies as st
 from mejora.annex.document import PartialDate, Precision
 from mejora.followup.models import Activity, ProgressReport, Replanning
 from mejora.followup.status import activity_status, aspect_progress, aspect_status
-from mejora.stats.counting import STATUS, activity_counts, aspect_counts, with_status
+from mejora.stats.counting import (
+    STATUS,
+    activity_counts,
+    activity_counts_at,
+    aspect_counts,
+    fetch_rows,
+    statuses_at,
+    with_status,
+)
 from tests.factories import ActivityFactory, AspectFactory, CutFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,4 +158,20 @@ def test_the_database_counts_what_the_rules_say(plans, data):
         by_aspect = aspect_counts(program.aspects.all(), as_of)
         assert by_aspect.pop("total") == len(plans)
         assert by_aspect == {s: expected_aspects[s] for s in by_aspect}
+        # Several dates in one pass over the spans count what each date counts alone, and
+        # the statuses side by side are each date's.
+        days = [*CUT_DATES, as_of]
+        assert activity_counts_at(scope, days, registered=False) == [
+            activity_counts(scope, day) for day in days
+        ]
+        table, params = statuses_at(scope, [CUT_DATES[0], as_of])
+        pairs = fetch_rows(
+            "default",
+            f"SELECT row_id, MAX(status_0), MAX(status_1) FROM {table} t GROUP BY row_id",
+            params,
+        )
+        before = dict(with_status(scope, CUT_DATES[0]).values_list("pk", STATUS))
+        assert {pk: (was, now) for pk, was, now in pairs} == {
+            pk: (before[pk], expected_rows[pk]) for pk in expected_rows
+        }
         transaction.set_rollback(True)
