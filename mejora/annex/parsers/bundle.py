@@ -240,7 +240,7 @@ def _read_part(
         document = instrument.read(piece, file_format, options)
     except AnnexRejected as error:
         raise AnnexRejected(
-            gettext_noop("{name} ({pages}): {error}"), name=name, pages=pages, error=error
+            gettext_noop("{name} ({pages}): {error}"), name=name, pages=pages, error=error.message
         ) from None
     return FiledPart(name, pages, document, tuple(getattr(document, "findings", ())))
 

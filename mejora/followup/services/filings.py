@@ -18,7 +18,6 @@ from django.utils.translation import gettext_noop
 
 from mejora.annex.document import AnnexDocument, AnnexRejected, Finding
 from mejora.annex.formats import FORMATS
-from mejora.annex.messages import Message
 from mejora.annex.parsers.bundle import FiledPart, Filing, read_filing
 from mejora.annex.parsers.free import FREE_ANNEX_LINE, FREE_CLASSIFICATIONS, FREE_TITLE, free_annex
 from mejora.annex.progress import IMPORTING, Progress, no_progress
@@ -33,21 +32,12 @@ FILING_KIND = "expediente"
 
 def filing_read(data: bytes, *, file_format: str, scope: ImportScope | None = None) -> Filing:
     """Split and read a filing; each annex's areas against its institution's catalogue."""
-    try:
-        return read_filing(
-            data,
-            file_format,
-            catalogue=scoped_catalogue(scope or ImportScope.operator()),
-            limits=settings.MEJORA_READING_LIMITS,
-        )
-    except AnnexRejected as rejection:
-        # A part's refusal names the part and carries the part's own refusal: kept as its
-        # message, so a page translates it whole and a job's row can hold it as JSON.
-        fields = {
-            name: value.message if isinstance(value, AnnexRejected) else value
-            for name, value in rejection.message.fields.items()
-        }
-        raise type(rejection)(Message(rejection.message.template, fields)) from None
+    return read_filing(
+        data,
+        file_format,
+        catalogue=scoped_catalogue(scope or ImportScope.operator()),
+        limits=settings.MEJORA_READING_LIMITS,
+    )
 
 
 @dataclass
