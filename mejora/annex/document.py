@@ -263,41 +263,43 @@ class AnnexDocument:
 
 def document_to_json(document: AnnexDocument) -> str:
     """The document, findings included, as JSON that document_from_json reads back equal."""
-    return json.dumps(_to_data(document), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(as_plain(document), ensure_ascii=False, separators=(",", ":"))
 
 
 def document_from_json(text: str) -> AnnexDocument:
     """The document document_to_json wrote; ValueError when the text is not one."""
     try:
-        return _from_data(AnnexDocument, json.loads(text))
+        return from_plain(AnnexDocument, json.loads(text))
     except (TypeError, KeyError, AttributeError) as error:
         raise ValueError(f"not an annex document: {error}") from error
 
 
-def _to_data(value: object) -> object:
+def as_plain(value: object) -> object:
+    """Any dataclass of the reading (a document, a finding, a part of a filing) as plain
+    JSON-ready data; `from_plain` builds it back from its type."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: as_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, tuple | list):
-        return [_to_data(item) for item in value]
+        return [as_plain(item) for item in value]
     return value
 
 
-def _from_data(kind: object, data: object) -> object:
+def from_plain(kind: object, data: object) -> object:
     origin = typing.get_origin(kind)
     if origin in (types.UnionType, typing.Union):
         if data is None:
             return None
         [kind] = [option for option in typing.get_args(kind) if option is not type(None)]
-        return _from_data(kind, data)
+        return from_plain(kind, data)
     if origin is tuple:
         [item_kind, _ellipsis] = typing.get_args(kind)
-        return tuple(_from_data(item_kind, item) for item in data)  # type: ignore[union-attr]
+        return tuple(from_plain(item_kind, item) for item in data)  # type: ignore[union-attr]
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
         if not isinstance(data, dict):
             raise TypeError(f"{kind.__name__} expects an object")
         values = {
-            f.name: _from_data(hints[f.name], data[f.name])
+            f.name: from_plain(hints[f.name], data[f.name])
             for f in dataclasses.fields(kind)
             if f.name in data
         }

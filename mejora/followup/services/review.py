@@ -28,10 +28,10 @@ from mejora.annex.document import (
     AnnexRejected,
     Finding,
     PartialDate,
-    _from_data,
-    _to_data,
+    as_plain,
     document_from_json,
     document_to_json,
+    from_plain,
 )
 from mejora.annex.messages import Message, Text
 from mejora.annex.parsers.bundle import FiledPart, Filing, looks_like_filing
@@ -244,11 +244,11 @@ class FilingReading:
             {
                 "filing": {
                     "oficio_number": filing.oficio_number,
-                    "oficio_date": _to_data(filing.oficio_date),
-                    "oficio_findings": _to_data(filing_oficio_findings(filing)),
+                    "oficio_date": as_plain(filing.oficio_date),
+                    "oficio_findings": as_plain(filing_oficio_findings(filing)),
                     "parts": [_part_to_data(part) for part in filing.parts],
                 },
-                "previews": [_to_data(preview) for preview in self.previews],
+                "previews": [as_plain(preview) for preview in self.previews],
                 "stamp": self.stamp,
             },
             ensure_ascii=False,
@@ -262,13 +262,13 @@ class FilingReading:
         filing = filing_with_parts(
             Filing(
                 kept["oficio_number"],
-                _from_data(PartialDate | None, kept["oficio_date"]),
+                from_plain(PartialDate | None, kept["oficio_date"]),
                 (),
             ),
             tuple(_part_from_data(part) for part in kept["parts"]),
-            _from_data(tuple[Finding, ...], kept["oficio_findings"]),
+            from_plain(tuple[Finding, ...], kept["oficio_findings"]),
         )
-        previews = tuple(_from_data(PartPreview, preview) for preview in data["previews"])
+        previews = tuple(from_plain(PartPreview, preview) for preview in data["previews"])
         return cls(filing, previews, data["stamp"])
 
 
@@ -286,8 +286,8 @@ def _part_to_data(part: FiledPart) -> dict[str, Any]:
         "instrument": part.instrument,
         "pages": pages,
         "kind": kind,
-        "document": _to_data(part.document) if kind else None,
-        "findings": _to_data(part.findings),
+        "document": as_plain(part.document) if kind else None,
+        "findings": as_plain(part.findings),
     }
 
 
@@ -296,14 +296,14 @@ def _part_from_data(data: dict[str, Any]) -> FiledPart:
     if isinstance(pages, dict):  # kept with its template, to be shown in the reader's language
         message = Message.from_dict(pages)
         pages = Text(message.template, **message.fields)
-    document = _from_data(_PART_KINDS[data["kind"]], data["document"]) if data["kind"] else None
+    document = from_plain(_PART_KINDS[data["kind"]], data["document"]) if data["kind"] else None
     if isinstance(document, PositionDocument):
         recommendations = tuple(
             replace(entry, accepted=Acceptance(entry.accepted))
             for entry in document.recommendations
         )
         document = replace(document, recommendations=recommendations)
-    findings = _from_data(tuple[Finding, ...], data["findings"])
+    findings = from_plain(tuple[Finding, ...], data["findings"])
     return FiledPart(data["instrument"], pages, document, findings)
 
 
