@@ -27,10 +27,12 @@ import io
 import re
 import textwrap
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ParamSpec
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
@@ -68,14 +70,47 @@ def _drawing(function: Callable[P, Chart]) -> Callable[P, Chart]:
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Chart:
+        # A chart is a pure function of its figures and words: the same ones drawn again (a
+        # page asked twice, its PDF) are the SVG drawn the first time, not a third of a
+        # second of matplotlib each.
+        try:
+            key: Hashable | None = _frozen((function.__qualname__, args, kwargs))
+        except TypeError:
+            key = None
+        if key is not None and key in _DRAWN:
+            _DRAWN.move_to_end(key)
+            return _DRAWN[key]
         # Imported on first use: matplotlib costs about a second to load, which a process that
         # serves no chart (a command, a worker) should not pay.
         import matplotlib
 
         with _LOCK, matplotlib.rc_context(_RC):
-            return function(*args, **kwargs)
+            chart = function(*args, **kwargs)
+            if key is not None:
+                _DRAWN[key] = chart
+                while len(_DRAWN) > _DRAWN_KEPT:
+                    _DRAWN.popitem(last=False)
+        return chart
 
     return wrapper
+
+
+# The charts drawn last, by what they were drawn from (a few hundred kilobytes of SVG).
+_DRAWN: OrderedDict[Hashable, Chart] = OrderedDict()
+_DRAWN_KEPT = 64
+
+
+def _frozen(value: object) -> Hashable:
+    """The value as a key: lists and mappings as tuples, in their order; words as their text
+    in the language of the moment. TypeError when part of it cannot be one."""
+    if isinstance(value, Mapping):
+        return ("map", tuple((_frozen(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, Promise):
+        return str(value)
+    hash(value)
+    return value
 
 
 @dataclass(frozen=True)

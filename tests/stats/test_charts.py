@@ -1,9 +1,11 @@
 """The server-drawn charts: valid SVG, accessible, labelled, readable without colour."""
 
 import xml.etree.ElementTree as ET
+from collections import OrderedDict
 
 import pytest
 
+from mejora.stats import charts
 from mejora.stats.charts import (
     bar_chart,
     line_chart,
@@ -112,7 +114,24 @@ def test_text_is_escaped_and_output_is_the_same_run_to_run():
     chart = bar_chart("A & <b>", ["x < y"], [3], value_label="ASM")
     ET.fromstring(chart.svg)
     assert "<b>" not in chart.svg
+    charts._DRAWN.clear()  # drawn again by matplotlib, not handed back from memory
     assert chart.svg == bar_chart("A & <b>", ["x < y"], [3], value_label="ASM").svg
+
+
+def test_the_same_figures_are_drawn_once_and_other_figures_or_words_again(monkeypatch):
+    drawn = []
+
+    def draw(figure, title, description, table):
+        drawn.append(title)
+        return charts.Chart(title, description, "<svg/>", table)
+
+    monkeypatch.setattr(charts, "_DRAWN", OrderedDict())
+    monkeypatch.setattr(charts, "_chart", draw)
+    first = bar_chart("Uno", ["A", "B"], [1, 2], value_label="ASM")
+    assert bar_chart("Uno", ["A", "B"], [1, 2], value_label="ASM") is first
+    assert bar_chart("Uno", ["A", "B"], [1, 3], value_label="ASM") is not first
+    assert bar_chart("Uno", ["A", "B"], [1, 2], value_label="ASM con prioridad") is not first
+    assert len(drawn) == 3
 
 
 def test_a_segment_too_narrow_for_its_label_is_left_to_the_total_and_the_table():
