@@ -315,7 +315,11 @@ class _Text:
         self.raised = False
 
     def feed(self, element, tag: str) -> None:
-        if tag == _P:
+        if tag == _T:  # most of what a cell holds: told first
+            if self.paragraphs:
+                text = element.text or ""
+                self.paragraphs[-1].append(text.translate(_RAISED) if self.raised else text)
+        elif tag == _P:
             self.paragraphs.append([])
             self.raised = False
         elif tag == _R:
@@ -342,8 +346,9 @@ def _line_break(br) -> str:
     return "\n" if br.get(_TYPE, "textWrapping") == "textWrapping" else ""
 
 
+_T = _qn("w:t")
 _RUN_TEXT = {
-    _qn("w:t"): lambda t: t.text or "",
+    _T: lambda t: t.text or "",
     _qn("w:tab"): _tab,
     _qn("w:ptab"): lambda _: "\t",
     _qn("w:br"): _line_break,
@@ -351,6 +356,7 @@ _RUN_TEXT = {
     _qn("w:noBreakHyphen"): lambda _: "-",
 }
 _TEXT_TAGS = (_P, _R, _VERT_ALIGN, *_RUN_TEXT)
+_TEXT_TAG_SET = frozenset(_TEXT_TAGS)
 
 
 def _paragraph_text(p) -> str:
@@ -381,26 +387,28 @@ def _raw_row(tr: etree._Element, limits: ReadingLimits, where: str) -> _RawTable
     """
     row = _RawTableRow()
     tc = None
+    feed = None  # the text of the row's cell being read
     for element in tr.iter(_TC, _V_MERGE, _GRID_SPAN, _GRID_BEFORE, *_TEXT_TAGS):
         tag = element.tag
-        if tag == _TC:
+        if feed is not None and tag in _TEXT_TAG_SET:  # most elements: told first
+            feed(element, tag)
+        elif tag == _TC:
             if element.getparent() is tr or next(element.iterancestors(_TR)) is tr:
                 row.cells.append(_Cell())
                 tc = element
+                feed = row.cells[-1].text.feed
                 if len(row.cells) > limits.columns:
                     raise _columns_over_limit(limits, where)
         elif tag == _GRID_BEFORE:
             # The row's own properties (w:trPr), not a tracked change's former ones.
             if element.getparent().getparent() is tr:
                 row.grid_before = _grid_count(element, "0")
-        elif tag in (_V_MERGE, _GRID_SPAN):
-            if tc is not None and element.getparent().getparent() is tc:
-                if tag == _V_MERGE:
-                    row.cells[-1].continued = element.get(_VAL, "continue") != "restart"
-                else:
-                    row.cells[-1].span = _grid_count(element, "1")
-        elif tc is not None:
-            row.cells[-1].text.feed(element, tag)
+        elif tc is not None and element.getparent().getparent() is tc:
+            # A cell's own properties (w:tcPr): how it spans the grid and merges down.
+            if tag == _V_MERGE:
+                row.cells[-1].continued = element.get(_VAL, "continue") != "restart"
+            else:
+                row.cells[-1].span = _grid_count(element, "1")
     return row
 
 
