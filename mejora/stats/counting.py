@@ -98,11 +98,11 @@ def with_due_dates(activities: QuerySet[Activity], as_of: dt.date) -> QuerySet[A
     )
 
 
-# More rows than any table holds: a LIMIT that keeps every row, and keeps a status table
-# joined to another a table SQLite reads once (and indexes for the join) instead of pouring
-# it into the query around it, where the join became a loop over every pair of rows. Only
-# there: read alone, the table poured in is half the time, and PostgreSQL plans better
-# without it.
+# More rows than any table holds: a LIMIT that keeps every row, and keeps a table SQLite
+# would pour into the query around it a table it reads once: where that query joins it to
+# another (the join became a loop over every pair of rows) or sums many columns each
+# computed by a CASE (each sum computed it again: twice the time). Read alone and summed
+# once, the table poured in is half the time; PostgreSQL plans better without it.
 EVERY_ROW = 2**62
 
 
@@ -199,7 +199,7 @@ def statuses_at(
     sql = f"""(SELECT b.row_id, {", ".join(columns)}
         FROM ({base_sql}) b
         JOIN {facts} f ON f.activity_id = b.row_id AND f.starts <= %s AND f.ends > %s
-        )"""
+        {_kept_whole(activities.db, joined=True)})"""
     return sql, [*params, *base_params, day_key(max(dates)), day_key(min(dates))]
 
 
