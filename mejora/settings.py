@@ -119,6 +119,15 @@ else:
         "OPTIONS": dict(DATABASES["default"]["OPTIONS"]),
     }
 MEJORA_TASKS_DATABASE_SEPARATE = not _database_url
+# Each process's own memory: what it keeps (the navigation's counts) is keyed by the record's
+# generation read from the database, so processes need not share it; room for everyone
+# signed in at once, where the default 300 would drop counts still good.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}
 DATABASE_ROUTERS = ["mejora.tasks.router.TasksRouter"]
 TASKS = {
     "default": {

@@ -10,12 +10,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from mejora.annex.document import PartialDate
 from mejora.followup.models import (
     Activity,
     ActivityArea,
+    ActivityFacts,
     ChangeRecord,
     Cut,
     Evidence,
@@ -28,22 +29,33 @@ from mejora.followup.status import effective_due
 DUE_SOON_DAYS = 30
 
 
-def _concluded() -> Exists:
+def concluded_at(day: dt.date) -> Exists:
+    """Whether the activity is concluded at the day: the span of its kept facts that covers the
+    day holds a validated 100 (followup/facts.py), one indexed probe per activity.
+
+    The one rule of "concluded" for pending work, the status at a date (DESIGN.md: its latest
+    validated percent is 100), not "ever validated at 100": a later report may bring a 100
+    down, with its justification, and that activity is being worked on again. Read from the
+    reports, "latest" would sort each activity's validated reports; the spans hold it."""
     return Exists(
-        ProgressReport.objects.filter(
-            activity=OuterRef("pk"), state=ProgressReport.State.VALIDATED, percent=100
+        ActivityFacts.objects.filter(
+            activity=OuterRef("pk"), starts__lte=day, ends__gt=day, percent=100
         )
     )
 
 
 def to_capture(activities: QuerySet[Activity], cut: Cut | None) -> QuerySet[Activity]:
-    """Activities not concluded that have no report at the open cut, or only a draft."""
+    """Activities not concluded at the open cut's date that have no report at it, or only a
+    draft."""
     if cut is None:
         return activities.none()
+    # At the cut's date, as its annex will show the status, rather than today: the count then
+    # rests on the record alone, never the clock, so the navigation may keep it until the
+    # record changes. The two read the same span unless another cut is dated between them.
     sent = ProgressReport.objects.filter(activity=OuterRef("pk"), cut=cut).exclude(
         state=ProgressReport.State.DRAFT
     )
-    return activities.exclude(_concluded()).exclude(Exists(sent))
+    return activities.exclude(concluded_at(cut.date)).exclude(Exists(sent))
 
 
 def to_fix(reports: QuerySet[ProgressReport], cut: Cut | None) -> QuerySet[ProgressReport]:
@@ -87,6 +99,57 @@ def pending_counts(
     return PendingCounts(capture=capture, fix=fix, review=review)
 
 
+# How many change rows, counted back from the latest, the generation also counts. On
+# PostgreSQL a writer may commit a row whose id it took before another writer's later row
+# committed: the latest id stays as it was, while the count of the recent ones grows.
+RECENT_CHANGES = 1000
+
+
+@dataclass(frozen=True)
+class RecordGeneration:
+    """What every count of pending work rests on: the history's latest change row (every write
+    of the record writes one in its own transaction) and the cut open for reports."""
+
+    change_id: int
+    change_at: dt.datetime  # two records restored over one another may reuse an id, not a time
+    recent_changes: int
+    cut_id: int | None
+    cut_date: dt.date | None
+
+    @classmethod
+    def of(cls, columns: tuple) -> RecordGeneration | None:
+        """From the values of `generation_columns`; None for a record without history (loaded
+        around the services: nothing tells when it changes)."""
+        return cls(*columns) if columns and columns[0] is not None else None
+
+
+def generation_columns() -> dict[str, Subquery]:
+    """The record's generation as columns any query may carry (a person's memberships do, so
+    a page reads both at once): subqueries over the history's primary key and the open cut."""
+    latest = ChangeRecord.objects.order_by("-pk")
+    recent = (
+        ChangeRecord.objects.filter(pk__gt=Subquery(latest.values("pk")[:1]) - RECENT_CHANGES)
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    opened = Cut.objects.filter(state=Cut.State.OPEN).order_by("-date")
+    return {
+        "generation_change_id": Subquery(latest.values("pk")[:1]),
+        "generation_change_at": Subquery(latest.values("at")[:1]),
+        "generation_recent_changes": Subquery(recent),
+        "generation_cut_id": Subquery(opened.values("pk")[:1]),
+        "generation_cut_date": Subquery(opened.values("date")[:1]),
+    }
+
+
+def record_generation() -> RecordGeneration | None:
+    """The record's generation on its own, in one query."""
+    columns = generation_columns()
+    latest = ChangeRecord.objects.order_by("-pk").annotate(**columns).values_list(*columns)
+    return RecordGeneration.of(latest.first() or ())
+
+
 def with_program(activities: QuerySet[Activity]) -> QuerySet[Activity]:
     return activities.select_related("aspect__program", "aspect__cycle").order_by(
         "aspect__program__name", "aspect__cycle__mechanism_year", "aspect_id", "order"
@@ -121,7 +184,7 @@ def due_soon(
         activity=OuterRef("pk"), new_due_on__gte=earliest, new_due_on__lte=until
     )
     candidates = (
-        with_program(activities.exclude(_concluded()))
+        with_program(activities.exclude(concluded_at(today)))
         .filter(Exists(replanned) | _due_between(earliest, until))
         .prefetch_related(
             Prefetch(
