@@ -268,6 +268,17 @@ def _parser() -> argparse.ArgumentParser:
         "--cycle", type=int, metavar=_("AÑO"), help=_("año del mecanismo, p. ej. 2008")
     )
     status.add_argument("--json", action="store_true", help=_("conteos en JSON"))
+    status.add_argument(
+        "--check",
+        action="store_true",
+        help=_(
+            "comprobar que lo que se guarda de cada actividad para contar (su avance validado "
+            "y su fecha vigente de corte a corte) es lo que dicen sus registros"
+        ),
+    )
+    status.add_argument(
+        "--repair", action="store_true", help=_("con --check, reescribir lo que no coincida")
+    )
     status.set_defaults(handler=_status)
 
     synth = commands.add_parser(
@@ -684,6 +695,8 @@ def _status(args: argparse.Namespace) -> int:
         return EXIT_REJECTED
     as_of = args.as_of or dt.date.today()
     aspects = scoped_aspects(institution=args.institution, program=args.program, cycle=args.cycle)
+    if args.check:
+        return _status_check(aspects, repair=args.repair)
     counts = status_counts(aspects, as_of)
     if args.json:
         print(json.dumps(counts, ensure_ascii=False))
@@ -693,6 +706,27 @@ def _status(args: argparse.Namespace) -> int:
     for status in ("total", *(s.value for s in STATUS_ORDER)):
         label = "Total" if status == "total" else next(s.label for s in STATUS_ORDER if s == status)
         print(f"{label:14}{counts['aspects'][status]:>8}{counts['activities'][status]:>14}")
+    return EXIT_OK
+
+
+def _status_check(aspects, *, repair: bool) -> int:
+    from mejora.followup.facts import facts_differing, facts_keep
+    from mejora.followup.models import Activity
+
+    ids = Activity.objects.filter(aspect__in=aspects).values_list("pk", flat=True)
+    differing = facts_differing(ids)
+    if not differing:
+        print(_("Lo guardado para contar coincide con los registros de cada actividad."))
+        return EXIT_OK
+    print(
+        _("%(count)s actividades con lo guardado para contar distinto de sus registros: %(ids)s.")
+        % {"count": len(differing), "ids": ", ".join(map(str, differing[:20]))}
+    )
+    if not repair:
+        print(_("Ejecute de nuevo con --repair para reescribirlo."))
+        return EXIT_REJECTED
+    facts_keep(differing)
+    print(_("Reescrito."))
     return EXIT_OK
 
 

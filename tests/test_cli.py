@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mejora.cli import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, main
-from mejora.followup.models import Activity, Aspect, ChangeRecord
+from mejora.followup.models import Activity, ActivityFacts, Aspect, ChangeRecord
 from tests.factories import ActivityFactory, AspectFactory
 
 # `main` checks the migrations of the tasks database too (a file of its own on SQLite).
@@ -155,6 +155,24 @@ def test_status_at_a_date_counts_only_the_asm_registered_by_then(seed_file, caps
     main(["status", "--as-of", "2026-05-04", "--json"])
     now = json.loads(capsys.readouterr().out)
     assert (now["aspects"]["total"], now["activities"]["total"]) == (10, 21)
+
+
+def test_status_check_finds_what_is_kept_for_counting_out_of_step_and_repairs_it(
+    seed_file, capsys
+):
+    main(["import", str(seed_file)])
+    assert main(["status", "--check"]) == EXIT_OK
+    # A change written behind the services' back (by hand in the database) is found.
+    spans = ActivityFacts.objects.filter(percent=100)
+    changed = sorted(set(spans.values_list("activity_id", flat=True)))[:2]
+    spans.filter(activity_id__in=changed).update(percent=50)
+    capsys.readouterr()
+    assert main(["status", "--check"]) == EXIT_REJECTED
+    out = capsys.readouterr().out
+    assert out.startswith("2 actividades") and "--repair" in out
+    assert main(["status", "--check", "--repair"]) == EXIT_OK
+    assert main(["status", "--check"]) == EXIT_OK
+    main(["status", "--as-of", "2012-03-31", "--json"])
 
 
 def test_status_rejects_a_malformed_date(capsys):
