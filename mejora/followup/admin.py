@@ -104,6 +104,23 @@ class RecordedAdmin(admin.ModelAdmin):
         m.ChangeRecord.objects.bulk_create(records)
 
     @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        """The list's «eliminar seleccionados»: each record's deletion is recorded, as when
+        one is deleted from its own page."""
+        records = [
+            change_record(
+                action=m.ChangeRecord.Action.DELETE,
+                obj=obj,
+                actor=request.user,
+                before=snapshot(obj),
+                source="administración",
+            )
+            for obj in queryset
+        ]
+        super().delete_queryset(request, queryset)
+        m.ChangeRecord.objects.bulk_create(records)
+
+    @transaction.atomic
     def delete_model(self, request, obj):
         record = change_record(
             action=m.ChangeRecord.Action.DELETE,

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from mejora.demo import demo_prepare
-from mejora.followup.models import Activity, ChangeRecord
+from mejora.followup.models import Activity, ChangeRecord, ProgressReport
 
 # The queue and its jobs (mejora/tasks/) are under the `tasks` database alias.
 pytestmark = pytest.mark.django_db(databases=["default", "tasks"])
@@ -123,3 +123,15 @@ def test_an_inline_row_deleted_in_the_admin_leaves_its_history(admin_client):
     assert admin_client.post(url, data).status_code == 302
     change = ChangeRecord.objects.get(model="followup.ActivityArea", action="delete")
     assert change.object_id == str(removed.pk) and change.before["activity_id"] == activity.pk
+
+
+def test_records_deleted_together_from_the_list_each_leave_their_history(admin_client, admin_user):
+    reports = list(ProgressReport.objects.order_by("pk")[:2])
+    url = reverse("admin:followup_progressreport_changelist")
+    data = {"action": "delete_selected", "_selected_action": [r.pk for r in reports]}
+    assert admin_client.post(url, data | {"post": "yes"}).status_code == 302
+    assert not ProgressReport.objects.filter(pk__in=[r.pk for r in reports]).exists()
+    changes = ChangeRecord.objects.filter(model="followup.ProgressReport", action="delete")
+    assert sorted(changes.values_list("object_id", flat=True)) == sorted(str(r.pk) for r in reports)
+    assert {c.actor for c in changes} == {admin_user}
+    assert changes.get(object_id=str(reports[0].pk)).before["percent"] == reports[0].percent
