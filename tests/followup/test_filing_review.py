@@ -3,6 +3,8 @@ filing and decided one by one, then imported by the filing service, all or nothi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from mejora.accounts.models import Role
@@ -14,6 +16,7 @@ from mejora.followup.models import Activity, AnnexImport, Aspect, ChangeRecord, 
 from mejora.followup.scope import ImportScope
 from mejora.followup.services.filings import FILING_KIND, filing_read
 from mejora.followup.services.imports import annex_import, file_sha256
+from mejora.followup.services.pending import pending_save
 from mejora.followup.services.review import (
     FilingReading,
     PartPreview,
@@ -25,8 +28,10 @@ from mejora.followup.services.review import (
     is_filing_upload,
     review_reading,
 )
+from mejora.tasks.work import review_jobs, review_read_start
 from tests import bundles
 from tests.bundles import OFICIO_LINES, OFICIO_NUMBER, filing_text
+from tests.conftest import IMMEDIATE_TASKS
 from tests.factories import InstitutionFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -187,6 +192,26 @@ def test_the_reading_previews_each_instrument_after_the_ones_before_it(filing_da
     work, progress = reading.previews
     assert work.created > progress.created > 0, "the Anexo C finds the ASM the Anexo B made"
     assert not Aspect.objects.exists() and not AnnexImport.objects.exists()
+
+
+@pytest.mark.django_db(databases=["default", "tasks"])
+def test_a_filing_of_two_programs_is_refused_on_its_page_naming_both(settings, documents):
+    """The refusal names the programs by their names: the reading job's row keeps it as JSON
+    for the page, instead of failing to store it and leaving the page waiting."""
+    settings.TASKS = IMMEDIATE_TASKS
+    work, progress = documents
+    elsewhere = replace(progress, program="Programa Vecino")
+    data = filing_text(render(work, "txt").decode(), render(elsewhere, "txt").decode())
+    person = member(Role.EVALUATOR, institution=InstitutionFactory(name=bundles_institution()))
+    token = pending_save(data=data, file_name="expediente.txt", owner_id=person.pk)
+    review_read_start(token, actor=person)
+    reading = review_jobs(token).reading
+    assert reading.finished, "the refusal is stored, not left running"
+    refusal = reading.error_text()
+    assert "un expediente es de un solo programa" in refusal
+    assert work.program in refusal and "Programa Vecino»" in refusal
+    assert review_reading(token) is None
+    assert not Aspect.objects.exists() and not Program.objects.exists()
 
 
 def bundles_institution() -> str:

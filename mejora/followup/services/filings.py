@@ -206,8 +206,9 @@ def _same_program(program: Program | None, found: Program, part: FiledPart) -> P
             ),
             instrument=part.instrument,
             pages=part.pages,
-            found=found,
-            program=program,
+            # Their names: a job's row keeps the refusal as JSON, where a Program cannot go.
+            found=str(found),
+            program=str(program),
         )
     return found
 
