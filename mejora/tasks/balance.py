@@ -17,8 +17,8 @@ from django_tasks import task
 from mejora.accounts.access import aspects_for_user
 from mejora.followup.models import Cycle
 from mejora.stats.balance import CycleBalance
-from mejora.stats.balance_printing import balance_print, balance_print_key
-from mejora.tasks.jobs import job_run, job_start
+from mejora.stats.balance_printing import CHANGED, balance_print, balance_print_key
+from mejora.tasks.jobs import job_run, job_start, job_state
 from mejora.tasks.models import Job
 
 
@@ -54,9 +54,14 @@ def balance_print_start(
         file_format=file_format,
         language=language,
     )
+    # Refused because the figures had changed, and asked for now that they are these again
+    # (a change undone): print them, or the refusal would stand under their name for good.
+    earlier = job_state(key)
+    refused = earlier is not None and earlier.finished and earlier.error == CHANGED
     return job_start(
         key,
         balance_print_task,
+        again=refused,
         reader_id=reader.pk,
         cycle_id=cycle.pk,
         as_of=result.balance.as_of.isoformat(),

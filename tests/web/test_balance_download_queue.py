@@ -53,18 +53,23 @@ def oversight_reader(name: str):
     return user
 
 
-def reclassify_a_concluded_aspect() -> None:
+def reclassify_a_concluded_aspect() -> Aspect:
     """A concluded interinstitucional ASM is registered again as institucional: it now counts
     towards the compliance rate, 189 of 239."""
     aspect = Aspect.objects.filter(
         classification=Classification.INTERINSTITUTIONAL, change_kind=Aspect.ChangeKind.CORRECT
     ).first()
-    aspect_update(
+    return reclassify(aspect, Classification.INSTITUTIONAL)
+
+
+def reclassify(aspect: Aspect, classification: str) -> Aspect:
+    aspect.refresh_from_db()
+    return aspect_update(
         aspect=aspect,
         number=aspect.number,
         text=aspect.statement,  # without the "Operación:" the factory writes before it
         theme=aspect.theme,
-        classification=Classification.INSTITUTIONAL,
+        classification=classification,
         priority=aspect.priority,
         change_kind=aspect.change_kind,
         evaluation=None,
@@ -210,6 +215,25 @@ def test_a_balance_that_changed_before_the_worker_printed_it_is_refused_then_ask
     response = download(client, record, "pdf")
     assert response.status_code == 200
     assert "189" in pdf_text(response)
+
+
+def test_a_refused_print_is_asked_anew_even_when_the_record_is_back_as_it_was(
+    client, record, tmp_path
+):
+    """The figures first asked for, back since (a change undone), are printed when asked for
+    again, not refused again and again by the job the refusal left under their name."""
+    client.force_login(oversight_reader("coneval"))
+    download(client, record, "pdf")
+    aspect = reclassify_a_concluded_aspect()
+    run_the_queue()
+    assert Job.objects.get().error == CHANGED
+
+    reclassify(aspect, Classification.INTERINSTITUTIONAL)
+    assert download(client, record, "pdf").status_code == 202
+    run_the_queue()
+    response = download(client, record, "pdf")
+    assert response.status_code == 200
+    assert "188" in pdf_text(response)
 
 
 def test_a_reader_whose_reach_grew_before_the_worker_printed_gets_no_wider_print(
