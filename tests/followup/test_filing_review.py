@@ -12,11 +12,20 @@ from mejora.annex.corrections import ReviewIncomplete
 from mejora.annex.document import AnnexRejected
 from mejora.annex.progress import no_progress
 from mejora.annex.renderers import render
-from mejora.followup.models import Activity, AnnexImport, Aspect, ChangeRecord, Program
+from mejora.annex.renderers.position import render_position
+from mejora.followup.models import (
+    Activity,
+    AnnexImport,
+    Aspect,
+    ChangeRecord,
+    Program,
+    Recommendation,
+)
 from mejora.followup.scope import ImportScope
 from mejora.followup.services.filings import FILING_KIND, filing_read
 from mejora.followup.services.imports import annex_import, file_sha256
 from mejora.followup.services.pending import pending_save
+from mejora.followup.services.positions import recommendation_update
 from mejora.followup.services.review import (
     FilingReading,
     PartPreview,
@@ -154,6 +163,35 @@ def test_a_record_changed_since_the_review_refuses_the_whole_filing(filing_data)
         import_reviewed(filing_data, filing, stamp=stamp)
     assert ChangeRecord.objects.count() == changes and Activity.objects.count() == activities
     assert AnnexImport.objects.count() == 1
+
+
+def test_a_position_changed_since_the_review_refuses_the_whole_filing(documents, position):
+    """The filing's Anexo F would write over a recommendation's position another person
+    changed while this one reviewed: the review is outdated, as for a change to the ASM."""
+    work, progress = documents
+    data = filing_text(
+        render(work, "txt").decode(),
+        render(progress, "txt").decode(),
+        render_position(position, "txt").decode(),
+    )
+    filing = filing_read(data, file_format="txt")
+    import_reviewed(data, filing)  # the record as the filing has it
+    stamp = filing_program_stamp(filing)
+    edited = Recommendation.objects.order_by("pk").first()
+    other = next(p for p in Recommendation.Position if p != edited.position)
+    recommendation_update(
+        recommendation=edited,
+        text=edited.text,
+        position=other,
+        reason="No aplica al programa.",
+        actor=member(Role.LIAISON, program=edited.evaluation.program),
+    )
+    changes = ChangeRecord.objects.count()
+    with pytest.raises(ReviewOutdated):
+        import_reviewed(data, filing, stamp=stamp)
+    edited.refresh_from_db()
+    assert (edited.position, edited.reason) == (other, "No aplica al programa.")
+    assert ChangeRecord.objects.count() == changes
 
 
 def test_a_filing_outside_the_persons_scope_is_refused_before_anything_is_kept(filing_data):

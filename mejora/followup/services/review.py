@@ -10,6 +10,7 @@ the file's order, are numbered as one list, and it is imported whole or not at a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
@@ -37,7 +38,7 @@ from mejora.annex.messages import Message, Text
 from mejora.annex.parsers.bundle import FiledPart, Filing, looks_like_filing
 from mejora.annex.position import Acceptance, PositionDocument
 from mejora.annex.progress import READING, Progress
-from mejora.followup.models import AnnexImport, Institution, Program
+from mejora.followup.models import AnnexImport, Evaluation, Institution, Program, Recommendation
 from mejora.followup.scope import ImportScope
 from mejora.followup.selectors import program_record_stamp
 from mejora.followup.services.catalogue import catalogue_for
@@ -352,9 +353,26 @@ def _filing_preview(*, filing: Filing, **options: Any) -> tuple[str, FilingSumma
 
 
 def filing_program_stamp(filing: Filing) -> str:
-    """The stamp of the program the filing's first instrument names (one program a filing)."""
+    """The stamp of the program the filing's first instrument names (one program a filing),
+    and of its evaluations' positions when the filing brings an Anexo F: its import writes
+    over them, so one edited during the review must make the review outdated too."""
+    program = _filing_program(filing)
+    stamp = program_record_stamp(program)
+    brings_position = any(isinstance(part.document, PositionDocument) for part in filing.parts)
+    if program is None or not brings_position:
+        return stamp
+    positions = (
+        list(Evaluation.objects.filter(program=program).order_by("pk").values_list()),
+        list(
+            Recommendation.objects.filter(evaluation__program=program).order_by("pk").values_list()
+        ),
+    )
+    return hashlib.sha256(f"{stamp};{positions!r}".encode()).hexdigest()[:32]
+
+
+def _filing_program(filing: Filing) -> Program | None:
     named = [part.document for part in filing.parts if part.document is not None]
-    return program_record_stamp(reviewed_program(named[0]) if named else None)
+    return reviewed_program(named[0]) if named else None
 
 
 def filing_review_check(
@@ -424,12 +442,11 @@ def filing_import_reviewed(
 
     `progress` is told the filing's entries written so far, instrument after instrument."""
     reviewed = filing_review_check(filing=filing, corrections=corrections, confirmed=confirmed)
-    named = [part.document for part in filing.parts if part.document is not None]
-    program = reviewed_program(named[0]) if named else None
+    program = _filing_program(filing)
     if program is not None:
         # Held until the import commits: nobody changes the program between check and write.
         Program.objects.select_for_update().filter(pk=program.pk).first()
-    if program_record_stamp(program) != stamp:
+    if filing_program_stamp(filing) != stamp:
         raise ReviewOutdated(_OUTDATED)
     return filing_import(
         filing=reviewed,
