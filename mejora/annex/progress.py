@@ -11,13 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+from mejora.annex.messages import gettext_noop
+
 T = TypeVar("T")
 Progress = Callable[[str, int, int], None]
 
-READING = "Leyendo"
-INTERPRETING = "Interpretando"
-IMPORTING = "Importando"
-PRINTING = "Imprimiendo"
+# Marked for the catalogue: a job's row keeps its stage in Spanish, its page translates it.
+READING = gettext_noop("Leyendo")
+INTERPRETING = gettext_noop("Interpretando")
+IMPORTING = gettext_noop("Importando")
+PRINTING = gettext_noop("Imprimiendo")
+# A review's reading comparing what it read with the record (what the import would change).
+COMPARING = gettext_noop("Comparando con el registro")
 
 # Each call may redraw a bar or save a row a page polls: about this many per stage is enough.
 STEPS = 100

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 from itertools import groupby
 from pathlib import Path
 
 import pytest
 
+from mejora.annex import progress
 from mejora.annex.document import AnnexDocument
 from mejora.annex.parsers import parse
 from mejora.annex.parsers.text import parse_text
@@ -98,3 +102,19 @@ def test_counted_items_end_the_stage_whatever_the_estimate(items, estimate, end)
     assert list(Stage(recorder, READING).each(range(items), estimate)) == list(range(items))
     assert_counts_up_to_its_total(recorder.of(READING))
     assert recorder.of(READING)[-1] == (end, end)
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="makemessages needs xgettext")
+def test_every_stage_a_job_page_shows_reaches_the_translation_catalogue():
+    """A job's row keeps its stage in Spanish and the page translates it when shown: each label
+    is marked where it is written, so makemessages (xgettext) puts it in the catalogue."""
+    makemessages = ["xgettext", "--language=Python", "--keyword=gettext_noop", "--from-code=UTF-8"]
+    extracted = subprocess.run(
+        [*makemessages, "--output=-", progress.__file__],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    marked = set(re.findall(r'^msgid "(.+)"$', extracted, re.MULTILINE))
+    stages = {progress.READING, progress.INTERPRETING, progress.IMPORTING}
+    assert stages | {progress.PRINTING, progress.COMPARING} <= marked

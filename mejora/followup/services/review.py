@@ -37,7 +37,7 @@ from mejora.annex.document import (
 from mejora.annex.messages import Message, Text
 from mejora.annex.parsers.bundle import FiledPart, Filing, looks_like_filing
 from mejora.annex.position import Acceptance, PositionDocument
-from mejora.annex.progress import READING, Progress
+from mejora.annex.progress import COMPARING, READING, Progress
 from mejora.followup.models import AnnexImport, Evaluation, Institution, Program, Recommendation
 from mejora.followup.scope import ImportScope
 from mejora.followup.selectors import program_record_stamp
@@ -180,7 +180,7 @@ def annex_review_read(
         file_format=file_format,
         actor=actor,
         scope=scope,
-        progress=lambda _stage, done, total: progress("Comparando con el registro", done, total),
+        progress=lambda _stage, done, total: progress(COMPARING, done, total),
     )
     reading = ReviewReading(
         document, preview.created, preview.updated, preview.since_previous, stamp
@@ -331,7 +331,7 @@ def filing_review_read(
         file_format=file_format,
         actor=actor,
         scope=scope,
-        progress=lambda _stage, done, total: progress("Comparando con el registro", done, total),
+        progress=lambda _stage, done, total: progress(COMPARING, done, total),
     )
     previews = tuple(
         PartPreview(
