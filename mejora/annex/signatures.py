@@ -144,6 +144,18 @@ def char_pieces(chars: Sequence[dict], gap_em: float = 1.5) -> list[Piece]:
     return pieces
 
 
+def is_labelled(line: Line) -> bool:
+    """Whether a line is a label and its value that a tab or a run of spaces parts
+    ('Responsable del programa:<tab>Lic. Ana Pérez, Directora', 'Nombre:   Lic. Ana Pérez'):
+    one line, read whole, not two columns, even when the value is a post that names a role
+    ('Cargo:   Enlace de evaluación'). Labels or verbs side by side ('Titular:   Enlace:',
+    'Elaboró:   Revisó') are columns."""
+    if len(line) != 2:
+        return False
+    label, value = (piece.text.strip() for piece in line)
+    return label.endswith(":") and not value.endswith(":") and _key(value) not in _VERBS
+
+
 def is_rule(line: Line) -> bool:
     """Whether a line holds only signature lines ('__________')."""
     return bool(line) and all(not _RULE.sub("", piece.text).strip() for piece in line)
@@ -324,7 +336,7 @@ class SideBySide(Generic[T]):
 
     @staticmethod
     def opens(line: Line) -> bool:
-        return len(line) >= 2 or is_rule(line)
+        return (len(line) >= 2 and not is_labelled(line)) or is_rule(line)
 
     def offer(self, line: Line, kept: T | None = None) -> bool:
         """Whether the line belongs to the block; if so it is taken (a blank line marks a gap)."""

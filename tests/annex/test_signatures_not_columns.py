@@ -1,0 +1,73 @@
+"""What signatures side by side must not swallow: a label and its value a tab or spaces part
+(the one-line form, an Anexo F's 'Nombre:' and 'Cargo:')."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+from docx import Document
+
+from mejora.annex.parsers import parse
+from mejora.annex.parsers.position import parse_position
+from mejora.annex.renderers import render
+from mejora.annex.renderers.position import render_position
+from mejora.annex.signatures import read_signatures, text_pieces
+from tests.annex.test_position import position_document
+from tests.annex.test_signatures_side_by_side import SIGNED
+
+LABELLED = [
+    "Responsable del programa:\tLic. María Elena Ríos Baeza, Directora General de Opciones "
+    "Productivas",
+    "Enlace de evaluación:\tMtro. Juan Carlos Pérez, Director de Evaluación, Planeación y "
+    "Seguimiento",
+    "Titular de la dependencia:\tDr. Jorge Ávila Nava, Secretario de Desarrollo Social",
+]
+
+
+def _annex():
+    from mejora.annex.synth import synth_document
+
+    return dataclasses.replace(synth_document(aspects=2, seed=7, kind="anexo-e"), signatories=())
+
+
+def test_the_one_line_form_with_a_tab_after_its_label_reads_each_signatory_in_word():
+    document = Document(io.BytesIO(render(_annex(), "docx")))
+    for line in LABELLED:
+        document.add_paragraph(line)
+    out = io.BytesIO()
+    document.save(out)
+    back = parse(out.getvalue(), "docx")
+    assert back.signatories == SIGNED
+    assert not [f for f in back.findings if f.kind == "signatory_role_guessed"]
+
+
+def test_the_one_line_form_aligned_with_spaces_reads_each_signatory_in_text():
+    text = render(_annex(), "txt").decode("utf-8")
+    block = "\n".join(line.replace("\t", "      ") for line in LABELLED)
+    back = parse(text.replace("Fecha de Elaboración", f"{block}\nFecha de Elaboración"), "txt")
+    assert back.signatories == SIGNED
+
+
+def test_labels_side_by_side_above_the_names_are_still_columns():
+    reading = read_signatures(
+        [text_pieces(line) for line in ("Titular:          Enlace:", "Dr. Soto          Lic. Ruiz")]
+    )
+    assert [(s.role, s.name) for s in reading.signatories] == [
+        ("titular", "Dr. Soto"),
+        ("enlace", "Lic. Ruiz"),
+    ]
+
+
+# --- Anexo F ---------------------------------------------------------------------------------
+
+POSITION_SIGNED = position_document().signatories
+
+
+def test_an_anexo_f_s_name_and_post_labelled_with_spaces_are_read_as_written():
+    text = render_position(position_document(), "txt").decode("utf-8")
+    table = "Nombre\tCargo\n" + "".join(f"{s.name}\t{s.post}\n" for s in POSITION_SIGNED)
+    labelled = "".join(f"Nombre:    {s.name}\nCargo:     {s.post}\n" for s in POSITION_SIGNED)
+    assert table in text
+    back = parse_position(text.replace(table, labelled).encode("utf-8"), "txt")
+    assert back.signatories == POSITION_SIGNED
