@@ -22,7 +22,7 @@ reading tells (`guessed`) for a person to confirm.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -81,6 +81,9 @@ _HONORIFIC = re.compile(
 _ROLE_ORDER = tuple(SIGNATORY_ROLES)
 # Longer than any name or post: a paragraph of text, not a signature.
 _LONGEST = 160
+# Longer than any role's label or verb above a signature ('Responsable del programa
+# presupuestario:').
+_LONGEST_LABEL = 48
 
 
 def text_pieces(line: str) -> list[Piece]:
@@ -119,6 +122,20 @@ def grid_lines(rows: Iterable[Sequence[str]]) -> list[Line]:
             texts = [squash(c[depth]) if depth < len(c) else "" for c in cells]
             lines.append([Piece(column, column + 1, t) for column, t in enumerate(texts) if t])
     return lines
+
+
+def spanned_lines(cells: Sequence[str], spans: Mapping[int, int] | None = None) -> list[Line]:
+    """A sheet's row as lines, as `grid_lines` lays a table's out (its cells' blank lines left
+    out: the room to sign within a cell parts nothing), a merged cell stretched from its
+    column to the end `spans` gives it: its text sits in its first column only, and the name
+    below a label merged across three columns stands in that label's column."""
+    lines = [line for line in grid_lines([cells]) if line]
+    if not spans:
+        return lines
+    return [
+        [Piece(piece.start, spans.get(int(piece.start), piece.end), piece.text) for piece in line]
+        for line in lines
+    ]
 
 
 def char_pieces(chars: Sequence[dict], gap_em: float = 1.5) -> list[Piece]:
@@ -283,6 +300,41 @@ def _cued(column: _Column) -> bool:
         or bool(column.labels)
         or column.role() is not None
         or _HONORIFIC.match(fold(column.name)) is not None
+    )
+
+
+def shows_signatures(lines: Sequence[Line]) -> bool:
+    """Whether lines (a sheet's row, a line of text) open signatures side by side by
+    themselves, among rows that may be a table's: the first text of each column is a
+    signature line, 'Firma', a role or a verb above one, the one-line form or a name after an
+    honorific, and there are two columns or a signature line."""
+    heads: dict[float, Piece] = {}
+    for line in lines:
+        for piece in line:
+            heads.setdefault(piece.start, piece)
+    tops = [heads[start] for start in sorted(heads)]
+    return SideBySide.opens(tops) and all(signs(piece.text) for piece in tops)
+
+
+def signs(text: str) -> bool:
+    """Whether a text is one only signatures hold: a signature line, 'Firma', a role or a verb
+    above one, the one-line form, or a name after an honorific. A long cell of a table is told
+    apart by its length first: a sheet asks this of every row's first cell."""
+    if len(text) > _LONGEST:
+        return False
+    # What _RULE needs, found without a regular expression: a table's cell seldom has it.
+    ruled = "__" in text or "--" in text or ".." in text or "……" in text
+    if not ruled and len(text) > _LONGEST_LABEL and ":" not in text[:_LONGEST_LABEL]:
+        # Longer than a label, without one before a colon: a name after an honorific, or none.
+        return _HONORIFIC.match(text[:12].casefold()) is not None
+    bare = squash(_RULE.sub(" ", text))
+    if not bare:
+        return True
+    if len(bare) <= _LONGEST_LABEL and (_key(bare) in _SIGNING or _is_label(bare)):
+        return True
+    # Honorifics are ASCII: a short prefix, not the whole text, is folded for them.
+    return (
+        _HONORIFIC.match(bare[:12].casefold()) is not None or read_signatory_line(bare) is not None
     )
 
 

@@ -18,6 +18,12 @@ activity; a line without a label continues the field before it. A missing label 
 with where the block is; text after 'Aspecto No. N.' without its label is read as the ASM.
 With 'Porcentaje de avance' in a block, the document is the progress at a cut.
 
+The signatories follow the last block, in the one-line form ('Responsable del programa: Nombre,
+Cargo') or side by side, as text lines in columns (mejora.annex.signatures). A line in columns
+within a field, which may go on in the next line, opens signatures only when it shows itself
+one (signature lines, roles, names after an honorific); lines in columns followed by a field
+were not the signatures after the last block, and are read as any other lines.
+
 The same reading serves text, Word and PDF: each gives its paragraphs, one per line, and the
 blocks are read from those. The cells are then read exactly as the table formats read them
 (`AnnexBuilder`): dates, areas against the catalogue, progress.
@@ -48,6 +54,14 @@ from mejora.annex.messages import Text, gettext_noop
 from mejora.annex.parsers.encoding import NOT_XML_IN_LINES, check_text, decode
 from mejora.annex.parsers.rows import PREPARED_LINE, AnnexBuilder, CatalogueFor, RawRow
 from mejora.annex.progress import Progress
+from mejora.annex.signatures import (
+    SideBySide,
+    guessed_role_text,
+    laid_out,
+    read_signatures,
+    shows_signatures,
+    tabbed_lines,
+)
 from mejora.annex.words import fold, squash
 
 FREE_ANNEX_LINE = "Formato libre. Aspectos Susceptibles de Mejora interinstitucionales"
@@ -336,6 +350,7 @@ def read_free_lines(
     for text, where in lines:
         check_text(text, limits, NOT_XML_IN_LINES)
         reader.line(text.rstrip(), where)
+    reader.end_signatures()
     return reader.document(catalogue)
 
 
@@ -366,11 +381,62 @@ class _FreeReader:
         self.footnote = ""
         self.prepared_text: tuple[str, str] | None = None
         self.progress = False
+        # Lines that may be signatures side by side, as written and where, until the block ends.
+        self.side_by_side: SideBySide[tuple[str, str]] = SideBySide()
 
     def note(self, kind: str, where: str, text: str) -> None:
         self.findings.append(Finding(kind, where, text))
 
     def line(self, line: str, where: str) -> None:
+        if self.sections and self._signature_line(line, where):
+            return
+        self.end_signatures(among_blocks=self._opens_field(line))
+        self._line(line, where)
+
+    def _signature_line(self, line: str, where: str) -> bool:
+        """Whether the line goes into a block of signatures side by side, kept there until the
+        block ends; a blank line within one is the room to sign."""
+        if not line.strip():
+            return self.side_by_side.offer([])
+        if self._opens_field(line) or _closes(line):
+            return False
+        # Tabs or a run of spaces part columns here: a doubled space is a slip in a sentence.
+        pieces = tabbed_lines([line])[0]
+        if len(pieces) < 2 and read_signatory_line(line) is not None:
+            return False  # the one-line form, read on its own
+        if (
+            not self.side_by_side.lines
+            and self.field is not None
+            and not shows_signatures([pieces])
+        ):
+            return False  # more of the field, written in columns
+        return self.side_by_side.offer(pieces, (line, where))
+
+    def end_signatures(self, *, among_blocks: bool = False) -> None:
+        """Read the block of lines kept: its signatories, or else each line as it would have
+        been read; a block a field follows lies among the ASM blocks and holds no signatures."""
+        _, kept = self.side_by_side.take()
+        if not kept:
+            return
+        reading = None if among_blocks else read_signatures(laid_out([t for t, _ in kept]))
+        if reading is None:
+            for text, where in kept:
+                self._line(text, where)
+            return
+        self.signatories.extend(reading.signatories)
+        self.field = None
+        for signatory in reading.guessed:
+            self.note("signatory_role_guessed", kept[0][1], guessed_role_text(signatory))
+
+    def _opens_field(self, line: str) -> bool:
+        """Whether the line opens an ASM block, a field of one, or a cycle's blocks."""
+        return (
+            ASPECT_NUMBER.match(line) is not None
+            or labelled(line) is not None
+            or read_cycle_heading(line) is not None
+        )
+
+    def _line(self, line: str, where: str) -> None:
         if not line.strip():
             return
         if self.prepared_text is not None:
@@ -581,6 +647,11 @@ class _AspectCells(dict):
     def __setitem__(self, key: str, value: str) -> None:
         super().__setitem__(key, value)
         self.block.aspect = value
+
+
+def _closes(line: str) -> bool:
+    """Whether the line is the footnote or the date that close the blocks."""
+    return line.lstrip().startswith(FOOTNOTE_MARKER) or PREPARED_LINE.match(line) is not None
 
 
 def is_free_title(line: str) -> bool:

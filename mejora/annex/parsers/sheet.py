@@ -5,11 +5,18 @@ heading give the title, institution, program and annex line. A merged cell holds
 its top-left cell only (and a CSV saved from it, in its first row), so the rows under an ASM
 number left empty read as more activities of the same ASM. Rows are handed to the
 AnnexBuilder, so cells read exactly as in the text parser.
+
+Below the table, signatures may stand side by side, a signatory to a column (or to cells
+merged across columns), empty columns between them: rows of roles, signature lines, names and
+posts, read as every reader reads them (mejora.annex.signatures). Such rows could pass for a
+table's, so only a row of nothing but signature lines, roles, verbs above a signature or
+names after an honorific opens them; a block that proves no signatures is read row by row as
+before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from mejora.annex.areas import AreaCatalogue
 from mejora.annex.document import AnnexRejected, Finding
@@ -30,7 +37,11 @@ from mejora.annex.parsers.rows import (
     wrong_columns_message,
 )
 from mejora.annex.progress import Progress
+from mejora.annex.signatures import shows_signatures, signs, spanned_lines
 from mejora.annex.words import squash
+
+# More cells than any row of signatures has: a row of the table.
+_MOST_SIGNATURES = 6
 
 
 def column_letter(index: int) -> str:
@@ -72,15 +83,58 @@ class SheetReader(AnnexReader):
     ) -> None:
         super().__init__(catalogue, findings, progress=progress)
         self.offset = 0  # the column index of the table's first column
+        # The rows a block of signatures holds, by where each is, until the block is read.
+        self.signature_rows: dict[str, list[str]] = {}
 
     def walk(self, rows: Iterable[list[str]]) -> None:
         self.walk_numbered(enumerate(rows, start=1))
 
-    def walk_numbered(self, rows: Iterable[tuple[int, list[str]]]) -> None:
-        """Walk rows given with their numbers in the sheet: a workbook keeps no empty one."""
+    def walk_numbered(
+        self,
+        rows: Iterable[tuple[int, list[str]]],
+        merged: Mapping[int, Mapping[int, int]] | None = None,
+    ) -> None:
+        """Walk rows given with their numbers in the sheet: a workbook keeps no empty one.
+        `merged` gives, by row number, where each cell merged across columns ends."""
+        merged = merged or {}
+        last = 0
         for number, cells in rows:
-            if any(cells):
-                self._row(cells, Text(gettext_noop("fila {number}"), number=number))
+            if not any(cells):
+                continue
+            if number > last + 1:
+                self.side_by_side.offer([])  # empty rows between: room to sign
+            last = number
+            where = Text(gettext_noop("fila {number}"), number=number)
+            if self.builder is not None and self._signature_row(cells, merged.get(number), where):
+                continue
+            if self.side_by_side.lines:
+                self._end_signatures()
+            self._row(cells, where)
+        self._end_signatures()
+
+    def _signature_row(self, cells: list[str], spans: Mapping[int, int] | None, where: str) -> bool:
+        """Whether the row goes into a block of signatures side by side, kept there until the
+        block is read: one that opens a block, or the names and posts that go on with one."""
+        texts = [text for text in cells if text]
+        if len(texts) > _MOST_SIGNATURES:
+            return False
+        # The first cell tells most rows of a table at once, before the row is laid out.
+        if not (self.side_by_side.lines or signs(texts[0].partition("\n")[0])):
+            return False
+        lines = spanned_lines(cells, spans)
+        if not (lines and (self.side_by_side.lines or shows_signatures(lines))):
+            return False
+        if not self.offer_signature_line(" ".join(texts), lines[0], where):
+            return False
+        for line in lines[1:]:
+            self.side_by_side.offer(line)
+        self.signature_rows[where] = cells
+        return True
+
+    def _end_signatures(self) -> None:
+        """Read the block of rows kept: its signatories, or else each row as it would have been."""
+        rows, self.signature_rows = self.signature_rows, {}
+        self.end_signatures(lambda _, where: self._row(rows[where], where))
 
     def _row(self, cells: list[str], where: str) -> None:
         start, span = table_span(cells)

@@ -11,7 +11,9 @@ import datetime as dt
 import io
 import re
 import zipfile
+from bisect import bisect_left
 from functools import lru_cache
+from operator import itemgetter
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel, from_ISO8601
@@ -39,7 +41,9 @@ NOT_A_WORKBOOK = gettext_noop("El archivo no es un libro de Excel (XLSX) válido
 _OLD_EXCEL = b"\xd0\xcf\x11\xe0"
 
 _Rows = list[tuple[int, list[str]]]  # each row with text: its number in the sheet, its cells
-_Sheet = tuple[str, _Rows]
+# By row number, each cell merged across columns: its column index to the index past its last.
+_Merged = dict[int, dict[int, int]]
+_Sheet = tuple[str, _Rows, _Merged]
 
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _REL_ID = f"{_RELATIONSHIPS} id"
@@ -57,11 +61,11 @@ def parse_xlsx(
     sheets = _read_workbook(data, Stage(progress, READING), limits)
     with_table = [sheet for sheet in sheets if any(is_header(cells) for _, cells in sheet[1])]
     # Without any table, reading the first sheet says best what is wrong with it.
-    _, rows = with_table[0] if with_table else sheets[0]
+    _, rows, merged = with_table[0] if with_table else sheets[0]
     reader = SheetReader(catalogue, progress=progress)
-    reader.walk_numbered(rows)
+    reader.walk_numbered(rows, merged)
     if reader.builder is not None:
-        for name, _ in with_table[1:]:
+        for name, *_ in with_table[1:]:
             reader.builder.note(
                 "ignored_sheet",
                 Text(gettext_noop("hoja «{name}»"), name=name),
@@ -115,7 +119,7 @@ class _Workbook:
         self.shared: list[str] = self._shared_strings(strings) if strings else []
 
     def sheets(self, reading: Stage) -> list[_Sheet]:
-        return [(name, self._rows(part, reading)) for name, part in self.sheet_parts]
+        return [(name, *self._rows(part, reading)) for name, part in self.sheet_parts]
 
     # --- the package's structure -----------------------------------------------------------
 
@@ -235,13 +239,13 @@ class _Workbook:
 
     # --- a sheet ---------------------------------------------------------------------------
 
-    def _rows(self, part: str, reading: Stage) -> _Rows:
+    def _rows(self, part: str, reading: Stage) -> tuple[_Rows, _Merged]:
         sheet = _SheetCells(self, reading)
         _stream(self.package, part, sheet.start, sheet.end, sheet.text.data)
         # The stage ends with the sheet, whatever its stored dimension estimated.
         end = max(sheet.estimate, sheet.row_elements)
         reading.advance(end, end)
-        return sheet.rows
+        return sheet.rows, sheet.merged
 
     def cell_text(self, kind: str, value: str | None, style: int) -> str:
         """The text the cell shows, as a person reads it in Excel."""
@@ -326,6 +330,7 @@ class _SheetCells:
         self.limits = workbook.limits
         self.reading = reading
         self.rows: _Rows = []
+        self.merged: _Merged = {}
         self.text = _CellText(workbook.limits)
         self.text.open = False
         self.row_elements = 0
@@ -368,6 +373,26 @@ class _SheetCells:
         elif name == "dimension":
             found = _COLUMN.match(attrs.get("ref", "").rpartition(":")[2])
             self.estimate = int(found[2]) if found else 0
+        elif name == "mergeCell":
+            self._merge(attrs.get("ref", ""))
+
+    def _merge(self, reference: str) -> None:
+        """Keep a merge across columns of a cell with text (signatures side by side are read by
+        where their cells stand): as many kept as the cells read, whatever the sheet declares.
+        The merges follow the rows, all read by then."""
+        first, _, last = reference.partition(":")
+        start, end = _COLUMN.match(first), _COLUMN.match(last)
+        if start is None or end is None:
+            return
+        number, column, past = int(start[2]), _column_index(start[1]) - 1, _column_index(end[1])
+        if past <= column + 1:
+            return  # one column wide: merged down the rows only
+        index = bisect_left(self.rows, number, key=itemgetter(0))
+        if index == len(self.rows) or self.rows[index][0] != number:
+            return
+        cells = self.rows[index][1]
+        if column < len(cells) and cells[column]:
+            self.merged.setdefault(number, {})[column] = past
 
     def end(self, tag: str) -> None:
         name = tag.rpartition(" ")[2]
