@@ -1,5 +1,6 @@
 """What signatures side by side must not swallow: a label and its value a tab or spaces part
-(the one-line form, an Anexo F's 'Nombre:' and 'Cargo:')."""
+(the one-line form, an Anexo F's 'Nombre:' and 'Cargo:'), and the rest of a 'Nombre | Cargo'
+table a page break cut."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import io
 from docx import Document
 
 from mejora.annex.parsers import parse
-from mejora.annex.parsers.position import parse_position
+from mejora.annex.parsers.position import parse_position, read_position
+from mejora.annex.position import Paragraph, Table
+from mejora.annex.position import Signatory as PositionSignatory
 from mejora.annex.renderers import render
 from mejora.annex.renderers.position import render_position
 from mejora.annex.signatures import read_signatures, text_pieces
@@ -71,3 +74,20 @@ def test_an_anexo_f_s_name_and_post_labelled_with_spaces_are_read_as_written():
     assert table in text
     back = parse_position(text.replace(table, labelled).encode("utf-8"), "txt")
     assert back.signatories == POSITION_SIGNED
+
+
+def test_the_rest_of_a_name_and_post_table_a_page_break_cut_stays_rows_of_it():
+    # A PDF's reader gives each page's part of a table as a table of its own.
+    signed = (
+        PositionSignatory("Lic. Ana Pérez", "Directora General"),
+        PositionSignatory("Mtro. Luis Ortiz", "Enlace de evaluación"),
+        PositionSignatory("Dr. Juan Soto", "Secretario"),
+    )
+    blocks = [
+        Paragraph("Anexo F. Posición institucional"),
+        Paragraph("Nombre del programa: S054 Programa Opciones Productivas"),
+        Paragraph("5. Firmantes"),
+        Table((("Nombre", "Cargo"), (signed[0].name, signed[0].post))),
+        Table(tuple((s.name, s.post) for s in signed[1:])),
+    ]
+    assert read_position(blocks).signatories == signed

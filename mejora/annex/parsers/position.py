@@ -296,8 +296,8 @@ class _Reader:
         filled = [row for row in rows if any(row)]
         if not filled or _table_kind([fold(cell) for cell in filled[0]])[0] is not None:
             return False
-        if self.section != "signatories" and self.last_table and len(filled[0]) == self.last_width:
-            return False  # the rest of a table a page break cut
+        if self.last_table and len(filled[0]) == self.last_width:
+            return False  # the rest of a table a page break cut ('Nombre | Cargo' too)
         if self._take_signatures(grid_lines(list(map(tuple, written)))):
             self.last_table = ""
             return True
