@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Generic, TypeVar
 
 from mejora.annex.document import Signatory
@@ -81,15 +82,23 @@ _HONORIFIC = re.compile(
 _ROLE_ORDER = tuple(SIGNATORY_ROLES)
 # Longer than any name or post: a paragraph of text, not a signature.
 _LONGEST = 160
+# Taller than any block of signatures (rows of them, each with labels, room to sign, a name and
+# a post on two lines) or wider than any row of them: lines of something else. Bounded, a
+# block costs the same however many lines in columns a hostile file holds.
+_MOST_LINES = 40
+MOST_PIECES = 12
 # Longer than any role's label or verb above a signature ('Responsable del programa
 # presupuestario:').
 _LONGEST_LABEL = 48
 
 
-def text_pieces(line: str) -> list[Piece]:
-    """A text line's pieces by character position; tabs stop every 8 characters."""
+def text_pieces(line: str, most: int | None = None) -> list[Piece]:
+    """A text line's pieces by character position; tabs stop every 8 characters. With `most`,
+    the first that many only: enough to tell a line wider than a row of signatures, which a
+    reader asks of every line below its table."""
     expanded = line.expandtabs(8).replace("\u00a0", " ")
-    return [Piece(m.start(), m.end(), m.group()) for m in _SPACED_RUN.finditer(expanded)]
+    runs = islice(_SPACED_RUN.finditer(expanded), most)
+    return [Piece(m.start(), m.end(), m.group()) for m in runs]
 
 
 def tabbed_lines(lines: Sequence[str]) -> list[list[Piece]]:
@@ -340,9 +349,12 @@ def signs(text: str) -> bool:
 
 def read_signatures(lines: Sequence[Line], *, told: bool = False) -> SignatureReading | None:
     """The signatories of a block of lines; None when the block is not one of signatures
-    (nothing in it shows it is, unless `told` so, or it holds no name)."""
+    (nothing in it shows it is, unless `told` so, or it holds no name, or it is taller or
+    wider than any block of them)."""
     lines = [line for line in lines if line]
-    if not lines or any(len(piece.text) > _LONGEST for line in lines for piece in line):
+    if not lines or len(lines) > _MOST_LINES or any(len(line) > MOST_PIECES for line in lines):
+        return None
+    if any(len(piece.text) > _LONGEST for line in lines for piece in line):
         return None
     read = [_read_column(texts) for band in _bands(lines) for texts in _column_texts(band)]
     named = [column for column in read if column.name]
@@ -385,17 +397,26 @@ class SideBySide(Generic[T]):
         self.lines: list[Line] = []
         self.kept: list[T] = []
         self.gap = False
+        self.overrun = False  # the block passed `_MOST_LINES`: the run is no signatures
 
     @staticmethod
     def opens(line: Line) -> bool:
         return (len(line) >= 2 and not is_labelled(line)) or is_rule(line)
 
     def offer(self, line: Line, kept: T | None = None) -> bool:
-        """Whether the line belongs to the block; if so it is taken (a blank line marks a gap)."""
+        """Whether the line belongs to the block; if so it is taken (a blank line marks a gap).
+        A block taller or wider than any of signatures takes no more lines until a blank one:
+        the reader reads it as none, and the rest of the run as lines."""
         if not line:
             self.gap = bool(self.lines)
+            self.overrun = False
             return self.gap
+        if self.overrun or len(line) > MOST_PIECES:
+            return False
         if not (self.opens(line) or (self.lines and not self.gap)):
+            return False
+        if len(self.lines) > _MOST_LINES:
+            self.overrun = True
             return False
         self.lines.append(line)
         if kept is not None:

@@ -1,6 +1,6 @@
 """What signatures side by side must not swallow: a label and its value a tab or spaces part
-(the one-line form, an Anexo F's 'Nombre:' and 'Cargo:'), and the rest of a 'Nombre | Cargo'
-table a page break cut."""
+(the one-line form, an Anexo F's 'Nombre:' and 'Cargo:'), the rest of a 'Nombre | Cargo' table
+a page break cut, and runs of lines in columns longer than any block of signatures."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from mejora.annex.position import Paragraph, Table
 from mejora.annex.position import Signatory as PositionSignatory
 from mejora.annex.renderers import render
 from mejora.annex.renderers.position import render_position
-from mejora.annex.signatures import read_signatures, text_pieces
+from mejora.annex.signatures import SideBySide, read_signatures, text_pieces
 from tests.annex.test_position import position_document
 from tests.annex.test_signatures_side_by_side import SIGNED
 
@@ -91,3 +91,36 @@ def test_the_rest_of_a_name_and_post_table_a_page_break_cut_stays_rows_of_it():
         Table(tuple((s.name, s.post) for s in signed[1:])),
     ]
     assert read_position(blocks).signatories == signed
+
+
+# --- bounded ---------------------------------------------------------------------------------
+
+BLOCK = [
+    "Elaboró                      Revisó",
+    "____________________         _____________________",
+    "Lic. Ana Pérez Gómez         Mtro. Luis Ortiz Ruiz",
+    "Responsable del Programa     Enlace de Evaluación",
+]
+
+
+def test_a_run_of_lines_in_columns_taller_than_any_block_of_signatures_is_none():
+    assert read_signatures([text_pieces(line) for line in BLOCK]) is not None
+    assert read_signatures([text_pieces(line) for line in BLOCK * 20]) is None
+
+
+def test_a_block_keeps_no_more_lines_than_a_block_of_signatures_has_until_a_blank_one():
+    block: SideBySide[int] = SideBySide()
+    taken = [block.offer(text_pieces(BLOCK[n % 4]), n) for n in range(10_000)]
+    assert len(block.lines) < 50
+    assert not any(taken[50:])
+    block.take()
+    block.offer([])
+    assert block.offer(text_pieces(BLOCK[0]))  # after a blank line, a block opens again
+
+
+def test_a_text_annex_with_a_long_run_of_lines_in_columns_below_reads_each_as_a_line():
+    text = render(dataclasses.replace(_annex(), signatories=SIGNED[:1]), "txt").decode("utf-8")
+    run = "\n".join(BLOCK * 75)
+    back = parse(text.replace("Fecha de Elaboración", f"{run}\nFecha de Elaboración"), "txt")
+    assert back.signatories == SIGNED[:1]
+    assert len([f for f in back.findings if f.kind == "ignored_line"]) == len(BLOCK) * 75

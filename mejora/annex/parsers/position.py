@@ -34,6 +34,7 @@ from mejora.annex.position import (
     read_acceptance,
 )
 from mejora.annex.signatures import (
+    MOST_PIECES,
     Line,
     SideBySide,
     grid_lines,
@@ -223,7 +224,7 @@ class _Reader:
         if not self.title:
             return False
         lines = text.split("\n")
-        laid = [text_pieces(line) for line in lines]
+        laid = [text_pieces(line, most=MOST_PIECES + 1) for line in lines]
         if not self.side_by_side.lines and not any(map(SideBySide.opens, laid)):
             return False
         for line, raw in zip(laid, lines, strict=True):

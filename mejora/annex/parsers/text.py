@@ -31,7 +31,7 @@ from mejora.annex.parsers.rows import (
     wrong_columns_message,
 )
 from mejora.annex.progress import Progress
-from mejora.annex.signatures import laid_out, text_pieces
+from mejora.annex.signatures import MOST_PIECES, laid_out, text_pieces
 from mejora.annex.words import squash
 
 
@@ -93,7 +93,8 @@ class _TextReader(AnnexReader):
             else:
                 if len(line) > self.limits.cell_chars:
                     raise cell_over_limit(self.limits)
-                if self.offer_signature_line(line, text_pieces(line), where):
+                pieces = text_pieces(line, most=MOST_PIECES + 1)
+                if self.offer_signature_line(line, pieces, where):
                     continue
                 self.end_signatures(self._kept_line, arrange=laid_out)
                 self._text_line(squash(line), where)
