@@ -5,7 +5,8 @@ page shows the oficio and each instrument in its own section, and it is imported
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -110,45 +111,80 @@ def import_review(request: HttpRequest, token: str) -> HttpResponse:
     document = reading.document
     if not may_import_into(request.user, document.institution, document.program):
         raise PermissionDenied(_("No tiene acceso al programa de este anexo."))
-    form = ImportReviewForm(request.POST or None)
-    corrections: dict[int, str] = {}
-    confirmed: set[int] = set()
-    problems: dict[int, str] = {}
-    notices: list[str] = []
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        corrections, confirmed = form.decisions(len(document.findings))
-        try:
-            annex_review_check(document=document, corrections=corrections, confirmed=confirmed)
-        except ReviewIncomplete as incomplete:
-            problems = {i: problem.translated(_) for i, problem in incomplete.problems.items()}
-            status = 422
-            notices.append(incomplete.message.translated(_))
-        else:
-            review_import_start(
-                token,
-                actor=request.user,
-                corrections=corrections,
-                confirmed=confirmed,
-                stamp=form.cleaned_data["stamp"],
-                # Only who reviews progress brings it in as official; a liaison's is sent.
-            )
-            return redirect("import-review", token=token)
-    elif (failed := jobs.import_failed) is not None:
-        status = _failed_import(failed, notices)
+    decided = _decide(
+        request,
+        token,
+        jobs,
+        len(document.findings),
+        lambda corrections, confirmed: annex_review_check(
+            document=document, corrections=corrections, confirmed=confirmed
+        ),
+    )
+    if decided.import_started:
+        return redirect("import-review", token=token)
     context = {
         "doc": document,
         "preview": reading,
-        "form": form,
-        "notices": notices,
+        "form": decided.form,
+        "notices": decided.notices,
         "stamp": reading.stamp,
-        "findings": _review_rows(document, corrections, confirmed, problems),
+        "findings": _review_rows(
+            document, decided.corrections, decided.confirmed, decided.problems
+        ),
         "sections": _review_sections(document),
         "sections_limit": REVIEW_TABLE_ACTIVITIES,
         "token": token,
         "areas": area_names_for(document.institution),
     }
-    return render(request, "web/import_review.html", context, status=status)
+    return render(request, "web/import_review.html", context, status=decided.status)
+
+
+@dataclass
+class _Decisions:
+    """What the person sent on a review page and what the page says back: the findings left
+    undecided, or why the last import wrote nothing; whether the import was started."""
+
+    form: ImportReviewForm
+    corrections: dict[int, str] = field(default_factory=dict)
+    confirmed: set[int] = field(default_factory=set)
+    problems: dict[int, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    status: int = 200
+    import_started: bool = False
+
+
+def _decide(
+    request: HttpRequest,
+    token: str,
+    jobs: ReviewJobs,
+    finding_count: int,
+    check: Callable[[dict[int, str], set[int]], object],
+) -> _Decisions:
+    """Read the person's decisions (an annex's or a filing's, told apart by `check`) and start
+    the import when every finding is decided."""
+    decided = _Decisions(ImportReviewForm(request.POST or None))
+    if request.method == "POST" and decided.form.is_valid():
+        decided.corrections, decided.confirmed = decided.form.decisions(finding_count)
+        try:
+            check(decided.corrections, decided.confirmed)
+        except ReviewIncomplete as incomplete:
+            decided.problems = {
+                i: problem.translated(_) for i, problem in incomplete.problems.items()
+            }
+            decided.status = 422
+            decided.notices.append(incomplete.message.translated(_))
+        else:
+            review_import_start(
+                token,
+                actor=request.user,
+                corrections=decided.corrections,
+                confirmed=decided.confirmed,
+                stamp=decided.form.cleaned_data["stamp"],
+            )
+            decided.import_started = True
+    elif (failed := jobs.import_failed) is not None:
+        decided.status = _failed_import(failed, decided.notices)
+    return decided
 
 
 def _failed_import(failed, notices: list[str]) -> int:
@@ -168,32 +204,17 @@ def _filing_review(
     for document in reading.annexes:
         if not may_import_into(request.user, document.institution, document.program):
             raise PermissionDenied(_("No tiene acceso al programa de este expediente."))
-    form = ImportReviewForm(request.POST or None)
-    corrections: dict[int, str] = {}
-    confirmed: set[int] = set()
-    problems: dict[int, str] = {}
-    notices: list[str] = []
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        corrections, confirmed = form.decisions(len(filing.findings))
-        try:
-            filing_review_check(filing=filing, corrections=corrections, confirmed=confirmed)
-        except ReviewIncomplete as incomplete:
-            problems = {i: problem.translated(_) for i, problem in incomplete.problems.items()}
-            status = 422
-            notices.append(incomplete.message.translated(_))
-        else:
-            review_import_start(
-                token,
-                actor=request.user,
-                corrections=corrections,
-                confirmed=confirmed,
-                stamp=form.cleaned_data["stamp"],
-            )
-            return redirect("import-review", token=token)
-    elif (failed := jobs.import_failed) is not None:
-        status = _failed_import(failed, notices)
-    decided = {"corrections": corrections, "confirmed": confirmed, "problems": problems}
+    decided = _decide(
+        request,
+        token,
+        jobs,
+        len(filing.findings),
+        lambda corrections, confirmed: filing_review_check(
+            filing=filing, corrections=corrections, confirmed=confirmed
+        ),
+    )
+    if decided.import_started:
+        return redirect("import-review", token=token)
     oficio = filing_oficio_findings(filing)
     instruments = []
     offset = len(oficio)
@@ -206,19 +227,19 @@ def _filing_review(
         "preview": reading,
         "oficio_findings": _finding_rows(oficio, None, 0, decided),
         "instruments": instruments,
-        "form": form,
-        "notices": notices,
+        "form": decided.form,
+        "notices": decided.notices,
         "stamp": reading.stamp,
         "has_findings": bool(filing.findings),
         "sections_limit": REVIEW_TABLE_ACTIVITIES,
         "token": token,
         "areas": area_names_for(annexes[0].institution) if annexes else [],
     }
-    return render(request, "web/import_review_filing.html", context, status=status)
+    return render(request, "web/import_review_filing.html", context, status=decided.status)
 
 
 def _instrument(
-    number: int, part: FiledPart, preview: PartPreview, offset: int, decided: dict
+    number: int, part: FiledPart, preview: PartPreview, offset: int, decided: _Decisions
 ) -> dict:
     """One instrument of a filing as its section of the review page shows it."""
     document = part.document
@@ -242,7 +263,7 @@ def _instrument(
 
 
 def _finding_rows(
-    findings: tuple[Finding, ...], document: AnnexDocument | None, offset: int, decided: dict
+    findings: tuple[Finding, ...], document: AnnexDocument | None, offset: int, decided: _Decisions
 ) -> list[dict]:
     """A filing's findings numbered from `offset`, each with what the person decided on it."""
     return [
@@ -251,9 +272,9 @@ def _finding_rows(
             "finding": finding,
             "input": correction_input(finding) if document else None,
             "chosen": current_value(document, finding.cell) if document and finding.cell else "",
-            "typed": decided["corrections"].get(offset + n, ""),
-            "confirmed": offset + n in decided["confirmed"],
-            "problem": decided["problems"].get(offset + n, ""),
+            "typed": decided.corrections.get(offset + n, ""),
+            "confirmed": offset + n in decided.confirmed,
+            "problem": decided.problems.get(offset + n, ""),
             "scanned": False,  # a filing is a PDF, a Word document or a text, never a scan
         }
         for n, finding in enumerate(findings)
