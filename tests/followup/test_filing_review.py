@@ -41,7 +41,7 @@ from mejora.tasks.work import review_jobs, review_read_start
 from tests import bundles
 from tests.bundles import OFICIO_LINES, OFICIO_NUMBER, filing_text
 from tests.conftest import IMMEDIATE_TASKS
-from tests.factories import InstitutionFactory, member
+from tests.factories import InstitutionFactory, ProgramFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -192,6 +192,32 @@ def test_a_position_changed_since_the_review_refuses_the_whole_filing(documents,
     edited.refresh_from_db()
     assert (edited.position, edited.reason) == (other, "No aplica al programa.")
     assert ChangeRecord.objects.count() == changes
+
+
+def test_a_filing_of_only_an_anexo_f_is_outdated_too_when_it_names_its_program_by_key(
+    position,
+):
+    """An Anexo F may name its program by key and name ('S999 Programa Solo'), as its service
+    finds it: the filing's stamp is of that program, not of a program taken for new."""
+    program = ProgramFactory(key="S999", name="Programa Solo")
+    named = replace(position, institution=program.institution.name, program=str(program))
+    data = filing_text(render_position(named, "txt").decode())
+    filing = filing_read(data, file_format="txt")
+    import_reviewed(data, filing)
+    stamp = filing_program_stamp(filing)
+    edited = Recommendation.objects.get(evaluation__program=program, order=1)
+    other = next(p for p in Recommendation.Position if p != edited.position)
+    recommendation_update(
+        recommendation=edited,
+        text=edited.text,
+        position=other,
+        reason="Ya se atendió en 2012.",
+        actor=member(Role.LIAISON, program=program),
+    )
+    with pytest.raises(ReviewOutdated):
+        import_reviewed(data, filing, stamp=stamp)
+    edited.refresh_from_db()
+    assert (edited.position, edited.reason) == (other, "Ya se atendió en 2012.")
 
 
 def test_a_filing_outside_the_persons_scope_is_refused_before_anything_is_kept(filing_data):

@@ -56,6 +56,7 @@ from mejora.followup.services.imports import (
     annex_read,
     file_sha256,
 )
+from mejora.followup.services.positions import position_program
 
 
 class ReviewOutdated(AnnexRejected):
@@ -371,8 +372,17 @@ def filing_program_stamp(filing: Filing) -> str:
 
 
 def _filing_program(filing: Filing) -> Program | None:
-    named = [part.document for part in filing.parts if part.document is not None]
-    return reviewed_program(named[0]) if named else None
+    """The record's program the filing's first instrument names, found as its service finds
+    it: an Anexo F may name it by key and name."""
+    for part in filing.parts:
+        if isinstance(part.document, AnnexDocument):
+            return reviewed_program(part.document)
+        if isinstance(part.document, PositionDocument):
+            try:
+                return position_program(part.document, ImportScope.operator())
+            except AnnexRejected:  # not in the record yet: its import refuses it
+                return None
+    return None
 
 
 def filing_review_check(
