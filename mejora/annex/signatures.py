@@ -22,6 +22,7 @@ reading tells (`guessed`) for a person to confirm.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -200,15 +201,21 @@ def columns(lines: Iterable[Line]) -> list[tuple[float, float]]:
     return found
 
 
+def column_of(starts: Sequence[float], piece: Piece) -> int:
+    """Which of the `columns` (by their starts, left to right) a piece stands in: the last to
+    start at or before it. A piece of no width (a glyph a PDF prints with none) is a column
+    of its own, which no stretch from its start to its end holds."""
+    return bisect_right(starts, piece.start) - 1
+
+
 def _column_texts(lines: Sequence[Line]) -> list[list[str]]:
     """Each column's texts top to bottom; pieces of one line within a column joined."""
-    spans = columns(lines)
-    texts: list[list[str]] = [[] for _ in spans]
+    starts = [start for start, _ in columns(lines)]
+    texts: list[list[str]] = [[] for _ in starts]
     for line in lines:
         on_line: dict[int, list[str]] = {}
         for piece in sorted(line, key=lambda p: p.start):
-            index = next(i for i, (s, e) in enumerate(spans) if s <= piece.start < e)
-            on_line.setdefault(index, []).append(piece.text)
+            on_line.setdefault(column_of(starts, piece), []).append(piece.text)
         for index, parts in on_line.items():
             texts[index].append(" ".join(parts))
     return texts

@@ -1,6 +1,7 @@
 """What signatures side by side must not swallow: a label and its value a tab or spaces part
 (the one-line form, an Anexo F's 'Nombre:' and 'Cargo:'), the rest of a 'Nombre | Cargo' table
-a page break cut, and runs of lines in columns longer than any block of signatures."""
+a page break cut, and runs of lines in columns longer than any block of signatures; nor may a
+glyph a PDF prints with no width make the reading fail."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import io
 
 from docx import Document
 
+from mejora.annex.document import Signatory
 from mejora.annex.parsers import parse
 from mejora.annex.parsers.position import parse_position, read_position
+from mejora.annex.parsers.position_pdf import _laid_table
 from mejora.annex.position import Paragraph, Table
 from mejora.annex.position import Signatory as PositionSignatory
 from mejora.annex.renderers import render
 from mejora.annex.renderers.position import render_position
-from mejora.annex.signatures import SideBySide, read_signatures, text_pieces
+from mejora.annex.signatures import SideBySide, char_pieces, read_signatures, text_pieces
 from tests.annex.test_position import position_document
 from tests.annex.test_signatures_side_by_side import SIGNED
 
@@ -124,3 +127,27 @@ def test_a_text_annex_with_a_long_run_of_lines_in_columns_below_reads_each_as_a_
     back = parse(text.replace("Fecha de Elaboración", f"{run}\nFecha de Elaboración"), "txt")
     assert back.signatories == SIGNED[:1]
     assert len([f for f in back.findings if f.kind == "ignored_line"]) == len(BLOCK) * 75
+
+
+# --- a glyph printed with no width -----------------------------------------------------------
+
+
+def _glyphs(text: str, x: float, width: float = 5.0) -> list[dict]:
+    return [
+        {"text": c, "x0": x + width * i, "x1": x + width * (i + 1), "size": 10.0}
+        for i, c in enumerate(text)
+    ]
+
+
+def test_a_glyph_printed_with_no_width_stands_in_a_column_of_its_own():
+    # pdfplumber gives such a glyph x0 == x1 (a font's mark of no advance): a stretch of none.
+    line = char_pieces(_glyphs("Lic. Ana Pérez", 50) + _glyphs("X", 300, width=0.0))
+    reading = read_signatures([line, char_pieces(_glyphs("Enlace de evaluación", 50))])
+    assert reading.signatories[0] == Signatory("enlace", "Lic. Ana Pérez", "Enlace de evaluación")
+    assert [s.name for s in reading.signatories[1:]] == ["X"]
+
+
+def test_an_anexo_f_pdf_line_in_columns_with_a_glyph_of_no_width_is_a_row_of_cells():
+    pieces = char_pieces(_glyphs("Lic. Ana Pérez", 50) + _glyphs("X", 300, width=0.0))
+    _, table = _laid_table([(100.0, pieces), (112.0, char_pieces(_glyphs("Directora", 50)))])
+    assert table.rows == (("Lic. Ana Pérez", "X"), ("Directora", ""))

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from mejora.annex.limits import ReadingLimits
 from mejora.annex.position import Block, Paragraph, Table
-from mejora.annex.signatures import Piece, SideBySide, char_pieces, columns
+from mejora.annex.signatures import Piece, SideBySide, char_pieces, column_of, columns
 from mejora.annex.words import fold, squash
 
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
@@ -99,12 +99,12 @@ def _page_blocks(page) -> list[Block]:
 
 def _laid_table(lines: list[tuple[float, list[Piece]]]) -> tuple[float, Table]:
     """Lines laid out in columns as the rows of a table, a cell per column the pieces share."""
-    spans = columns(pieces for _, pieces in lines)
+    starts = [start for start, _ in columns(pieces for _, pieces in lines)]
     rows = []
     for _, pieces in lines:
-        cells = [""] * len(spans)
+        cells = [""] * len(starts)
         for piece in pieces:
-            index = next(i for i, (start, end) in enumerate(spans) if start <= piece.start < end)
+            index = column_of(starts, piece)
             cells[index] = squash(f"{cells[index]} {piece.text}")
         rows.append(tuple(cells))
     return lines[0][0], Table(tuple(rows))
