@@ -137,15 +137,20 @@ class AnnexBuilder:
                 f"{repeated.where}: se leyó como otra fila del mismo ASM.",
             )
         if after_page_break and rows and row.is_continuation():
-            rows[-1].absorb(row)
-            self.note(
-                "joined_fragment",
-                row.where,
-                f"Fila partida por un salto de página: su texto se unió a la fila de la "
-                f"{rows[-1].where}.",
-            )
+            self.join_fragment(row)
             return
         rows.append(row)
+
+    def join_fragment(self, row: RawRow) -> None:
+        """Join the rest of a row a page break cut to the last row read, cell to cell, and
+        say so for a person to confirm."""
+        last = self.sections[-1].rows[-1]
+        last.absorb(row)
+        self.note(
+            "joined_fragment",
+            row.where,
+            f"Fila partida por un salto de página: su texto se unió a la fila de la {last.where}.",
+        )
 
     @staticmethod
     def _repeats_aspect(rows: list[RawRow], row: RawRow) -> RawRow | None:

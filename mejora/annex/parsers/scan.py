@@ -266,13 +266,7 @@ class _ScanReader(SheetReader):
         by_key = {column.key: cell for column, cell in ours if column and cell}
         rows = builder.sections[-1].rows if builder.sections else []
         if after_break and rows and self._rest_of_row(row):
-            rows[-1].absorb(row)
-            self.note(
-                "joined_fragment",
-                where,
-                f"Fila partida por un salto de página: su texto se unió a la fila de la "
-                f"{rows[-1].where}.",
-            )
+            builder.join_fragment(row)
             self.last_cells |= by_key
         else:
             builder.add_row(row, after_page_break=after_break)
