@@ -19,7 +19,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -130,7 +130,20 @@ def _keep_chunk(ids: list[int]) -> None:
     spans = _spans_of(ids, lock=True)
     ActivityFacts.objects.filter(activity_id__in=ids).delete()
     ActivityFacts.objects.bulk_create(
-        ActivityFacts(activity_id=pk, **asdict(span)) for pk, kept in spans.items() for span in kept
+        _row(ActivityFacts, pk, span) for pk, kept in spans.items() for span in kept
+    )
+
+
+def _row(model: type, activity_id: int, span: Span):
+    # Field by field: dataclasses.asdict copies deeply, a third of the keeping of an import.
+    return model(
+        activity_id=activity_id,
+        starts=span.starts,
+        ends=span.ends,
+        percent=span.percent,
+        concluded_on=span.concluded_on,
+        due_end=span.due_end,
+        replanned=span.replanned,
     )
 
 
@@ -176,7 +189,7 @@ def facts_rebuild(models: tuple[type, type, type, type] | None = None) -> int:
         facts.objects.all().delete()
         for chunk in _chunks(ids):
             facts.objects.bulk_create(
-                facts(activity_id=pk, **asdict(span))
+                _row(facts, pk, span)
                 for pk, kept in _spans_of(chunk, models=tuple(sources)).items()
                 for span in kept
             )
