@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -109,11 +109,7 @@ def annex_import_reviewed(
     """
     reviewed = annex_review_check(document=document, corrections=corrections, confirmed=confirmed)
     program = reviewed_program(document)
-    if program is not None:
-        # Held until the import commits: nobody changes the program between check and write.
-        Program.objects.select_for_update().filter(pk=program.pk).first()
-    if program_record_stamp(program) != stamp:
-        raise ReviewOutdated(_OUTDATED)
+    _hold_as_reviewed(program, lambda: program_record_stamp(program), stamp)
     return annex_import(
         document=reviewed,
         file_name=file_name,
@@ -124,6 +120,15 @@ def annex_import_reviewed(
         source=source,
         progress=progress,
     )
+
+
+def _hold_as_reviewed(program: Program | None, stamp_now: Callable[[], str], stamp: str) -> None:
+    """Lock the program until the import commits, so nobody changes it between the check and
+    the write; then refuse if its record is no longer the one the person reviewed."""
+    if program is not None:
+        Program.objects.select_for_update().filter(pk=program.pk).first()
+    if stamp_now() != stamp:
+        raise ReviewOutdated(_OUTDATED)
 
 
 @dataclass(frozen=True)
@@ -452,12 +457,7 @@ def filing_import_reviewed(
 
     `progress` is told the filing's entries written so far, instrument after instrument."""
     reviewed = filing_review_check(filing=filing, corrections=corrections, confirmed=confirmed)
-    program = _filing_program(filing)
-    if program is not None:
-        # Held until the import commits: nobody changes the program between check and write.
-        Program.objects.select_for_update().filter(pk=program.pk).first()
-    if filing_program_stamp(filing) != stamp:
-        raise ReviewOutdated(_OUTDATED)
+    _hold_as_reviewed(_filing_program(filing), lambda: filing_program_stamp(filing), stamp)
     return filing_import(
         filing=reviewed,
         file_name=file_name,
