@@ -98,11 +98,11 @@ def with_due_dates(activities: QuerySet[Activity], as_of: dt.date) -> QuerySet[A
     )
 
 
-# More rows than any table holds: a LIMIT that keeps every row, and keeps a table SQLite
-# would pour into the query around it a table it reads once: where that query joins it to
-# another (the join became a loop over every pair of rows) or sums many columns each
-# computed by a CASE (each sum computed it again: twice the time). Read alone and summed
-# once, the table poured in is half the time; PostgreSQL plans better without it.
+# More rows than any table holds. As a LIMIT it keeps every row and makes SQLite read the
+# table once, as a table of its own, instead of pouring it into the query around it: that
+# cost most where the query joins it to another (the join became a loop over every pair of
+# rows) or sums many columns each a CASE (each sum computed its CASE again). Elsewhere the
+# table poured in is faster, and PostgreSQL plans better without it everywhere.
 EVERY_ROW = 2**62
 
 
