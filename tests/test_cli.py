@@ -157,9 +157,7 @@ def test_status_at_a_date_counts_only_the_asm_registered_by_then(seed_file, caps
     assert (now["aspects"]["total"], now["activities"]["total"]) == (10, 21)
 
 
-def test_status_check_finds_what_is_kept_for_counting_out_of_step_and_repairs_it(
-    seed_file, capsys
-):
+def test_status_check_finds_what_is_kept_for_counting_out_of_step_and_repairs_it(seed_file, capsys):
     main(["import", str(seed_file)])
     assert main(["status", "--check"]) == EXIT_OK
     # A change written behind the services' back (by hand in the database) is found.
