@@ -18,7 +18,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext, gettext_lazy
 
-from mejora.accounts.models import Action, Membership, Role
+from mejora.accounts.models import ROLE_ACTIONS, Action, Membership, Role
 from mejora.followup.models import Activity, ActivityArea, Aspect, Evidence, Program, ProgressReport
 from mejora.followup.scope import ImportRefused, ImportScope, import_target
 
@@ -166,12 +166,22 @@ def user_may(user, action: str, *, everywhere: bool = False) -> bool:
     `everywhere`, only a membership over the whole record counts (cuts are everyone's)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    memberships = Membership.objects.filter(user=user)
-    if everywhere:
-        memberships = memberships.filter(
-            program__isnull=True, area__isnull=True, institution__isnull=True
-        )
-    return user.is_superuser or any(action in m.actions for m in memberships)
+    rows = Membership.objects.filter(user=user).values_list(*MEMBERSHIP_COLUMNS)
+    return memberships_allow(user, rows, action, everywhere=everywhere)
+
+
+# What `memberships_allow` reads of each membership, in this order.
+MEMBERSHIP_COLUMNS = ("role", "institution_id", "program_id", "area_id")
+
+
+def memberships_allow(user, memberships, action: str, *, everywhere: bool = False) -> bool:
+    """`user_may`'s rule over memberships already read (rows of MEMBERSHIP_COLUMNS)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or any(
+        action in ROLE_ACTIONS[role] and (not everywhere or all(s is None for s in scope))
+        for role, *scope in memberships
+    )
 
 
 def user_can_import(user) -> bool:

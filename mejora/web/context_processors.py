@@ -10,7 +10,12 @@ from django.core.cache import cache as kept
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from mejora.accounts.access import activities_for_user, reports_for_user
+from mejora.accounts.access import (
+    MEMBERSHIP_COLUMNS,
+    activities_for_user,
+    memberships_allow,
+    reports_for_user,
+)
 from mejora.accounts.models import ROLE_ACTIONS, Action, Membership
 from mejora.followup.models import Cut
 from mejora.followup.pending_work import (
@@ -47,7 +52,7 @@ def _person(request: HttpRequest) -> _Person:
         Membership.objects.filter(user=user)
         .order_by("pk")
         .annotate(**generation)
-        .values_list("role", "institution_id", "program_id", "area_id", *generation)
+        .values_list(*MEMBERSHIP_COLUMNS, *generation)
     )
     return _Person(
         tuple(row[:4] for row in rows), RecordGeneration.of(rows[0][4:]) if rows else None
@@ -62,17 +67,6 @@ def _actions(request: HttpRequest, memberships: Memberships) -> frozenset[str]:
     if user.is_superuser:
         return frozenset(Action.values)
     return frozenset().union(*(ROLE_ACTIONS[role] for role, *_ in memberships))
-
-
-def _administers_everything(request: HttpRequest, memberships: Memberships) -> bool:
-    """What `user_may(user, ADMINISTER, everywhere=True)` answers, from the memberships read."""
-    user = request.user
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or any(
-        Action.ADMINISTER in ROLE_ACTIONS[role] and scope == (None, None, None)
-        for role, *scope in memberships
-    )
 
 
 def _key(request: HttpRequest, memberships: Memberships, generation: RecordGeneration) -> str:
@@ -130,7 +124,9 @@ def pending(request: HttpRequest) -> dict[str, object]:
         "may_administer": SimpleLazyObject(lambda: Action.ADMINISTER in actions()),
         # Cuts are everyone's: only an administrator of the whole record opens and closes them.
         "may_open_cuts": SimpleLazyObject(
-            lambda: _administers_everything(request, person().memberships)
+            lambda: memberships_allow(
+                request.user, person().memberships, Action.ADMINISTER, everywhere=True
+            )
         ),
         "may_import": SimpleLazyObject(lambda: Action.IMPORT in actions()),
     }

@@ -246,3 +246,13 @@ def test_a_page_with_the_counts_kept_costs_a_few_fixed_queries(
     assert counting > KEPT_PAGE_QUERIES
     kept = response.context["pending_counts"]
     assert kept.total == activities  # each activity waits for one thing or another
+
+
+def test_only_an_administrator_of_the_whole_record_is_offered_the_cuts(client, admin, aspect):
+    """Cuts are everyone's: the navigation links them for an administrator over the whole
+    record (a membership, not a superuser), never for one of an institution."""
+    client.force_login(admin)
+    assert client.get(reverse("pending")).context["may_open_cuts"]
+    of_institution = member(Role.ADMINISTRATOR, institution=aspect.program.institution)
+    client.force_login(of_institution)
+    assert not client.get(reverse("pending")).context["may_open_cuts"]
