@@ -719,7 +719,10 @@ def _status_check(aspects, *, repair: bool) -> int:
         print(_("Lo guardado para contar coincide con los registros de cada actividad."))
         return EXIT_OK
     print(
-        _("%(count)s actividades con lo guardado para contar distinto de sus registros: %(ids)s.")
+        _(
+            "%(count)s actividades no coinciden con sus registros en lo que se guarda "
+            "para contar: %(ids)s."
+        )
         % {"count": len(differing), "ids": ", ".join(map(str, differing[:20]))}
     )
     if not repair:
