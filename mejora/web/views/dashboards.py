@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from mejora.accounts.access import programs_for_user
-from mejora.followup.models import Area, Aspect, Classification, Cut, Cycle
+from mejora.followup.models import Area, Aspect, Classification, Cut, Cycle, Institution
 from mejora.followup.status import STATUS_ORDER, Status
 from mejora.stats.charts import line_chart
 from mejora.stats.dashboard import (
@@ -57,7 +57,16 @@ def _context(request: HttpRequest, scope: Scope) -> dict:
     """What both pages show above their figures: the date, the scope and its choices."""
     cuts = list(Cut.objects.order_by("-date"))
     as_of, cut, error = _as_of(request, cuts)
-    programs = list(programs_for_user(request.user).order_by("institution__name", "name"))
+    reach = programs_for_user(request.user)
+    institutions = list(
+        Institution.objects.filter(pk__in=reach.values("institution_id")).order_by("name")
+    )
+    # An institution's programs to choose from, not every program of the record: a page
+    # whose weight does not grow with the number of programs.
+    if scope.institution or len(institutions) == 1:
+        programs = reach.filter(institution_id=scope.institution or institutions[0].pk)
+    else:
+        programs = reach.filter(pk=scope.program or None)
     date_query = {"corte": str(cut.pk)} if cut else {"al": as_of.isoformat()}
     return {
         "as_of": as_of,
@@ -65,8 +74,8 @@ def _context(request: HttpRequest, scope: Scope) -> dict:
         "date_error": error,
         "cuts": cuts,
         "scope": scope,
-        "programs": programs,
-        "institutions": sorted({p.institution for p in programs}, key=lambda i: i.name),
+        "programs": list(programs.order_by("name")),
+        "institutions": institutions,
         "cycles": list(Cycle.objects.all()),
         "classifications": list(Classification),
         "priorities": list(Aspect.Priority),
