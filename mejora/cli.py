@@ -272,8 +272,9 @@ def _parser() -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help=_(
-            "comprobar que lo que se guarda de cada actividad para contar (su avance validado "
-            "y su fecha vigente de corte a corte) es lo que dicen sus registros"
+            "comprobar que lo que se guarda para contar (de cada actividad, su avance validado "
+            "y su fecha vigente de corte a corte; de cada corte, las cuentas de cada programa) "
+            "es lo que dicen sus registros"
         ),
     )
     status.add_argument(
@@ -712,23 +713,40 @@ def _status(args: argparse.Namespace) -> int:
 def _status_check(aspects, *, repair: bool) -> int:
     from mejora.followup.facts import facts_differing, facts_keep
     from mejora.followup.models import Activity
+    from mejora.stats.tallies import tallies_differing, tallies_rebuild
 
     ids = Activity.objects.filter(aspect__in=aspects).values_list("pk", flat=True)
     differing = facts_differing(ids)
-    if not differing:
-        print(_("Lo guardado para contar coincide con los registros de cada actividad."))
+    # The tallies are counted from the kept facts: checked once those are right.
+    cuts = tallies_differing() if not differing else []
+    if not differing and not cuts:
+        print(_("Lo guardado para contar coincide con los registros de cada actividad y corte."))
         return EXIT_OK
-    print(
-        _(
-            "%(count)s actividades no coinciden con sus registros en lo que se guarda "
-            "para contar: %(ids)s."
+    if differing:
+        print(
+            _(
+                "%(count)s actividades no coinciden con sus registros en lo que se guarda "
+                "para contar: %(ids)s."
+            )
+            % {"count": len(differing), "ids": ", ".join(map(str, differing[:20]))}
         )
-        % {"count": len(differing), "ids": ", ".join(map(str, differing[:20]))}
-    )
+    if cuts:
+        print(
+            ngettext(
+                "Las cuentas guardadas de %(count)s corte no coinciden con los registros: "
+                "%(cuts)s.",
+                "Las cuentas guardadas de %(count)s cortes no coinciden con los registros: "
+                "%(cuts)s.",
+                len(cuts),
+            )
+            % {"count": len(cuts), "cuts": ", ".join(cuts[:20])}
+        )
     if not repair:
         print(_("Ejecute de nuevo con --repair para reescribirlo."))
         return EXIT_REJECTED
     facts_keep(differing)
+    if cuts or tallies_differing():
+        tallies_rebuild()
     print(_("Reescrito."))
     return EXIT_OK
 

@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from django.db.models import F
 
 from mejora.cli import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, main
-from mejora.followup.models import Activity, ActivityFacts, Aspect, ChangeRecord
+from mejora.followup.models import Activity, ActivityFacts, Aspect, ChangeRecord, CutTally
 from tests.factories import ActivityFactory, AspectFactory
 
 # `main` checks the migrations of the tasks database too (a file of its own on SQLite).
@@ -168,6 +169,13 @@ def test_status_check_finds_what_is_kept_for_counting_out_of_step_and_repairs_it
     assert main(["status", "--check"]) == EXIT_REJECTED
     out = capsys.readouterr().out
     assert out.startswith("2 actividades") and "--repair" in out
+    assert main(["status", "--check", "--repair"]) == EXIT_OK
+    assert main(["status", "--check"]) == EXIT_OK
+    # So is a cut's tally changed by hand.
+    CutTally.objects.filter(breadth=CutTally.Breadth.PROGRAM).update(concluded=F("concluded") + 1)
+    capsys.readouterr()
+    assert main(["status", "--check"]) == EXIT_REJECTED
+    assert "Las cuentas guardadas de 1 corte no coinciden" in capsys.readouterr().out
     assert main(["status", "--check", "--repair"]) == EXIT_OK
     assert main(["status", "--check"]) == EXIT_OK
     main(["status", "--as-of", "2012-03-31", "--json"])

@@ -102,6 +102,24 @@ def whole_programs_for_user(user, action: str = Action.VIEW) -> QuerySet[Program
     return records_for_user(Program, user, action, through_areas=False)
 
 
+def whole_program_reach(user, action: str = Action.VIEW) -> QuerySet[Program] | None:
+    """The programs a person's reach for an action is made of, when it is made of whole
+    programs (their records are then all those of these programs); None when an area's
+    membership reaches only part of a program."""
+    if not user.is_authenticated or not user.is_active:
+        return Program.objects.none()
+    if user.is_superuser:
+        return Program.objects.all()
+    memberships = [m for m in Membership.objects.filter(user=user) if action in m.actions]
+    if any(
+        m.program_id is None and m.area_id is None and m.institution_id is None for m in memberships
+    ):
+        return Program.objects.all()
+    if any(m.area_id for m in memberships):
+        return None
+    return whole_programs_for_user(user, action)
+
+
 def get_whole_program_for_user(user, pk: int, action: str = Action.VIEW) -> Program:
     """The program for a page of all of it (an annex): 404 outside, 403 to area staff."""
     program = get_program_for_user(user, pk, action)

@@ -8,6 +8,8 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Seguimiento de ASM")
 
     def ready(self) -> None:
-        from mejora.followup.facts import connect_receivers
+        from mejora.followup import facts
+        from mejora.stats import tallies
 
-        connect_receivers()
+        facts.connect_receivers()
+        tallies.connect_receivers()

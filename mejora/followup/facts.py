@@ -8,23 +8,24 @@ reads the one span that covers it instead of every report and replanning.
 Kept in the writer's transaction: a saved report, replanning, activity or cut rewrites the
 spans of the activities it touches (the receivers below, connected in FollowupConfig.ready);
 writers of many rows at once (imports, `mejora synth`) bulk-insert, which sends no signal, and
-call `facts_keep` with what they wrote. Deleting a report or a replanning rewrites the spans
-once the deletion commits: in the middle of a cascade the activity may be on its way out.
+note what they wrote (`facts_note_written`). Deleting a report or a replanning rewrites the
+spans once the deletion commits: in the middle of a cascade the activity may be on its way out.
+Spans that changed note their program's tallies from the first day they changed
+(stats/tallies.py), which are kept from them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, fields
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from mejora.annex.document import PartialDate, Precision
+from mejora.followup.keeping import FACTS, TALLIES, keeper, note
 from mejora.followup.models import (
     SINCE_ALWAYS,
     UNTIL_ALWAYS,
@@ -128,10 +129,46 @@ def facts_keep(activity_ids: Iterable[int]) -> None:
 
 def _keep_chunk(ids: list[int]) -> None:
     spans = _spans_of(ids, lock=True)
-    ActivityFacts.objects.filter(activity_id__in=ids).delete()
+    before = _kept_spans(ids)
+    changed = {pk: _changed_since(before[pk], kept) for pk, kept in spans.items()}
+    changed = {pk: day for pk, day in changed.items() if day is not None}
+    if not changed:
+        return
+    ActivityFacts.objects.filter(activity_id__in=list(changed)).delete()
     ActivityFacts.objects.bulk_create(
-        _row(ActivityFacts, pk, span) for pk, kept in spans.items() for span in kept
+        _row(ActivityFacts, pk, span) for pk in changed for span in spans[pk]
     )
+    programs = Activity.objects.filter(pk__in=list(changed)).values_list("pk", "aspect__program_id")
+    note(TALLIES, {(program, changed[pk]) for pk, program in programs})
+
+
+def _changed_since(before: list[Span], after: list[Span]) -> dt.date | None:
+    """The first day whose facts differ between two lists of spans (both cover every day),
+    or None when they are the same."""
+    if not before:
+        return None if not after else SINCE_ALWAYS
+    for old, new in zip(before, after, strict=False):
+        if old == new:
+            continue
+        if _facts(old) != _facts(new):
+            return old.starts
+        return min(old.ends, new.ends)
+    return None
+
+
+def _facts(span: Span) -> tuple:
+    return span.percent, span.concluded_on, span.due_end, span.replanned
+
+
+def _kept_spans(ids: list[int]) -> defaultdict[int, list[Span]]:
+    kept: defaultdict[int, list[Span]] = defaultdict(list)
+    for pk, *columns in (
+        ActivityFacts.objects.filter(activity_id__in=ids)
+        .order_by("activity_id", "starts")
+        .values_list("activity_id", *SPAN_FIELDS)
+    ):
+        kept[pk].append(Span(*columns))
+    return kept
 
 
 def _row(model: type, activity_id: int, span: Span):
@@ -203,13 +240,7 @@ def facts_differing(activity_ids: Iterable[int] | None = None) -> list[int]:
         activity_ids = Activity.objects.order_by("pk").values_list("pk", flat=True)
     differing = []
     for chunk in _chunks(sorted(set(activity_ids))):
-        kept: defaultdict[int, list[Span]] = defaultdict(list)
-        for pk, *columns in (
-            ActivityFacts.objects.filter(activity_id__in=chunk)
-            .order_by("activity_id", "starts")
-            .values_list("activity_id", *SPAN_FIELDS)
-        ):
-            kept[pk].append(Span(*columns))
+        kept = _kept_spans(chunk)
         expected = _spans_of(chunk)
         differing += [pk for pk in chunk if kept[pk] != expected.get(pk, [])]
     return differing
@@ -217,32 +248,12 @@ def facts_differing(activity_ids: Iterable[int] | None = None) -> list[int]:
 
 # Keeping them as records are saved.
 
-_batch = threading.local()
-
-
-@contextmanager
-def facts_kept_once() -> Iterator[None]:
-    """Inside, a saved record only notes its activity; their spans are rewritten once, on
-    leaving without an error (a loader saving thousands of rows one by one)."""
-    if getattr(_batch, "noted", None) is not None:  # an outer block keeps them
-        yield
-        return
-    _batch.noted = set()
-    try:
-        yield
-        noted, _batch.noted = _batch.noted, None
-        facts_keep(noted)
-    finally:
-        _batch.noted = None
+keeper(FACTS, facts_keep)
 
 
 def facts_note(activity_ids: Iterable[int]) -> None:
-    """Rewrite these activities' spans now, or on leaving the `facts_kept_once` block."""
-    noted = getattr(_batch, "noted", None)
-    if noted is not None:
-        noted.update(activity_ids)
-    else:
-        facts_keep(activity_ids)
+    """Rewrite these activities' spans now, or on leaving the `kept_once` block."""
+    note(FACTS, activity_ids)
 
 
 def facts_note_written(objects: Iterable[object]) -> None:

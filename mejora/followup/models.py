@@ -553,6 +553,80 @@ class ActivityFacts(models.Model):
         return f"{self.activity_id} · {self.starts}–{self.ends}"
 
 
+def _tallied(name) -> models.PositiveIntegerField:
+    return models.PositiveIntegerField(name, default=0)
+
+
+class CutTally(models.Model):
+    """What one program's records counted at a cut: its activities by status and by what the
+    dashboard's figures count, its ASM by status and the activities that changed status since
+    the cut before; for the whole program, or for one group of its ASM (cycle, classification
+    and priority); and the same for each area's activities.
+
+    Derived, never typed: stats/tallies.py rewrites a program's tallies whenever its kept
+    facts, its ASM, their areas or the cuts change, so a dashboard at a cut sums a few rows
+    per program instead of reading every activity (tests/stats/test_tallies.py holds the sums
+    equal to counting live)."""
+
+    class Breadth(models.IntegerChoices):
+        # A number, not a boolean: the database seeks an index on it.
+        PROGRAM = 1, _("todo el programa")
+        GROUP = 2, _("un grupo de sus ASM")
+
+    cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    # The whole program, or one group of its ASM (what a dashboard may be narrowed to).
+    breadth = models.PositiveSmallIntegerField(_("alcance"), choices=Breadth)
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, null=True, related_name="+")
+    classification = models.CharField(_("tipo por actor"), max_length=20, blank=True)
+    priority = models.CharField(_("prioridad"), max_length=10, blank=True)
+    # Only the activities where this area coordinates or is responsible (and no ASM).
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, null=True, related_name="+")
+    total = _tallied(_("actividades"))
+    concluded = _tallied(_("concluidas"))
+    in_progress = _tallied(_("en proceso"))
+    overdue = _tallied(_("vencidas"))
+    not_started = _tallied(_("sin iniciar"))
+    aging_1_30 = _tallied(_("vencidas de 1 a 30 días"))
+    aging_31_90 = _tallied(_("vencidas de 31 a 90 días"))
+    aging_91_180 = _tallied(_("vencidas de 91 a 180 días"))
+    aging_181 = _tallied(_("vencidas hace más de 180 días"))
+    due_30 = _tallied(_("vencen en 30 días"))
+    due_60 = _tallied(_("vencen en 60 días"))
+    due_90 = _tallied(_("vencen en 90 días"))
+    on_time = _tallied(_("concluidas a tiempo"))
+    concluded_undated = _tallied(_("concluidas sin fecha"))
+    replanned = _tallied(_("replanteadas"))
+    aspects = _tallied(_("ASM"))
+    aspects_concluded = _tallied(_("ASM concluidos"))
+    aspects_in_progress = _tallied(_("ASM en proceso"))
+    aspects_overdue = _tallied(_("ASM vencidos"))
+    aspects_not_started = _tallied(_("ASM sin iniciar"))
+    # Activities by their status at the cut before and at this one, where the two differ.
+    concluded_to_in_progress = _tallied(_("de concluida a en proceso"))
+    concluded_to_overdue = _tallied(_("de concluida a vencida"))
+    concluded_to_not_started = _tallied(_("de concluida a sin iniciar"))
+    in_progress_to_concluded = _tallied(_("de en proceso a concluida"))
+    in_progress_to_overdue = _tallied(_("de en proceso a vencida"))
+    in_progress_to_not_started = _tallied(_("de en proceso a sin iniciar"))
+    overdue_to_concluded = _tallied(_("de vencida a concluida"))
+    overdue_to_in_progress = _tallied(_("de vencida a en proceso"))
+    overdue_to_not_started = _tallied(_("de vencida a sin iniciar"))
+    not_started_to_concluded = _tallied(_("de sin iniciar a concluida"))
+    not_started_to_in_progress = _tallied(_("de sin iniciar a en proceso"))
+    not_started_to_overdue = _tallied(_("de sin iniciar a vencida"))
+
+    class Meta:
+        verbose_name = _("cuenta de un corte")
+        verbose_name_plural = _("cuentas de los cortes")
+        indexes = [
+            models.Index(fields=["cut", "breadth", "program"], name="tally_cut_breadth_program")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cut_id} · {self.program_id}: {self.total}"
+
+
 class Evidence(models.Model):
     """A documento probatorio: a file (hashed) or a link, attached to a progress report."""
 

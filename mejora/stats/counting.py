@@ -170,11 +170,16 @@ def span_status(day: dt.date) -> tuple[str, list]:
 
 
 def statuses_at(
-    activities: QuerySet[Activity], dates: list[dt.date], *, registered: bool = False
+    activities: QuerySet[Activity],
+    dates: list[dt.date],
+    *,
+    registered: bool = False,
+    fields=None,
 ) -> tuple[str, list]:
-    """The SQL of a table of the activities' spans that cover any of the dates (`row_id`, and
-    `status_0`, `status_1`… : the status at each date when the span covers it, else NULL;
-    with `registered`, NULL too before the ASM was registered), and its parameters.
+    """The SQL of a table of the activities' spans that cover any of the dates (`row_id`, the
+    columns `fields` names as `status_table` does, and `status_0`, `status_1`… : the status at
+    each date when the span covers it, else NULL; with `registered`, NULL too before the ASM
+    was registered), and its parameters.
 
     One pass over the spans, however many dates: each activity has exactly one span covering
     a date, so per date the non-null statuses count each activity once."""
@@ -183,10 +188,13 @@ def statuses_at(
         activities.values("pk").query.sql_with_params()
     except EmptyResultSet:
         activities = Activity.objects.filter(pk__isnull=True)
-    base = activities.annotate(row_id=F("pk"), registered_then=F("aspect__registered_on"))
-    base_sql, base_params = base.values("row_id", "registered_then").query.sql_with_params()
+    fields = fields or {}
+    base = activities.annotate(
+        row_id=F("pk"), registered_then=F("aspect__registered_on"), **fields
+    ).values("row_id", "registered_then", *fields)
+    base_sql, base_params = base.query.sql_with_params()
     facts = connections[activities.db].ops.quote_name(ActivityFacts._meta.db_table)
-    columns, params = [], []
+    columns, params = [f"b.{name}" for name in fields], []
     for n, day in enumerate(dates):
         case, case_params = span_status(day)
         covers = "f.starts <= %s AND f.ends > %s"
@@ -244,35 +252,63 @@ def activity_counts_at(
     ]
 
 
-def aspect_counts(aspects: QuerySet[Aspect], as_of: dt.date) -> dict[str, int]:
-    """ASM by status at the date: concluded when all their activities are, overdue when any
-    is, else in progress when the mean of their percents (rounded to a tenth, as
-    `aspect_progress` does) is above 0. Two queries.
+def aspect_groups(aspects: QuerySet[Aspect], as_of: dt.date, *, fields=None) -> list[tuple]:
+    """ASM by status at the date, grouped also by the columns `fields` names (name →
+    expression over the ASM): rows of those columns' values, the status and how many. One
+    query. Concluded when all their activities are, overdue when any is, else in progress
+    when the mean of their percents (rounded to a tenth, as `aspect_progress` does) is above
+    0; an ASM without activities has no progress: not started.
 
     An ASM's status is always that of all its activities, whoever looks at it."""
+    aspects = aspects.order_by()
+    try:
+        aspects.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        aspects = Aspect.objects.filter(pk__isnull=True)
+    fields = fields or {}
+    base = aspects.annotate(row_id=F("pk"), **fields).values("row_id", *fields)
+    base_sql, base_params = base.query.sql_with_params()
     activities = Activity.objects.filter(aspect__in=aspects)
-    table, params = status_table(activities, as_of)
+    table, table_params = status_table(activities, as_of)
+    group = "".join(f"a.{name}, " for name in fields)
     # round(sum / n, 1) > 0 exactly when sum / n >= 0.05, that is sum * 20 >= n.
     sql = f"""
-        SELECT
-          SUM(CASE WHEN c = n THEN 1 ELSE 0 END),
-          SUM(CASE WHEN c < n AND o > 0 THEN 1 ELSE 0 END),
-          SUM(CASE WHEN c < n AND o = 0 AND p > 0 AND p * 20 >= n THEN 1 ELSE 0 END)
-        FROM (
-          SELECT COUNT(*) AS n,
+        SELECT {group}CASE
+            WHEN g.n IS NULL THEN %s WHEN g.c = g.n THEN %s WHEN g.o > 0 THEN %s
+            WHEN g.p > 0 AND g.p * 20 >= g.n THEN %s ELSE %s END AS status,
+          COUNT(*)
+        FROM ({base_sql}) a
+        LEFT JOIN (
+          SELECT aspect_id, COUNT(*) AS n,
             SUM(CASE WHEN {STATUS} = %s THEN 1 ELSE 0 END) AS c,
             SUM(CASE WHEN {STATUS} = %s THEN 1 ELSE 0 END) AS o,
             SUM(COALESCE({PERCENT}, 0)) AS p
-          FROM {table} a GROUP BY aspect_id
-        ) g"""
-    params = [Status.CONCLUDED.value, Status.OVERDUE.value, *params]
-    concluded, overdue, in_progress = (v or 0 for v in fetch_rows(activities.db, sql, params)[0])
-    total = aspects.count()
-    return {
-        "total": total,
-        Status.CONCLUDED.value: concluded,
-        Status.IN_PROGRESS.value: in_progress,
-        Status.OVERDUE.value: overdue,
-        # An ASM without activities has no progress: not started.
-        Status.NOT_STARTED.value: total - concluded - overdue - in_progress,
-    }
+          FROM {table} t GROUP BY aspect_id
+        ) g ON g.aspect_id = a.row_id
+        GROUP BY {group}status"""
+    params = [
+        Status.NOT_STARTED.value,
+        Status.CONCLUDED.value,
+        Status.OVERDUE.value,
+        Status.IN_PROGRESS.value,
+        Status.NOT_STARTED.value,
+        *base_params,
+        Status.CONCLUDED.value,
+        Status.OVERDUE.value,
+        *table_params,
+    ]
+    return fetch_rows(aspects.db, sql, params)
+
+
+def counts_from(rows) -> dict[str, int]:
+    """Counts by status (and their total) from rows of a status and how many."""
+    counts = empty_counts()
+    for status, n in rows:
+        counts[status] += n
+        counts["total"] += n
+    return counts
+
+
+def aspect_counts(aspects: QuerySet[Aspect], as_of: dt.date) -> dict[str, int]:
+    """ASM by status at the date (`aspect_groups`): one query."""
+    return counts_from(aspect_groups(aspects, as_of))

@@ -12,12 +12,12 @@ from enum import StrEnum
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Exists, F, OuterRef, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from mejora.accounts.access import activities_for_user, aspects_for_user
+from mejora.accounts.access import activities_for_user, aspects_for_user, whole_program_reach
 from mejora.annex.document import PartialDate, Precision
 from mejora.followup.models import (
     UNTIL_ALWAYS,
@@ -27,6 +27,8 @@ from mejora.followup.models import (
     Aspect,
     Classification,
     Cut,
+    CutTally,
+    Program,
     ProgressReport,
 )
 from mejora.followup.status import STATUS_ORDER, Status, days_late
@@ -36,8 +38,10 @@ from mejora.stats.counting import (
     PERCENT,
     STATUS,
     activity_counts_at,
-    aspect_counts,
+    aspect_groups,
+    counts_from,
     day_key,
+    empty_counts,
     fetch_rows,
     status_table,
     statuses_at,
@@ -259,35 +263,66 @@ def _due_within(as_of: dt.date, days: int) -> tuple[str, list]:
     return f"{STATUS} IN (%s, %s) AND {DUE_END} < %s", [*pending, end]
 
 
-def _when(condition: str) -> str:
-    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+def _group_sql(fields) -> tuple[str, str]:
+    """The columns `fields` names, as selected from the table `t` and as grouped by."""
+    return "".join(f"t.{name}, " for name in fields), "".join(f"{name}, " for name in fields)
 
 
-def figures(activities: QuerySet[Activity], as_of: dt.date) -> dict[str, int]:
-    """Counts by status, aging buckets, due windows, on time and replanned: one query over
-    the status table (the conditions of `Aging.sql` and `_due_within`; on time: concluded
-    by the end of the effective due date's period)."""
-    table, table_params = status_table(activities, as_of)
-    concluded = Status.CONCLUDED.value
-    sums: list[tuple[str, str, list]] = [
-        (status.value, _when(f"{STATUS} = %s"), [status.value]) for status in STATUS_ORDER
-    ]
+def figure_groups(activities: QuerySet[Activity], as_of: dt.date, *, fields=None) -> list[tuple]:
+    """The activities at the date grouped by what the figures count (`figures_from`): rows
+    of the columns `fields` names (name → expression over the activity), then the status,
+    the aging bucket ('' for none, the conditions of `Aging.sql`), the narrowest window of
+    `DUE_WINDOWS` it falls due in (`_due_within`; None), on time (concluded by the end of the
+    effective due date's period), concluded without a date, replanned (each 1 or 0), and how
+    many. One query."""
+    fields = fields or {}
+    table, table_params = status_table(activities, as_of, fields=fields)
+    aging, aging_params = [], []
     for a in AGING:
         condition, params = a.sql(as_of)
-        sums.append((f"aging_{a.key}", _when(condition), params))
+        aging.append(f"WHEN {condition} THEN %s")
+        aging_params += [*params, a.key]
+    due, due_params = [], []
     for n in DUE_WINDOWS:
         condition, params = _due_within(as_of, n)
-        sums.append((f"due_{n}", _when(condition), params))
-    sums += [
-        ("on_time", _when(f"{STATUS} = %s AND concluded_then <= {DUE_END}"), [concluded]),
-        ("concluded_undated", _when(f"{STATUS} = %s AND concluded_then IS NULL"), [concluded]),
-        ("replanned", _when("replanned_then = 1"), []),
-    ]
-    sql = f"SELECT COUNT(*), {', '.join(s for _, s, _ in sums)} FROM {table} t"
-    params = [p for _, _, ps in sums for p in ps] + table_params
-    values = fetch_rows(activities.db, sql, params)[0]
-    keys = ["total", *(key for key, _, _ in sums)]
-    return {key: value or 0 for key, value in zip(keys, values, strict=True)}
+        due.append(f"WHEN {condition} THEN {n}")
+        due_params += params
+    concluded = Status.CONCLUDED.value
+    selected, grouped = _group_sql(fields)
+    sql = f"""
+        SELECT {grouped}status, aging, due_within, on_time, undated, replanned, COUNT(*) FROM (
+          SELECT {selected}{STATUS} AS status,
+            CASE {" ".join(aging)} ELSE '' END AS aging,
+            CASE {" ".join(due)} END AS due_within,
+            CASE WHEN {STATUS} = %s AND concluded_then <= {DUE_END} THEN 1 ELSE 0 END AS on_time,
+            CASE WHEN {STATUS} = %s AND concluded_then IS NULL THEN 1 ELSE 0 END AS undated,
+            replanned_then AS replanned
+          FROM {table} t
+        ) g
+        GROUP BY {grouped}status, aging, due_within, on_time, undated, replanned"""
+    params = [*aging_params, *due_params, concluded, concluded, *table_params]
+    return fetch_rows(activities.db, sql, params)
+
+
+def figures_from(rows) -> dict[str, int]:
+    """Counts by status, aging buckets, due windows, on time, concluded undated and
+    replanned, from rows of `figure_groups` without its group's columns."""
+    counted = empty_counts()
+    counted |= {f"aging_{a.key}": 0 for a in AGING}
+    counted |= {f"due_{n}": 0 for n in DUE_WINDOWS}
+    counted |= {"on_time": 0, "concluded_undated": 0, "replanned": 0}
+    for status, aging, due_within, on_time, undated, replanned, n in rows:
+        counted["total"] += n
+        counted[status] += n
+        if aging:
+            counted[f"aging_{aging}"] += n
+        for window in DUE_WINDOWS:
+            if due_within is not None and due_within <= window:
+                counted[f"due_{window}"] += n
+        counted["on_time"] += n if on_time else 0
+        counted["concluded_undated"] += n if undated else 0
+        counted["replanned"] += n if replanned else 0
+    return counted
 
 
 # How the areas may be sorted: its value in the address and what it says.
@@ -298,43 +333,57 @@ AREA_ORDERS = {
 }
 
 
-def area_rows(
-    activities: QuerySet[Activity], as_of: dt.date, *, order: str = "vencidas", late_only=False
-) -> list[dict]:
-    """Who is behind: per area (coordinating or responsible), its activities in scope, how
-    many are concluded and overdue; with `late_only`, only the areas with an overdue one.
-    One query; an institution's areas are a few hundred at most, sorted here."""
-    table, params = status_table(activities, as_of, joined=True)
-    quote = connections[activities.db].ops.quote_name
-    area, roles = quote(Area._meta.db_table), quote(ActivityArea._meta.db_table)
-    # Each activity once per area whatever its roles there (grouped, not COUNT DISTINCT,
-    # which sorts every group), then summed per area.
+def area_groups(activities: QuerySet[Activity], as_of: dt.date, *, fields=None) -> list[tuple]:
+    """Per area (coordinating or responsible) its activities at the date by status, each
+    activity once per area whatever its roles there: rows of the columns `fields` names, the
+    area, the status and how many. One query."""
+    fields = fields or {}
+    table, params = status_table(activities, as_of, fields=fields, joined=True)
+    roles = connections[activities.db].ops.quote_name(ActivityArea._meta.db_table)
+    selected, grouped = _group_sql(fields)
+    # Grouped per (area, activity), not COUNT DISTINCT, which sorts every group.
     sql = f"""
-        SELECT p.area_id, {area}.name, {area}.acronym, COUNT(*),
-          SUM(CASE WHEN p.status = %s THEN 1 ELSE 0 END),
-          SUM(CASE WHEN p.status = %s THEN 1 ELSE 0 END)
-        FROM (
-          SELECT r.area_id, t.row_id, MAX(t.{STATUS}) AS status
+        SELECT {grouped}area_id, status, COUNT(*) FROM (
+          SELECT {selected}r.area_id, t.row_id, MAX(t.{STATUS}) AS status
           FROM {table} t JOIN {roles} r ON r.activity_id = t.row_id
-          GROUP BY r.area_id, t.row_id
+          GROUP BY {selected}r.area_id, t.row_id
         ) p
-        JOIN {area} ON {area}.id = p.area_id
-        GROUP BY p.area_id, {area}.name, {area}.acronym"""
-    params = [Status.CONCLUDED.value, Status.OVERDUE.value, *params]
+        GROUP BY {grouped}area_id, status"""
+    return fetch_rows(activities.db, sql, params)
+
+
+def areas_from(rows) -> dict[int, dict[str, int]]:
+    """Per area its activities, concluded and overdue, from rows of `area_groups` without its
+    group's columns."""
+    counted: dict[int, dict[str, int]] = {}
+    for area_id, status, n in rows:
+        counts = counted.setdefault(area_id, {"total": 0, "concluded": 0, "overdue": 0})
+        counts["total"] += n
+        if status in (Status.CONCLUDED.value, Status.OVERDUE.value):
+            counts[status] += n
+    return counted
+
+
+def area_rows(
+    counted: dict[int, dict[str, int]], *, order="vencidas", late_only=False
+) -> list[dict]:
+    """Who is behind: per area its activities in scope, how many are concluded and overdue
+    (`areas_from`); with `late_only`, only the areas with an overdue one. One query for their
+    names; an institution's areas are a few hundred at most, sorted here."""
+    if late_only:
+        counted = {pk: counts for pk, counts in counted.items() if counts["overdue"]}
+    names = Area.objects.filter(pk__in=list(counted)).values_list("pk", "name", "acronym")
     found = [
         {
             "area_roles__area_id": pk,
             "area_roles__area__name": name,
             "area_roles__area__acronym": acronym,
-            "total": total,
-            "concluded": concluded,
-            "overdue": overdue,
-            "light": light(overdue, total),
+            **counted[pk],
+            "light": light(counted[pk]["overdue"], counted[pk]["total"]),
         }
-        for pk, name, acronym, total, concluded, overdue in fetch_rows(activities.db, sql, params)
-        if overdue or not late_only
+        for pk, name, acronym in (names if counted else [])
     ]
-    by_name = sorted(found, key=lambda r: r["area_roles__area__name"])
+    by_name = sorted(found, key=lambda r: (r["area_roles__area__name"], r["area_roles__area_id"]))
     if order == "nombre":
         return by_name
     if order == "proporcion":
@@ -342,36 +391,192 @@ def area_rows(
     return sorted(by_name, key=lambda r: -r["overdue"])
 
 
-def transitions(
-    activities: QuerySet[Activity], as_of: dt.date, before: dt.date
-) -> list[Transition]:
-    """How many activities moved from each status at `before` to another at `as_of`."""
-    table, params = statuses_at(activities, [before, as_of])
+def change_groups(
+    activities: QuerySet[Activity], as_of: dt.date, before: dt.date, *, fields=None
+) -> list[tuple]:
+    """How many activities moved from each status at `before` to another at `as_of`: rows of
+    the columns `fields` names, the status before, the status after and how many."""
+    fields = fields or {}
+    table, params = statuses_at(activities, [before, as_of], fields=fields)
+    selected, grouped = _group_sql(fields)
     # Each activity's two statuses side by side by grouping its spans, in one pass.
     sql = f"""
-        SELECT was, status, COUNT(*) FROM (
-          SELECT MAX(status_0) AS was, MAX(status_1) AS status FROM {table} t GROUP BY row_id
+        SELECT {grouped}was, status, COUNT(*) FROM (
+          SELECT {selected}MAX(status_0) AS was, MAX(status_1) AS status
+          FROM {table} t GROUP BY {selected}row_id
         ) g
-        WHERE was <> status GROUP BY was, status ORDER BY was, status"""
-    return [
-        Transition(Status(was), Status(now), n)
-        for was, now, n in fetch_rows(activities.db, sql, params)
-    ]
+        WHERE was <> status GROUP BY {grouped}was, status"""
+    return fetch_rows(activities.db, sql, params)
+
+
+def transitions_from(rows) -> list[Transition]:
+    """The changes of status from rows of `change_groups` without its group's columns."""
+    counted: dict[tuple[str, str], int] = {}
+    for was, now, n in rows:
+        counted[was, now] = counted.get((was, now), 0) + n
+    return [Transition(Status(was), Status(now), n) for (was, now), n in sorted(counted.items())]
+
+
+# What a tally keeps (followup.models.CutTally) of each figure, under its column's name.
+FIGURE_COLUMNS = {
+    **{key: key for key in empty_counts()},
+    **{f"aging_{a.key}": f"aging_{a.key.replace('-', '_').rstrip('+')}" for a in AGING},
+    **{f"due_{n}": f"due_{n}" for n in DUE_WINDOWS},
+    **{key: key for key in ("on_time", "concluded_undated", "replanned")},
+}
+ASPECT_COLUMNS = {"total": "aspects", **{s.value: f"aspects_{s.value}" for s in STATUS_ORDER}}
+CHANGE_COLUMNS = {
+    (was.value, now.value): f"{was.value}_to_{now.value}"
+    for was in STATUS_ORDER
+    for now in STATUS_ORDER
+    if was != now
+}
+TALLIED = [*FIGURE_COLUMNS.values(), *ASPECT_COLUMNS.values(), *CHANGE_COLUMNS.values()]
+
+
+def tallied_figures(figures: dict[str, int]) -> dict[str, int]:
+    return {FIGURE_COLUMNS[key]: n for key, n in figures.items() if n}
+
+
+def tallied_activities(counts: dict[str, int]) -> dict[str, int]:
+    return {key: n for key, n in counts.items() if n}
+
+
+def tallied_aspects(counts: dict[str, int]) -> dict[str, int]:
+    return {ASPECT_COLUMNS[key]: n for key, n in counts.items() if n}
+
+
+def tallied_changes(changes: list[Transition]) -> dict[str, int]:
+    return {CHANGE_COLUMNS[c.before.value, c.after.value]: c.count for c in changes}
+
+
+class _Live:
+    """The figures counted over the reader's records themselves: at any day, for any scope."""
+
+    def __init__(self, aspects: QuerySet[Aspect], activities: QuerySet[Activity], as_of):
+        self.aspects, self.activities, self.as_of = aspects, activities, as_of
+
+    def figures(self) -> dict[str, int]:
+        return figures_from(figure_groups(self.activities, self.as_of))
+
+    def aspects_by_status(self) -> dict[str, int]:
+        return counts_from(aspect_groups(self.aspects, self.as_of))
+
+    def areas(self) -> dict[int, dict[str, int]]:
+        return areas_from(area_groups(self.activities, self.as_of))
+
+    def trend(self, cuts: list[Cut]) -> list[dict[str, int]]:
+        # Each cut counted at its own date, over what is in scope at the date asked.
+        return activity_counts_at(self.activities, [c.date for c in cuts])
+
+    def changes(self, before: Cut) -> list[Transition]:
+        return transitions_from(change_groups(self.activities, self.as_of, before.date))
+
+    def listed(self, filters: ListFilters) -> int | None:
+        return None  # counted with the rows
+
+
+class _Kept:
+    """The same figures summed from the tallies kept per cut and program (stats/tallies.py):
+    a row per program, or per group of its ASM when the scope names a cycle, a classification
+    or a priority, whatever the size of the programs. At a cut's date, for a reader who
+    reaches whole programs, over any scope but an area (the tallies are not kept for an
+    area's reach); who is behind in a narrowed scope is counted live."""
+
+    def __init__(self, programs: QuerySet[Program], scope: Scope, cut: Cut, live: _Live):
+        tallies = CutTally.objects.filter(program__in=programs)
+        if scope.institution:
+            tallies = tallies.filter(program__institution_id=scope.institution)
+        if scope.program:
+            tallies = tallies.filter(program_id=scope.program)
+        self.narrowed = bool(scope.cycle or scope.classification or scope.priority)
+        breadth = CutTally.Breadth.GROUP if self.narrowed else CutTally.Breadth.PROGRAM
+        tallies = tallies.filter(breadth=breadth)
+        if scope.cycle:
+            tallies = tallies.filter(cycle_id=scope.cycle)
+        if scope.classification:
+            tallies = tallies.filter(classification=scope.classification)
+        if scope.priority:
+            tallies = tallies.filter(priority=scope.priority)
+        self.tallies, self.cut, self.live = tallies, cut, live
+        self._sums: dict[str, int] | None = None
+
+    def _summed(self) -> dict[str, int]:
+        """Every count of the scope's rows at the cut (of no area): one query for the
+        figures, the ASM and the changes."""
+        if self._sums is None:
+            rows = self.tallies.filter(cut=self.cut, area__isnull=True)
+            sums = rows.aggregate(**{column: Sum(column) for column in TALLIED})
+            self._sums = {column: n or 0 for column, n in sums.items()}
+        return self._sums
+
+    def figures(self) -> dict[str, int]:
+        return {key: self._summed()[column] for key, column in FIGURE_COLUMNS.items()}
+
+    def aspects_by_status(self) -> dict[str, int]:
+        return {key: self._summed()[column] for key, column in ASPECT_COLUMNS.items()}
+
+    def areas(self) -> dict[int, dict[str, int]]:
+        if self.narrowed:  # an area's activities are kept for the whole program only
+            return self.live.areas()
+        rows = self.tallies.filter(cut=self.cut, area__isnull=False).values("area_id")
+        columns = ("total", "concluded", "overdue")
+        rows = rows.annotate(**{column: Sum(column) for column in columns}).order_by()
+        return {row["area_id"]: {column: row[column] for column in columns} for row in rows}
+
+    def trend(self, cuts: list[Cut]) -> list[dict[str, int]]:
+        rows = self.tallies.filter(cut__in=cuts, area__isnull=True).values("cut_id")
+        columns = list(empty_counts())
+        rows = rows.annotate(**{column: Sum(column) for column in columns}).order_by()
+        by_cut = {row["cut_id"]: {column: row[column] for column in columns} for row in rows}
+        return [by_cut.get(cut.pk, empty_counts()) for cut in cuts]
+
+    def changes(self, before: Cut) -> list[Transition]:
+        sums = self._summed()
+        return [
+            Transition(Status(was), Status(now), sums[column])
+            for (was, now), column in sorted(CHANGE_COLUMNS.items())
+            if sums[column]
+        ]
+
+    def listed(self, filters: ListFilters) -> int | None:
+        """How many activities the list's filters keep, where one count says it: an aging
+        bucket holds only overdue activities and a due window only pending ones."""
+        figures = self.figures()
+        status, pending = filters.status, {Status.IN_PROGRESS.value, Status.NOT_STARTED.value}
+        if filters.aging and filters.due_within:
+            return 0
+        if filters.aging:
+            return figures[f"aging_{filters.aging}"] if status in ("", Status.OVERDUE) else 0
+        if filters.due_within:
+            if status in pending:
+                return None  # the window's count is of both pending statuses: counted live
+            return figures[f"due_{filters.due_within}"] if not status else 0
+        return figures[status or "total"]
+
+
+def _counting(user, scope: Scope, as_of: dt.date) -> _Live | _Kept:
+    """Kept tallies where they answer the same (a cut's date, whole programs, no area);
+    else counting live."""
+    live = _Live(*scoped_records(user, scope, as_of), as_of)
+    cut = Cut.objects.filter(date=as_of).first() if not scope.area else None
+    programs = whole_program_reach(user) if cut else None
+    return live if programs is None else _Kept(programs, scope, cut, live)
 
 
 def dashboard(
     user, scope: Scope, as_of: dt.date, *, area_page=1, area_order="vencidas", late_only=False
 ) -> Dashboard:
-    aspects, activities = scoped_records(user, scope, as_of)
-    counted = figures(activities, as_of)
+    counting = _counting(user, scope, as_of)
+    counted = counting.figures()
     cuts = list(Cut.objects.filter(date__lte=as_of).order_by("-date")[:TREND_CUTS])[::-1]
     previous = next((c for c in reversed(cuts) if c.date < as_of), None)
-    areas = area_rows(activities, as_of, order=area_order, late_only=late_only)
+    areas = area_rows(counting.areas(), order=area_order, late_only=late_only)
     areas = Paginator(areas, AREA_PAGE_SIZE).get_page(area_page)
     return Dashboard(
         as_of=as_of,
         activities={k: counted[k] for k in ("total", *(s.value for s in STATUS_ORDER))},
-        aspects=aspect_counts(aspects, as_of),
+        aspects=counting.aspects_by_status(),
         aging=[(a, counted[f"aging_{a.key}"]) for a in AGING],
         due_soon=[(n, counted[f"due_{n}"]) for n in DUE_WINDOWS],
         on_time=counted["on_time"],
@@ -379,15 +584,11 @@ def dashboard(
         replanned=counted["replanned"],
         light=light(counted[Status.OVERDUE.value], counted["total"]),
         areas=areas,
-        # Each cut counted at its own date, over what is in scope at the date asked.
         trend=[
-            TrendPoint(cut, counts)
-            for cut, counts in zip(
-                cuts, activity_counts_at(activities, [c.date for c in cuts]), strict=True
-            )
+            TrendPoint(cut, counts) for cut, counts in zip(cuts, counting.trend(cuts), strict=True)
         ],
         previous_cut=previous,
-        transitions=transitions(activities, as_of, previous.date) if previous else [],
+        transitions=counting.changes(previous) if previous else [],
     )
 
 
@@ -462,7 +663,14 @@ class _ListedRows:
     counts and slices them: a count, then one query per page for the records of its ids
     (with their status, percent and due date: a few subqueries for a page of rows)."""
 
-    def __init__(self, activities: QuerySet[Activity], as_of: dt.date, where: list, order: str):
+    def __init__(
+        self,
+        activities: QuerySet[Activity],
+        as_of: dt.date,
+        where: list,
+        order: str,
+        counted: int | None = None,
+    ):
         # The program's columns only for the order that sorts by them: joined for every row
         # of the scope, they were most of what counting the rows cost.
         columns = (
@@ -479,8 +687,11 @@ class _ListedRows:
         self.sql = f"FROM {table} t WHERE {conditions}"
         self.params = params + [p for _, ps in where for p in ps]
         self.order, self.as_of, self.db = order, as_of, activities.db
+        self.counted = counted  # already known (from the tallies)
 
     def count(self) -> int:
+        if self.counted is not None:
+            return self.counted
         return fetch_rows(self.db, f"SELECT COUNT(*) {self.sql}", self.params)[0][0]
 
     def __len__(self) -> int:
@@ -508,6 +719,16 @@ def activity_list(
 ) -> tuple[Page, list[ListRow]]:
     """The activities behind a figure, filtered and sorted by the database, one page of them."""
     _, activities = scoped_records(user, scope, as_of)
+    counted = _counting(user, scope, as_of).listed(filters)
+    rows = listed_rows(activities, filters, as_of, counted=counted)
+    listed = Paginator(rows, LIST_PAGE_SIZE).get_page(page)
+    return listed, list(listed.object_list)
+
+
+def listed_rows(
+    activities: QuerySet[Activity], filters: ListFilters, as_of: dt.date, *, counted=None
+) -> _ListedRows:
+    """The activities the list's filters keep, as the paginator counts and slices them."""
     where = []
     if filters.status:
         where.append((f"{STATUS} = %s", [filters.status]))
@@ -515,9 +736,7 @@ def activity_list(
         where.append(AGING_BY_KEY[filters.aging].sql(as_of))
     if filters.due_within:
         where.append(_due_within(as_of, filters.due_within))
-    rows = _ListedRows(activities, as_of, where, filters.order)
-    listed = Paginator(rows, LIST_PAGE_SIZE).get_page(page)
-    return listed, list(listed.object_list)
+    return _ListedRows(activities, as_of, where, filters.order, counted)
 
 
 def _row(activity: Activity, as_of: dt.date) -> ListRow:

@@ -25,6 +25,7 @@ from mejora.annex.compose import area_cell
 from mejora.annex.dates import MONTH_NAMES
 from mejora.annex.document import AreaRef, PartialDate
 from mejora.followup.history import change_record, snapshot
+from mejora.followup.keeping import tallies_note
 from mejora.followup.models import (
     Activity,
     ActivityArea,
@@ -427,6 +428,7 @@ def activity_register(
         role.activity = activity
         role.full_clean()
     ActivityArea.objects.bulk_create(roles)
+    tallies_note([aspect.program_id])  # inserted in bulk, which no receiver hears
     record = change_record(
         action=ChangeRecord.Action.CREATE, obj=activity, actor=actor, source=source
     )
@@ -513,6 +515,7 @@ def activity_update(
             role.activity = current
             role.full_clean()
         ActivityArea.objects.bulk_create(roles)
+        tallies_note([current.aspect.program_id])  # inserted in bulk, which no receiver hears
     record = change_record(
         action=ChangeRecord.Action.UPDATE,
         obj=current,

@@ -41,8 +41,9 @@ from mejora.annex.parsers import parse
 from mejora.annex.parsers.free import first_page_text, is_free_file, parse_free
 from mejora.annex.parsers.rows import CatalogueFor
 from mejora.annex.progress import IMPORTING, Progress, Stage
-from mejora.followup.facts import facts_kept_once, facts_note_written
+from mejora.followup.facts import facts_note_written
 from mejora.followup.history import change_record, snapshot
+from mejora.followup.keeping import kept_once, tallies_note
 from mejora.followup.models import (
     Activity,
     ActivityArea,
@@ -244,7 +245,7 @@ class _Loader:
         # Python's full collections would walk all of them and the document again: a
         # quarter of the loading's time, spent finding nothing.
         # The activities' kept facts rewritten once, at the end, not row by row.
-        with _collector_paused(), facts_kept_once():
+        with _collector_paused(), kept_once():
             return self._load()
 
     def _load(self) -> ImportSummary:
@@ -258,6 +259,8 @@ class _Loader:
         # Two imports of one program wait for each other instead of racing to create the
         # same ASM (SQLite's immediate transactions already serialise every writer).
         Program.objects.select_for_update().filter(pk=program.pk).first()
+        # Its rows are inserted in bulk, which no receiver hears: its tallies are recounted.
+        tallies_note([program.pk])
         self._program_signed(program)
         self.official = self.actor is None or self.actor.has_perm("followup.review", program)
         self.cut = self._cut()

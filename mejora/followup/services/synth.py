@@ -30,6 +30,7 @@ from mejora.annex.synth import (
 )
 from mejora.followup.facts import facts_note_written
 from mejora.followup.history import change_record
+from mejora.followup.keeping import kept_once, tallies_note_every
 from mejora.followup.models import (
     Activity,
     ActivityArea,
@@ -142,6 +143,20 @@ def synth_government(
     nobody made those changes, so a row per record would trace nothing while doubling what
     is written; the source of every catalogue row says the whole set is synthetic.
     """
+    # The kept facts and tallies written once at the end, for every program together.
+    with kept_once():
+        summary = _synth_government(programs=programs, cycles=cycles, seed=seed, progress=progress)
+    # The planner's statistics for the tables just filled, as after any bulk load: without
+    # them PostgreSQL plans a page's queries for empty tables (five times slower at 300
+    # programs) until autovacuum happens to look.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return summary
+
+
+def _synth_government(
+    *, programs: int, cycles: int, seed: int, progress: Callable[[int, int], None] | None
+) -> GovernmentSummary:
     rng = random.Random(seed)
     if not 1 <= cycles <= 40 or programs < 1:
         raise SynthRefused(_("Se necesitan al menos 1 programa y de 1 a 40 ciclos."))
@@ -190,11 +205,6 @@ def synth_government(
             progress(start + len(step), len(program_rows))
     # Bulk inserts write no history, so nothing told the search index: it is built once.
     index_rebuild(with_duplicates=False)
-    # The planner's statistics for the tables just filled, as after any bulk load: without
-    # them PostgreSQL plans a page's queries for empty tables (five times slower at 300
-    # programs) until autovacuum happens to look.
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
     return summary
 
 
@@ -243,6 +253,8 @@ def _cuts(years: list[int], created: Callable) -> list[Cut]:
     if new and not Cut.objects.filter(state=Cut.State.OPEN).exists():
         new[-1].state = Cut.State.OPEN
     created(Cut.objects.bulk_create(new))
+    if new:  # inserted in bulk, which no receiver hears
+        tallies_note_every(min(c.date for c in new))
     return sorted([*known.values(), *new], key=lambda c: c.date)
 
 
