@@ -463,6 +463,9 @@ class ProgressReport(models.Model):
                 name="report_percent_0_100",
             ),
         ]
+        # A cut's reports in one state (the latest cut with validated progress, a cut's
+        # reports waiting for review): an index seek, not a walk over the cut's reports.
+        indexes = [models.Index(fields=["cut", "state"], name="report_cut_state")]
 
     def __str__(self) -> str:
         return f"{self.activity} · {self.cut}"
@@ -548,6 +551,9 @@ class ActivityFacts(models.Model):
             models.UniqueConstraint(fields=["activity", "starts"], name="facts_one_span_a_start"),
             models.CheckConstraint(condition=Q(starts__lt=F("ends")), name="facts_span_not_empty"),
         ]
+        # The overdue of a large scope, latest or earliest due first, walked in this order
+        # (stats/dashboard.py `_ListedRows`).
+        indexes = [models.Index(fields=["due_end", "activity"], name="facts_due_end")]
 
     def __str__(self) -> str:
         return f"{self.activity_id} · {self.starts}–{self.ends}"

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Exists, F, OuterRef, QuerySet, Sum, Value
+from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +23,7 @@ from mejora.followup.models import (
     UNTIL_ALWAYS,
     Activity,
     ActivityArea,
+    ActivityFacts,
     Area,
     Aspect,
     Classification,
@@ -63,14 +64,24 @@ class Aging:
     low: int
     high: int | None
 
-    def sql(self, as_of: dt.date) -> tuple[str, list]:
-        """Overdue by between `low` and `high` days (both included) at the date, as a
-        condition on a status table's columns, and its parameters."""
-        low = day_key(as_of - dt.timedelta(days=self.low - 1))
-        condition, params = f"{DUE_END} < %s AND {STATUS} <> %s", [low, Status.CONCLUDED.value]
-        if self.high is not None:
-            condition += f" AND NOT {DUE_END} < %s"
-            params.append(day_key(as_of - dt.timedelta(days=self.high)))
+    def ends(self, as_of: dt.date) -> tuple[dt.date | None, dt.date]:
+        """The ends of the due dates overdue by between `low` and `high` days (both
+        included) at the date: from the first (None: any) to before the second."""
+        since = as_of - dt.timedelta(days=self.high) if self.high is not None else None
+        return since, as_of - dt.timedelta(days=self.low - 1)
+
+    def sql(self, as_of: dt.date, *, due_end: str = DUE_END) -> tuple[str, list]:
+        """Overdue by between `low` and `high` days at the date, as a condition on a status
+        table's columns (or, without its status, on the `due_end` of a span not
+        concluded), and its parameters."""
+        since, before = self.ends(as_of)
+        condition, params = f"{due_end} < %s", [day_key(before)]
+        if due_end == DUE_END:
+            condition += f" AND {STATUS} <> %s"
+            params.append(Status.CONCLUDED.value)
+        if since is not None:
+            condition += f" AND NOT {due_end} < %s"
+            params.append(day_key(since))
         return condition, params
 
 
@@ -475,6 +486,9 @@ class _Live:
     def listed(self, filters: ListFilters) -> int | None:
         return None  # counted with the rows
 
+    def size(self) -> int | None:
+        return None  # not known before counting
+
 
 class _Kept:
     """The same figures summed from the tallies kept per cut and program (stats/tallies.py):
@@ -501,34 +515,51 @@ class _Kept:
         self.tallies, self.cut, self.live = tallies, cut, live
         self._sums: dict[str, int] | None = None
 
+    def _by(self, rows: QuerySet[CutTally], key: str | None, columns) -> dict:
+        """The sums of the columns over the rows, per value of the `key` column (or None):
+        written as SQL around the rows' query, which the ORM's forty aggregates cost more
+        to compile than the database to sum."""
+        keyed = [key] if key else []
+        sql, params = rows.order_by().values_list(*keyed, *columns).query.sql_with_params()
+        sums = ", ".join(f"SUM({column})" for column in columns)
+        group = f"{key}, " if key else ""
+        grouped = f"GROUP BY {key}" if key else ""
+        found = fetch_rows(
+            self.tallies.db, f"SELECT {group}{sums} FROM ({sql}) t {grouped}", params
+        )
+        counted = {}
+        for row in found:
+            values = row[1:] if key else row
+            counted[row[0] if key else None] = {
+                column: n or 0 for column, n in zip(columns, values, strict=True)
+            }
+        return counted
+
     def _summed(self) -> dict[str, int]:
         """Every count of the scope's rows at the cut (of no area): one query for the
         figures, the ASM and the changes."""
         if self._sums is None:
             rows = self.tallies.filter(cut=self.cut, area__isnull=True)
-            sums = rows.aggregate(**{column: Sum(column) for column in TALLIED})
-            self._sums = {column: n or 0 for column, n in sums.items()}
+            self._sums = self._by(rows, None, TALLIED)[None]
         return self._sums
 
     def figures(self) -> dict[str, int]:
-        return {key: self._summed()[column] for key, column in FIGURE_COLUMNS.items()}
+        sums = self._summed()
+        return {key: sums[column] for key, column in FIGURE_COLUMNS.items()}
 
     def aspects_by_status(self) -> dict[str, int]:
-        return {key: self._summed()[column] for key, column in ASPECT_COLUMNS.items()}
+        sums = self._summed()
+        return {key: sums[column] for key, column in ASPECT_COLUMNS.items()}
 
     def areas(self) -> dict[int, dict[str, int]]:
         if self.narrowed:  # an area's activities are kept for the whole program only
             return self.live.areas()
-        rows = self.tallies.filter(cut=self.cut, area__isnull=False).values("area_id")
-        columns = ("total", "concluded", "overdue")
-        rows = rows.annotate(**{column: Sum(column) for column in columns}).order_by()
-        return {row["area_id"]: {column: row[column] for column in columns} for row in rows}
+        rows = self.tallies.filter(cut=self.cut, area__isnull=False)
+        return self._by(rows, "area_id", ("total", "concluded", "overdue"))
 
     def trend(self, cuts: list[Cut]) -> list[dict[str, int]]:
-        rows = self.tallies.filter(cut__in=cuts, area__isnull=True).values("cut_id")
-        columns = list(empty_counts())
-        rows = rows.annotate(**{column: Sum(column) for column in columns}).order_by()
-        by_cut = {row["cut_id"]: {column: row[column] for column in columns} for row in rows}
+        rows = self.tallies.filter(cut__in=cuts, area__isnull=True)
+        by_cut = self._by(rows, "cut_id", list(empty_counts()))
         return [by_cut.get(cut.pk, empty_counts()) for cut in cuts]
 
     def changes(self, before: Cut) -> list[Transition]:
@@ -538,6 +569,10 @@ class _Kept:
             for (was, now), column in sorted(CHANGE_COLUMNS.items())
             if sums[column]
         ]
+
+    def size(self) -> int | None:
+        """How many activities are in scope."""
+        return self.figures()["total"]
 
     def listed(self, filters: ListFilters) -> int | None:
         """How many activities the list's filters keep, where one count says it: an aging
@@ -658,10 +693,20 @@ _LIST_ORDERS = {
 }
 
 
+# The overdue of a scope this large, by days late, are found by walking the kept spans in the
+# order of their due date's end, at most WALK_SPANS of them, instead of reading every
+# activity of the scope and sorting it; a walk that does not fill the page reads it whole.
+WALK_FROM = 5000
+WALK_SPANS = 20000
+
+
 class _ListedRows:
     """The rows of a status table, filtered and sorted by the database, as the paginator
     counts and slices them: a count, then one query per page for the records of its ids
-    (with their status, percent and due date: a few subqueries for a page of rows)."""
+    (with their status, percent and due date: a few subqueries for a page of rows).
+
+    With `walk`, the overdue rows (the due dates' ends from `walk[0]`, None for any, to
+    before `walk[1]`) of a large scope."""
 
     def __init__(
         self,
@@ -670,7 +715,9 @@ class _ListedRows:
         where: list,
         order: str,
         counted: int | None = None,
+        walk: tuple[dt.date | None, dt.date] | None = None,
     ):
+        self.activities, self.walk = activities, walk
         # The program's columns only for the order that sorts by them: joined for every row
         # of the scope, they were most of what counting the rows cost.
         columns = (
@@ -701,10 +748,13 @@ class _ListedRows:
         start, stop = window.start or 0, window.stop
         if stop <= start:  # an empty page (nothing counted): no query, as a queryset's
             return []
-        ids = RawSQL(
-            f"SELECT row_id {self.sql} ORDER BY {_LIST_SQL_ORDERS[self.order]} LIMIT %s OFFSET %s",
-            (*self.params, stop - start, start),
-        )
+        ids = self._walked(start, stop) if self.walk else None
+        if ids is None:
+            ids = RawSQL(
+                f"SELECT row_id {self.sql} ORDER BY {_LIST_SQL_ORDERS[self.order]} "
+                "LIMIT %s OFFSET %s",
+                (*self.params, stop - start, start),
+            )
         records = with_status(Activity.objects.using(self.db).filter(pk__in=ids), self.as_of)
         records = (
             with_due_dates(records, self.as_of)
@@ -713,22 +763,61 @@ class _ListedRows:
         )
         return [_row(activity, self.as_of) for activity in records]
 
+    def _walked(self, start: int, stop: int) -> list[int] | None:
+        """The page's ids from a walk over the spans by their due date's end (the list's
+        order: `_LIST_SQL_ORDERS`), or None when the walk did not reach the page's end.
+
+        Two queries: the due date's end WALK_SPANS spans along the walk, then the page among
+        the spans up to it, which the database reads in the index's order and stops at."""
+        since, before = self.walk
+        facts = connections[self.db].ops.quote_name(ActivityFacts._meta.db_table)
+        latest_first = self.order == "atraso-menor"
+        ends = "f.due_end < %s" + (" AND f.due_end >= %s" if since else "")
+        ends_params = [day_key(before), *([day_key(since)] if since else [])]
+        walked = "f.due_end DESC, f.activity_id" if latest_first else "f.due_end, f.activity_id"
+        reach = fetch_rows(
+            self.db,
+            f"SELECT f.due_end FROM {facts} f WHERE {ends} ORDER BY {walked} LIMIT 1 OFFSET %s",
+            [*ends_params, WALK_SPANS],
+        )
+        if reach:
+            ends += " AND f.due_end >= %s" if latest_first else " AND f.due_end <= %s"
+            ends_params.append(reach[0][0])
+        scope = self.activities.order_by().filter(pk=RawSQL("f.activity_id", ())).values("pk")
+        scope_sql, scope_params = scope.query.sql_with_params()
+        day = day_key(self.as_of)
+        sql = f"""
+            SELECT f.activity_id FROM {facts} f
+            WHERE {ends} AND f.starts <= %s AND f.ends > %s
+              AND (f.percent IS NULL OR f.percent < 100) AND EXISTS ({scope_sql})
+            ORDER BY {walked} LIMIT %s OFFSET %s"""
+        params = [*ends_params, day, day, *scope_params, stop - start, start]
+        ids = [pk for (pk,) in fetch_rows(self.db, sql, params)]
+        return ids if len(ids) == stop - start else None
+
 
 def activity_list(
     user, scope: Scope, filters: ListFilters, as_of: dt.date, *, page=1
 ) -> tuple[Page, list[ListRow]]:
     """The activities behind a figure, filtered and sorted by the database, one page of them."""
     _, activities = scoped_records(user, scope, as_of)
-    counted = _counting(user, scope, as_of).listed(filters)
-    rows = listed_rows(activities, filters, as_of, counted=counted)
+    counting = _counting(user, scope, as_of)
+    large = (counting.size() or 0) >= WALK_FROM
+    rows = listed_rows(activities, filters, as_of, counted=counting.listed(filters), walk=large)
     listed = Paginator(rows, LIST_PAGE_SIZE).get_page(page)
     return listed, list(listed.object_list)
 
 
 def listed_rows(
-    activities: QuerySet[Activity], filters: ListFilters, as_of: dt.date, *, counted=None
+    activities: QuerySet[Activity],
+    filters: ListFilters,
+    as_of: dt.date,
+    *,
+    counted=None,
+    walk: bool = False,
 ) -> _ListedRows:
-    """The activities the list's filters keep, as the paginator counts and slices them."""
+    """The activities the list's filters keep, as the paginator counts and slices them; with
+    `walk`, the overdue by days late found by walking the spans (a large scope)."""
     where = []
     if filters.status:
         where.append((f"{STATUS} = %s", [filters.status]))
@@ -736,7 +825,11 @@ def listed_rows(
         where.append(AGING_BY_KEY[filters.aging].sql(as_of))
     if filters.due_within:
         where.append(_due_within(as_of, filters.due_within))
-    return _ListedRows(activities, as_of, where, filters.order, counted)
+    overdue_only = filters.aging or filters.status == Status.OVERDUE
+    walked = None
+    if walk and overdue_only and not filters.due_within and filters.order != "programa":
+        walked = AGING_BY_KEY[filters.aging].ends(as_of) if filters.aging else (None, as_of)
+    return _ListedRows(activities, as_of, where, filters.order, counted, walked)
 
 
 def _row(activity: Activity, as_of: dt.date) -> ListRow:

@@ -30,6 +30,7 @@ from mejora.followup.services.progress import (
 )
 from mejora.followup.services.synth import synth_government, synth_load
 from mejora.followup.status import Status
+from mejora.stats import dashboard as dashboard_module
 from mejora.stats.dashboard import (
     ListFilters,
     Scope,
@@ -126,7 +127,7 @@ def _parts(counting, cuts: list[Cut], previous: Cut | None) -> dict:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(plans=st.lists(aspect_plans, min_size=1, max_size=5), data=st.data())
-def test_the_kept_tallies_sum_to_what_counting_live_says(plans, data):
+def test_the_kept_tallies_sum_to_what_counting_live_says(plans, data, monkeypatch):
     with transaction.atomic():
         programs, cuts = _store(plans)
         user = member(Role.ADMINISTRATOR)
@@ -153,6 +154,21 @@ def test_the_kept_tallies_sum_to_what_counting_live_says(plans, data):
                 known = kept.listed(filters)
                 if known is not None or (status, due) == ("", None):
                     assert known == listed_rows(live.activities, filters, cut.date).count()
+        # The overdue walked along the spans by their due date's end are the page the whole
+        # scope sorted gives, whether the walk reaches the page's end or gives up short.
+        monkeypatch.setattr(
+            dashboard_module, "WALK_SPANS", data.draw(st.sampled_from([0, 1, 4, 50]))
+        )
+        for order in ("atraso", "atraso-menor"):
+            for aging in ("", "1-30", "181+"):
+                filters = ListFilters(status="overdue", aging=aging, order=order)
+                read = listed_rows(live.activities, filters, cut.date)
+                walked = listed_rows(live.activities, filters, cut.date, walk=True)
+                assert walked.walk is not None
+                for window in (slice(0, 2), slice(1, 4), slice(0, 50)):
+                    assert [r.activity.pk for r in walked[window]] == [
+                        r.activity.pk for r in read[window]
+                    ]
         transaction.set_rollback(True)
 
 
@@ -265,3 +281,20 @@ def test_an_import_and_the_synthetic_loads_keep_them_in_bulk():
     assert tallies_differing() == []
     assert CutTally.objects.filter(area__isnull=False).exists()
     assert CutTally.objects.filter(overdue_to_concluded__gt=0).exists()
+
+
+def test_the_walk_gives_the_page_when_it_reaches_its_end_and_else_reads_the_scope(monkeypatch):
+    aspect = AspectFactory(registered_on=dt.date(2009, 1, 1))
+    CutFactory(date=MARCH, name="marzo")
+    due = [dt.date(2011, 5, 1), dt.date(2010, 2, 1), dt.date(2011, 1, 1), dt.date(2013, 1, 1)]
+    late = [ActivityFactory(aspect=aspect, order=n, due_on=day) for n, day in enumerate(due, 1)]
+    by_days_late = [late[1].pk, late[2].pk, late[0].pk]  # the last is not due yet
+    rows = listed_rows(Activity.objects.all(), ListFilters(status="overdue"), MARCH, walk=True)
+    assert rows._walked(0, 2) == by_days_late[:2]
+    assert rows._walked(1, 3) == by_days_late[1:]
+    assert rows._walked(0, 4) is None  # fewer than asked: the page is read from the scope
+    monkeypatch.setattr(dashboard_module, "WALK_SPANS", 1)
+    assert rows._walked(0, 2) == by_days_late[:2]  # up to the second span's due date
+    monkeypatch.setattr(dashboard_module, "WALK_SPANS", 0)
+    assert rows._walked(0, 2) is None  # the walk stops before the page's end
+    assert [r.activity.pk for r in rows[0:3]] == by_days_late
