@@ -70,17 +70,14 @@ class Aging:
         since = as_of - dt.timedelta(days=self.high) if self.high is not None else None
         return since, as_of - dt.timedelta(days=self.low - 1)
 
-    def sql(self, as_of: dt.date, *, due_end: str = DUE_END) -> tuple[str, list]:
-        """Overdue by between `low` and `high` days at the date, as a condition on a status
-        table's columns (or, without its status, on the `due_end` of a span not
-        concluded), and its parameters."""
+    def sql(self, as_of: dt.date) -> tuple[str, list]:
+        """Overdue by between `low` and `high` days (both included) at the date, as a
+        condition on a status table's columns, and its parameters."""
         since, before = self.ends(as_of)
-        condition, params = f"{due_end} < %s", [day_key(before)]
-        if due_end == DUE_END:
-            condition += f" AND {STATUS} <> %s"
-            params.append(Status.CONCLUDED.value)
+        condition = f"{DUE_END} < %s AND {STATUS} <> %s"
+        params = [day_key(before), Status.CONCLUDED.value]
         if since is not None:
-            condition += f" AND NOT {due_end} < %s"
+            condition += f" AND NOT {DUE_END} < %s"
             params.append(day_key(since))
         return condition, params
 

@@ -222,12 +222,21 @@ def _deleted_activity(sender, instance, **kwargs) -> None:
     transaction.on_commit(lambda: tallies_note(programs))
 
 
-def _saved_or_deleted_role(sender, instance, raw=False, **kwargs) -> None:
+def _program_of_role(role: ActivityArea) -> list[int]:
+    return list(
+        Activity.objects.filter(pk=role.activity_id).values_list("aspect__program_id", flat=True)
+    )
+
+
+def _saved_role(sender, instance, raw=False, **kwargs) -> None:
     if not raw:
-        program = Activity.objects.filter(pk=instance.activity_id).values_list(
-            "aspect__program_id", flat=True
-        )
-        tallies_note(program)
+        tallies_note(_program_of_role(instance))
+
+
+def _deleted_role(sender, instance, **kwargs) -> None:
+    # Once the deletion commits: in a cascade (an ASM removed) the program is recounted once.
+    programs = _program_of_role(instance)
+    transaction.on_commit(lambda: tallies_note(programs))
 
 
 def _cut_before(sender, instance, raw=False, **kwargs) -> None:
@@ -255,10 +264,8 @@ def connect_receivers() -> None:
     post_save.connect(_saved_aspect, sender=Aspect, dispatch_uid=f"{uid}.aspect")
     post_delete.connect(_deleted_aspect, sender=Aspect, dispatch_uid=f"{uid}.aspect_deleted")
     post_delete.connect(_deleted_activity, sender=Activity, dispatch_uid=f"{uid}.activity")
-    post_save.connect(_saved_or_deleted_role, sender=ActivityArea, dispatch_uid=f"{uid}.role")
-    post_delete.connect(
-        _saved_or_deleted_role, sender=ActivityArea, dispatch_uid=f"{uid}.role_deleted"
-    )
+    post_save.connect(_saved_role, sender=ActivityArea, dispatch_uid=f"{uid}.role")
+    post_delete.connect(_deleted_role, sender=ActivityArea, dispatch_uid=f"{uid}.role_deleted")
     pre_save.connect(_cut_before, sender=Cut, dispatch_uid=f"{uid}.cut_before")
     post_save.connect(_saved_cut, sender=Cut, dispatch_uid=f"{uid}.cut")
     post_delete.connect(_deleted_cut, sender=Cut, dispatch_uid=f"{uid}.cut_deleted")
