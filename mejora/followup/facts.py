@@ -265,9 +265,19 @@ def facts_note_written(objects: Iterable[object]) -> None:
     )
 
 
+def _activity_before(sender, instance, raw=False, **kwargs) -> None:
+    instance._activity_before = (
+        None
+        if raw or instance.pk is None
+        else sender.objects.filter(pk=instance.pk).values_list("activity_id", flat=True).first()
+    )
+
+
 def _saved_report_or_replanning(sender, instance, raw=False, **kwargs) -> None:
     if not raw:
-        facts_note([instance.activity_id])
+        # Moved to another activity (the admin's form): the one it left changes too.
+        before = getattr(instance, "_activity_before", None)
+        facts_note({instance.activity_id, *([before] if before else [])})
 
 
 def _saved_activity(sender, instance, raw=False, **kwargs) -> None:
@@ -300,6 +310,7 @@ def _saved_cut(sender, instance, raw=False, created=False, **kwargs) -> None:
 def connect_receivers() -> None:
     uid = "mejora.followup.facts"
     for model in (ProgressReport, Replanning):
+        pre_save.connect(_activity_before, sender=model, dispatch_uid=f"{uid}.before")
         post_save.connect(_saved_report_or_replanning, sender=model, dispatch_uid=f"{uid}.saved")
         post_delete.connect(
             _deleted_report_or_replanning, sender=model, dispatch_uid=f"{uid}.deleted"

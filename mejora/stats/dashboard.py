@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import Exists, F, OuterRef, QuerySet, Value
@@ -517,7 +518,10 @@ class _Kept:
         written as SQL around the rows' query, which the ORM's forty aggregates cost more
         to compile than the database to sum."""
         keyed = [key] if key else []
-        sql, params = rows.order_by().values_list(*keyed, *columns).query.sql_with_params()
+        try:
+            sql, params = rows.order_by().values_list(*keyed, *columns).query.sql_with_params()
+        except EmptyResultSet:  # a reach of no program
+            return {} if key else {None: dict.fromkeys(columns, 0)}
         sums = ", ".join(f"SUM({column})" for column in columns)
         group = f"{key}, " if key else ""
         grouped = f"GROUP BY {key}" if key else ""
@@ -690,9 +694,10 @@ _LIST_ORDERS = {
 }
 
 
-# The overdue of a scope this large, by days late, are found by walking the kept spans in the
-# order of their due date's end, at most WALK_SPANS of them, instead of reading every
-# activity of the scope and sorting it; a walk that does not fill the page reads it whole.
+# The overdue of a scope this large, most days late first, are found by walking the kept
+# spans in the order of their due date's end, at most WALK_SPANS of them, instead of reading
+# every activity of the scope and sorting it; a walk that does not fill the page reads it
+# whole. (Least days late first is not walked: the index's ties run the other way.)
 WALK_FROM = 5000
 WALK_SPANS = 20000
 
@@ -747,11 +752,10 @@ class _ListedRows:
             return []
         ids = self._walked(start, stop) if self.walk else None
         if ids is None:
-            ids = RawSQL(
-                f"SELECT row_id {self.sql} ORDER BY {_LIST_SQL_ORDERS[self.order]} "
-                "LIMIT %s OFFSET %s",
-                (*self.params, stop - start, start),
-            )
+            # The page's ids on their own, as the walk gives them: the same queries either way.
+            order = _LIST_SQL_ORDERS[self.order]
+            sql = f"SELECT row_id {self.sql} ORDER BY {order} LIMIT %s OFFSET %s"
+            ids = [pk for (pk,) in fetch_rows(self.db, sql, [*self.params, stop - start, start])]
         records = with_status(Activity.objects.using(self.db).filter(pk__in=ids), self.as_of)
         records = (
             with_due_dates(records, self.as_of)
@@ -761,34 +765,40 @@ class _ListedRows:
         return [_row(activity, self.as_of) for activity in records]
 
     def _walked(self, start: int, stop: int) -> list[int] | None:
-        """The page's ids from a walk over the spans by their due date's end (the list's
-        order: `_LIST_SQL_ORDERS`), or None when the walk did not reach the page's end.
-
-        Two queries: the due date's end WALK_SPANS spans along the walk, then the page among
-        the spans up to it, which the database reads in the index's order and stops at."""
+        """The page's ids from a walk over the spans by their due date's end, earliest
+        first (the list's default order, `_LIST_SQL_ORDERS["atraso"]`), or None when the
+        walk stopped before the page's end. One query, as reading the scope whole is."""
         since, before = self.walk
         facts = connections[self.db].ops.quote_name(ActivityFacts._meta.db_table)
-        latest_first = self.order == "atraso-menor"
-        ends = "f.due_end < %s" + (" AND f.due_end >= %s" if since else "")
-        ends_params = [day_key(before), *([day_key(since)] if since else [])]
-        walked = "f.due_end DESC, f.activity_id" if latest_first else "f.due_end, f.activity_id"
-        reach = fetch_rows(
-            self.db,
-            f"SELECT f.due_end FROM {facts} f WHERE {ends} ORDER BY {walked} LIMIT 1 OFFSET %s",
-            [*ends_params, WALK_SPANS],
-        )
-        if reach:
-            ends += " AND f.due_end >= %s" if latest_first else " AND f.due_end <= %s"
-            ends_params.append(reach[0][0])
+
+        def ends(span: str) -> tuple[str, list]:
+            condition = f"{span}.due_end < %s" + (f" AND {span}.due_end >= %s" if since else "")
+            return condition, [day_key(before), *([day_key(since)] if since else [])]
+
+        # How far the walk goes: the due date's end WALK_SPANS spans along it, else its end;
+        # a row of its own, joined first, so the database walks the index up to it and no
+        # further (compared with a subquery, it walked on).
+        reach_ends, reach_params = ends("r")
+        page_ends, page_params = ends("f")
         scope = self.activities.order_by().filter(pk=RawSQL("f.activity_id", ())).values("pk")
         scope_sql, scope_params = scope.query.sql_with_params()
         day = day_key(self.as_of)
         sql = f"""
-            SELECT f.activity_id FROM {facts} f
-            WHERE {ends} AND f.starts <= %s AND f.ends > %s
-              AND (f.percent IS NULL OR f.percent < 100) AND EXISTS ({scope_sql})
-            ORDER BY {walked} LIMIT %s OFFSET %s"""
-        params = [*ends_params, day, day, *scope_params, stop - start, start]
+            SELECT f.activity_id FROM (
+              SELECT COALESCE((
+                SELECT r.due_end FROM {facts} r WHERE {reach_ends}
+                ORDER BY r.due_end, r.activity_id LIMIT 1 OFFSET {WALK_SPANS}
+              ), %s) AS bound
+            ) b
+            JOIN {facts} f ON f.due_end <= b.bound
+            WHERE {page_ends}
+              AND f.starts <= %s AND f.ends > %s AND (f.percent IS NULL OR f.percent < 100)
+              AND EXISTS ({scope_sql})
+            ORDER BY f.due_end, f.activity_id LIMIT %s OFFSET %s"""
+        params = [
+            *reach_params, day_key(UNTIL_ALWAYS), *page_params, day, day, *scope_params,
+            stop - start, start,
+        ]  # fmt: skip
         ids = [pk for (pk,) in fetch_rows(self.db, sql, params)]
         return ids if len(ids) == stop - start else None
 
@@ -824,7 +834,7 @@ def listed_rows(
         where.append(_due_within(as_of, filters.due_within))
     overdue_only = filters.aging or filters.status == Status.OVERDUE
     walked = None
-    if walk and overdue_only and not filters.due_within and filters.order != "programa":
+    if walk and overdue_only and not filters.due_within and filters.order == "atraso":
         walked = AGING_BY_KEY[filters.aging].ends(as_of) if filters.aging else (None, as_of)
     return _ListedRows(activities, as_of, where, filters.order, counted, walked)
 

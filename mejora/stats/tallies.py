@@ -42,6 +42,7 @@ from mejora.followup.models import (
     Aspect,
     Cut,
     CutTally,
+    Program,
 )
 from mejora.stats.counting import aspect_groups, counts_from
 from mejora.stats.dashboard import (
@@ -147,6 +148,11 @@ def _recount(programs: list[int] | None, since: dt.date) -> None:
     cuts = list(Cut.objects.order_by("date"))
     previous = {cut.pk: before for before, cut in pairwise([None, *cuts])}
     with transaction.atomic():
+        # Two writers recounting one program wait for each other (PostgreSQL): the second
+        # counts what the first committed and deletes the rows it wrote, instead of adding
+        # its own beside them.
+        held = Program.objects.select_for_update().order_by("pk")
+        list((held if programs is None else held.filter(pk__in=programs)).values_list("pk"))
         for cut in cuts:
             if cut.date < since:
                 continue
@@ -175,13 +181,14 @@ def tallies_differing() -> list[str]:
 _KEY = ("program_id", "breadth", "cycle_id", "classification", "priority", "area_id")
 
 
-def _as_counts(tallies: Iterable[CutTally]) -> dict[tuple, dict[str, int]]:
-    return {
-        tuple(getattr(tally, name) for name in _KEY): {
-            name: getattr(tally, name) for name in TALLIED if getattr(tally, name)
-        }
-        for tally in tallies
-    }
+def _as_counts(tallies: Iterable[CutTally]) -> dict[tuple, Counter]:
+    """The counts per group, summed: a group kept twice counts twice, and differs."""
+    counted: defaultdict[tuple, Counter] = defaultdict(Counter)
+    for tally in tallies:
+        counted[tuple(getattr(tally, name) for name in _KEY)].update(
+            {name: getattr(tally, name) for name in TALLIED if getattr(tally, name)}
+        )
+    return counted
 
 
 # Keeping them as records are saved.
@@ -216,26 +223,53 @@ def _deleted_aspect(sender, instance, **kwargs) -> None:
     transaction.on_commit(lambda: tallies_note([program]))
 
 
+def _program_of_activity(pk: int | None) -> list[int]:
+    return list(Activity.objects.filter(pk=pk).values_list("aspect__program_id", flat=True))
+
+
+def _activity_before(sender, instance, raw=False, **kwargs) -> None:
+    instance._tallied_aspect = (
+        None
+        if raw or instance.pk is None
+        else Activity.objects.filter(pk=instance.pk).values_list("aspect_id", flat=True).first()
+    )
+
+
+def _saved_activity(sender, instance, raw=False, created=False, **kwargs) -> None:
+    # Moved to another ASM (the admin's form): its facts are the same, its group is not.
+    before = getattr(instance, "_tallied_aspect", None)
+    if not raw and before is not None and before != instance.aspect_id:
+        programs = Aspect.objects.filter(pk__in=[before, instance.aspect_id])
+        tallies_note(programs.values_list("program_id", flat=True))
+
+
 def _deleted_activity(sender, instance, **kwargs) -> None:
     program = Aspect.objects.filter(pk=instance.aspect_id).values_list("program_id", flat=True)
     programs = list(program)
     transaction.on_commit(lambda: tallies_note(programs))
 
 
-def _program_of_role(role: ActivityArea) -> list[int]:
-    return list(
-        Activity.objects.filter(pk=role.activity_id).values_list("aspect__program_id", flat=True)
+def _role_before(sender, instance, raw=False, **kwargs) -> None:
+    instance._tallied_activity = (
+        None
+        if raw or instance.pk is None
+        else ActivityArea.objects.filter(pk=instance.pk)
+        .values_list("activity_id", flat=True)
+        .first()
     )
 
 
 def _saved_role(sender, instance, raw=False, **kwargs) -> None:
     if not raw:
-        tallies_note(_program_of_role(instance))
+        # Moved to another activity (the admin's form): the program it left changes too.
+        before = getattr(instance, "_tallied_activity", None)
+        moved = _program_of_activity(before) if before not in (None, instance.activity_id) else []
+        tallies_note([*_program_of_activity(instance.activity_id), *moved])
 
 
 def _deleted_role(sender, instance, **kwargs) -> None:
     # Once the deletion commits: in a cascade (an ASM removed) the program is recounted once.
-    programs = _program_of_role(instance)
+    programs = _program_of_activity(instance.activity_id)
     transaction.on_commit(lambda: tallies_note(programs))
 
 
@@ -263,7 +297,10 @@ def connect_receivers() -> None:
     pre_save.connect(_aspect_before, sender=Aspect, dispatch_uid=f"{uid}.aspect_before")
     post_save.connect(_saved_aspect, sender=Aspect, dispatch_uid=f"{uid}.aspect")
     post_delete.connect(_deleted_aspect, sender=Aspect, dispatch_uid=f"{uid}.aspect_deleted")
+    pre_save.connect(_activity_before, sender=Activity, dispatch_uid=f"{uid}.activity_before")
+    post_save.connect(_saved_activity, sender=Activity, dispatch_uid=f"{uid}.activity_saved")
     post_delete.connect(_deleted_activity, sender=Activity, dispatch_uid=f"{uid}.activity")
+    pre_save.connect(_role_before, sender=ActivityArea, dispatch_uid=f"{uid}.role_before")
     post_save.connect(_saved_role, sender=ActivityArea, dispatch_uid=f"{uid}.role")
     post_delete.connect(_deleted_role, sender=ActivityArea, dispatch_uid=f"{uid}.role_deleted")
     pre_save.connect(_cut_before, sender=Cut, dispatch_uid=f"{uid}.cut_before")

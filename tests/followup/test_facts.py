@@ -107,6 +107,16 @@ def test_the_services_of_the_follow_up_keep_them():
 
 
 @pytest.mark.django_db
+def test_a_report_moved_to_another_activity_leaves_the_first_one_s_spans_too():
+    cut = CutFactory(date=MARCH, name="Marzo 2012")
+    report = ProgressReportFactory(cut=cut, percent=100)
+    first, other = report.activity, ActivityFactory()
+    report.activity = other  # as the admin's form saves it
+    report.save()
+    assert facts_differing([first.pk, other.pk]) == []
+
+
+@pytest.mark.django_db
 def test_a_cut_moved_to_another_date_moves_the_spans():
     cut = CutFactory(date=MARCH, name="Marzo 2012")
     report = ProgressReportFactory(cut=cut, percent=30)

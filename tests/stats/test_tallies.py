@@ -4,13 +4,16 @@ keeps them: a dashboard at a cut read from them is the dashboard counted over th
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mejora.accounts.models import Role
+from mejora.annex.synth import synth_document
 from mejora.followup.models import (
     Activity,
     ActivityArea,
@@ -22,6 +25,7 @@ from mejora.followup.models import (
     Replanning,
 )
 from mejora.followup.services.cuts import cut_open
+from mejora.followup.services.imports import annex_import
 from mejora.followup.services.progress import (
     activity_replan,
     progress_save,
@@ -49,6 +53,7 @@ from tests.factories import (
     CycleFactory,
     InstitutionFactory,
     ProgramFactory,
+    UserFactory,
     member,
 )
 from tests.stats.test_counting import CUT_DATES
@@ -159,16 +164,15 @@ def test_the_kept_tallies_sum_to_what_counting_live_says(plans, data, monkeypatc
         monkeypatch.setattr(
             dashboard_module, "WALK_SPANS", data.draw(st.sampled_from([0, 1, 4, 50]))
         )
-        for order in ("atraso", "atraso-menor"):
-            for aging in ("", "1-30", "181+"):
-                filters = ListFilters(status="overdue", aging=aging, order=order)
-                read = listed_rows(live.activities, filters, cut.date)
-                walked = listed_rows(live.activities, filters, cut.date, walk=True)
-                assert walked.walk is not None
-                for window in (slice(0, 2), slice(1, 4), slice(0, 50)):
-                    assert [r.activity.pk for r in walked[window]] == [
-                        r.activity.pk for r in read[window]
-                    ]
+        for aging in ("", "1-30", "181+"):
+            filters = ListFilters(status="overdue", aging=aging)
+            read = listed_rows(live.activities, filters, cut.date)
+            walked = listed_rows(live.activities, filters, cut.date, walk=True)
+            assert walked.walk is not None
+            for window in (slice(0, 2), slice(1, 4), slice(0, 50)):
+                assert [r.activity.pk for r in walked[window]] == [
+                    r.activity.pk for r in read[window]
+                ]
         transaction.set_rollback(True)
 
 
@@ -298,3 +302,80 @@ def test_the_walk_gives_the_page_when_it_reaches_its_end_and_else_reads_the_scop
     monkeypatch.setattr(dashboard_module, "WALK_SPANS", 0)
     assert rows._walked(0, 2) is None  # the walk stops before the page's end
     assert [r.activity.pk for r in rows[0:3]] == by_days_late
+
+
+def test_an_import_that_brings_a_new_cut_counts_every_program_there():
+    other = ActivityFactory(
+        aspect=AspectFactory(registered_on=dt.date(2009, 1, 1)), due_on=dt.date(2012, 6, 30)
+    )
+    CutFactory(date=SEPTEMBER, name="septiembre 2012")
+    # The annex's «Fecha de Elaboración» is March 2012: the import makes that cut, which
+    # counts the other program too and comes before September's changes.
+    annex_import(
+        document=synth_document(aspects=4), file_name="a.txt", sha256="0" * 64, file_format="txt"
+    )
+    assert Cut.objects.filter(date=MARCH).exists()
+    assert tallies_differing() == []
+    unit = member(Role.ADMINISTRATOR)
+    assert dashboard(unit, Scope(program=other.aspect.program_id), MARCH).activities["total"] == 1
+
+
+def test_an_activity_or_a_role_moved_elsewhere_recounts_both_programs():
+    CutFactory(date=MARCH, name="marzo")
+    activity = ActivityFactory(aspect=AspectFactory(registered_on=dt.date(2009, 1, 1)))
+    other = ActivityFactory(aspect=AspectFactory(registered_on=dt.date(2009, 1, 1)))
+    role = ActivityArea.objects.create(
+        activity=activity, area=AreaFactory(), role="coordinating", position=1
+    )
+    role.activity = other  # as the admin's forms save them
+    role.save()
+    assert tallies_differing() == []
+    activity.aspect = AspectFactory(registered_on=dt.date(2009, 1, 1))
+    activity.save()
+    assert tallies_differing() == []
+
+
+def test_a_person_who_reaches_nothing_sees_an_empty_dashboard_at_a_cut(client):
+    cut = CutFactory(date=MARCH, name="marzo")
+    activity = ActivityFactory(aspect=AspectFactory(registered_on=dt.date(2009, 1, 1)))
+    ProgressReport.objects.create(activity=activity, cut=cut, percent=50, state="validated")
+    client.force_login(UserFactory())
+    for name in ("dashboard", "dashboard-overdue"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200
+    assert dashboard(UserFactory(username="nadie"), Scope(), MARCH).activities["total"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_validations_in_one_program_at_once_leave_one_tally_each():
+    """PostgreSQL: each writer holds the program while it recounts it, so the second counts
+    what the first committed and replaces its rows instead of adding its own beside them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    aspect = AspectFactory(registered_on=dt.date(2009, 1, 1))
+    cut = CutFactory(date=MARCH, name="marzo")
+    reports = [
+        ProgressReport.objects.create(
+            activity=ActivityFactory(aspect=aspect, order=n), cut=cut, percent=60, state="submitted"
+        )
+        for n in (1, 2)
+    ]
+    barrier = threading.Barrier(2)
+
+    def validate(report):
+        try:
+            with transaction.atomic():
+                barrier.wait(timeout=10)
+                report.state = "validated"
+                report.save()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=validate, args=(r,)) for r in reports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert tallies_differing() == []
+    whole = CutTally.objects.filter(cut=cut, breadth=CutTally.Breadth.PROGRAM, area=None)
+    assert list(whole.values_list("total", "overdue")) == [(2, 2)]

@@ -43,7 +43,7 @@ from mejora.annex.parsers.rows import CatalogueFor
 from mejora.annex.progress import IMPORTING, Progress, Stage
 from mejora.followup.facts import facts_note_written
 from mejora.followup.history import change_record, snapshot
-from mejora.followup.keeping import kept_once, tallies_note
+from mejora.followup.keeping import kept_once, tallies_note, tallies_note_every
 from mejora.followup.models import (
     Activity,
     ActivityArea,
@@ -571,6 +571,9 @@ class _Loader:
                 )
             )
         facts_note_written(objects)
+        cuts = [obj.date for obj in objects if isinstance(obj, Cut)]
+        if cuts:  # a new cut is counted for every program, and changes the next cut's changes
+            tallies_note_every(min(cuts))
 
     def _update(self, obj: models.Model, values: dict[str, Any]) -> None:
         if all(getattr(obj, name) == value for name, value in values.items()):
