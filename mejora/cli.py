@@ -752,7 +752,6 @@ def _status_check(aspects, *, repair: bool) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from django.core.management import call_command
 
     from mejora.followup.services.synth import synth_load
 
@@ -761,7 +760,8 @@ def _synth(args: argparse.Namespace) -> int:
     if args.scale < 1:
         print("La escala debe ser al menos 1 ASM.", file=sys.stderr)
         return EXIT_REJECTED
-    call_command("migrate", verbosity=0)
+    # The queue's too: the load is an import, which tells the search index through it.
+    _migrate_all()
     summary = synth_load(aspects=args.scale, seed=args.seed)
     doc = summary.document
     print(
