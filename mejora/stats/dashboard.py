@@ -7,6 +7,7 @@ querysets), at a date, in a fixed number of queries whatever the size of the rec
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -495,7 +496,9 @@ class _Kept:
     reaches whole programs, over any scope but an area (the tallies are not kept for an
     area's reach); who is behind in a narrowed scope is counted live."""
 
-    def __init__(self, programs: QuerySet[Program], scope: Scope, cut: Cut, live: _Live):
+    def __init__(
+        self, programs: QuerySet[Program], scope: Scope, cut: Cut, live: Callable[[], _Live]
+    ):
         tallies = CutTally.objects.filter(program__in=programs)
         if scope.institution:
             tallies = tallies.filter(program__institution_id=scope.institution)
@@ -554,7 +557,7 @@ class _Kept:
 
     def areas(self) -> dict[int, dict[str, int]]:
         if self.narrowed:  # an area's activities are kept for the whole program only
-            return self.live.areas()
+            return self.live().areas()
         rows = self.tallies.filter(cut=self.cut, area__isnull=False)
         return self._by(rows, "area_id", ("total", "concluded", "overdue"))
 
@@ -591,21 +594,35 @@ class _Kept:
         return figures[status or "total"]
 
 
-def _counting(user, scope: Scope, as_of: dt.date) -> _Live | _Kept:
+def _counting(
+    user, scope: Scope, as_of: dt.date, cuts: list[Cut], records: tuple | None = None
+) -> _Live | _Kept:
     """Kept tallies where they answer the same (a cut's date, whole programs, no area);
-    else counting live."""
-    live = _Live(*scoped_records(user, scope, as_of), as_of)
-    cut = Cut.objects.filter(date=as_of).first() if not scope.area else None
+    else counting live (over the scoped `records`, when the caller has them)."""
+
+    def live() -> _Live:
+        return _Live(*(records or scoped_records(user, scope, as_of)), as_of)
+
+    cut = next((c for c in cuts if c.date == as_of), None) if not scope.area else None
     programs = whole_program_reach(user) if cut else None
-    return live if programs is None else _Kept(programs, scope, cut, live)
+    return live() if programs is None else _Kept(programs, scope, cut, live)
 
 
 def dashboard(
-    user, scope: Scope, as_of: dt.date, *, area_page=1, area_order="vencidas", late_only=False
+    user,
+    scope: Scope,
+    as_of: dt.date,
+    *,
+    cuts: list[Cut] | None = None,
+    area_page=1,
+    area_order="vencidas",
+    late_only=False,
 ) -> Dashboard:
-    counting = _counting(user, scope, as_of)
+    """The dashboard at the date; `cuts`, every cut, when the caller has read them."""
+    cuts = list(Cut.objects.all()) if cuts is None else cuts
+    counting = _counting(user, scope, as_of, cuts)
     counted = counting.figures()
-    cuts = list(Cut.objects.filter(date__lte=as_of).order_by("-date")[:TREND_CUTS])[::-1]
+    cuts = sorted((c for c in cuts if c.date <= as_of), key=lambda c: c.date)[-TREND_CUTS:]
     previous = next((c for c in reversed(cuts) if c.date < as_of), None)
     areas = area_rows(counting.areas(), order=area_order, late_only=late_only)
     areas = Paginator(areas, AREA_PAGE_SIZE).get_page(area_page)
@@ -804,11 +821,20 @@ class _ListedRows:
 
 
 def activity_list(
-    user, scope: Scope, filters: ListFilters, as_of: dt.date, *, page=1
+    user,
+    scope: Scope,
+    filters: ListFilters,
+    as_of: dt.date,
+    *,
+    cuts: list[Cut] | None = None,
+    page=1,
 ) -> tuple[Page, list[ListRow]]:
-    """The activities behind a figure, filtered and sorted by the database, one page of them."""
-    _, activities = scoped_records(user, scope, as_of)
-    counting = _counting(user, scope, as_of)
+    """The activities behind a figure, filtered and sorted by the database, one page of them;
+    `cuts`, every cut, when the caller has read them."""
+    records = scoped_records(user, scope, as_of)
+    _, activities = records
+    cuts = list(Cut.objects.all()) if cuts is None else cuts
+    counting = _counting(user, scope, as_of, cuts, records)
     large = (counting.size() or 0) >= WALK_FROM
     rows = listed_rows(activities, filters, as_of, counted=counting.listed(filters), walk=large)
     listed = Paginator(rows, LIST_PAGE_SIZE).get_page(page)

@@ -70,17 +70,43 @@ _OF_ASPECT = {name: F(column) for name, column in _GROUP}
 
 
 def tallies_keep(noted: Iterable[tuple[int, dt.date]]) -> None:
-    """Recount the tallies of the programs noted, at the cuts from the earliest day noted."""
+    """Recount the tallies of the programs noted (or of every one, EVERY_PROGRAM), each at
+    the cuts from the day noted with it."""
     noted = set(noted)
-    if noted:
-        since = min(day for _, day in noted)
-        programs = {pk for pk, _ in noted}
-        _recount(None if EVERY_PROGRAM in programs else sorted(programs), since)
+    if not noted:
+        return
+    cuts = list(Cut.objects.order_by("date"))
+    if not cuts or cuts[-1].date < min(day for _, day in noted):
+        return  # no cut the change reaches
+    previous = {cut.pk: before for before, cut in pairwise([None, *cuts])}
+    every = min((day for pk, day in noted if pk == EVERY_PROGRAM), default=None)
+    with transaction.atomic():
+        # Two writers recounting one program wait for each other (PostgreSQL): the second
+        # counts what the first committed and deletes the rows it wrote, instead of adding
+        # its own beside them.
+        held = Program.objects.select_for_update().order_by("pk")
+        if every is None:
+            held = held.filter(pk__in={pk for pk, _ in noted})
+        list(held.values_list("pk"))
+        for cut in cuts:
+            if every is not None and every <= cut.date:
+                programs = None
+            else:
+                programs = sorted({pk for pk, day in noted if day <= cut.date} - {EVERY_PROGRAM})
+                if not programs:
+                    continue
+            stale = CutTally.objects.filter(cut=cut)
+            if programs is not None:
+                stale = stale.filter(program_id__in=programs)
+            stale.delete()
+            CutTally.objects.bulk_create(
+                tallies_counted(cut, previous[cut.pk], programs), batch_size=2000
+            )
 
 
 def tallies_rebuild() -> None:
     """Recount every program's tallies at every cut (to repair)."""
-    _recount(None, SINCE_ALWAYS)
+    tallies_keep({(EVERY_PROGRAM, SINCE_ALWAYS)})
 
 
 def tallies_counted(cut: Cut, previous: Cut | None, programs: list[int] | None) -> list[CutTally]:
@@ -142,27 +168,6 @@ def _by_group(rows: list[tuple], *, area: bool) -> defaultdict[tuple, list[tuple
         key = (*row[:width], row[width]) if area else (*row[:width], None)
         grouped[key].append(row[width + 1 :] if area else row[width:])
     return grouped
-
-
-def _recount(programs: list[int] | None, since: dt.date) -> None:
-    cuts = list(Cut.objects.order_by("date"))
-    previous = {cut.pk: before for before, cut in pairwise([None, *cuts])}
-    with transaction.atomic():
-        # Two writers recounting one program wait for each other (PostgreSQL): the second
-        # counts what the first committed and deletes the rows it wrote, instead of adding
-        # its own beside them.
-        held = Program.objects.select_for_update().order_by("pk")
-        list((held if programs is None else held.filter(pk__in=programs)).values_list("pk"))
-        for cut in cuts:
-            if cut.date < since:
-                continue
-            stale = CutTally.objects.filter(cut=cut)
-            if programs is not None:
-                stale = stale.filter(program_id__in=programs)
-            stale.delete()
-            CutTally.objects.bulk_create(
-                tallies_counted(cut, previous[cut.pk], programs), batch_size=2000
-            )
 
 
 def tallies_differing() -> list[str]:

@@ -55,7 +55,9 @@ FEW, MANY = 2, 20
 BUDGET = {
     "home": 5,
     "dashboard": 19,
-    "dashboard-overdue": 11,
+    # Which counting applies is one more read of the memberships, the institutions to choose
+    # from one more query (not every program of the record), the count one sum of tallies.
+    "dashboard-overdue": 13,
     "dashboard/area_staff": 22,
     "program-detail": 24,
     "review-queue": 8,

@@ -98,6 +98,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         request.user,
         scope,
         context["as_of"],
+        cuts=context["cuts"],
         area_page=request.GET.get("pagina", 1),
         area_order=area_order,
         late_only=late_only,
@@ -133,7 +134,12 @@ def dashboard_activities(request: HttpRequest, status: str = "") -> HttpResponse
     context = _context(request, scope)
     filters = ListFilters.from_query(request.GET, status=status)
     page, rows = activity_list(
-        request.user, scope, filters, context["as_of"], page=request.GET.get("pagina", 1)
+        request.user,
+        scope,
+        filters,
+        context["as_of"],
+        cuts=context["cuts"],
+        page=request.GET.get("pagina", 1),
     )
     context.update(
         filters=filters,
