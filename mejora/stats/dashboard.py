@@ -802,18 +802,18 @@ class _ListedRows:
         day = day_key(self.as_of)
         sql = f"""
             SELECT f.activity_id FROM (
-              SELECT COALESCE((
+              SELECT COALESCE(MAX(w.due_end), %s) AS bound FROM (
                 SELECT r.due_end FROM {facts} r WHERE {reach_ends}
                 ORDER BY r.due_end, r.activity_id LIMIT 1 OFFSET {WALK_SPANS}
-              ), %s) AS bound
+              ) w
             ) b
-            JOIN {facts} f ON f.due_end <= b.bound
-            WHERE {page_ends}
+            CROSS JOIN {facts} f
+            WHERE f.due_end <= b.bound AND {page_ends}
               AND f.starts <= %s AND f.ends > %s AND (f.percent IS NULL OR f.percent < 100)
               AND EXISTS ({scope_sql})
             ORDER BY f.due_end, f.activity_id LIMIT %s OFFSET %s"""
         params = [
-            *reach_params, day_key(UNTIL_ALWAYS), *page_params, day, day, *scope_params,
+            day_key(UNTIL_ALWAYS), *reach_params, *page_params, day, day, *scope_params,
             stop - start, start,
         ]  # fmt: skip
         ids = [pk for (pk,) in fetch_rows(self.db, sql, params)]
