@@ -578,15 +578,17 @@ class CutTally(models.Model):
         # A number, not a boolean: the database seeks an index on it.
         PROGRAM = 1, _("todo el programa")
         GROUP = 2, _("un grupo de sus ASM")
+        AREA = 3, _("las actividades de un área en todo el programa")
 
     cut = models.ForeignKey(Cut, on_delete=models.CASCADE, related_name="+")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
-    # The whole program, or one group of its ASM (what a dashboard may be narrowed to).
+    # The whole program, one group of its ASM (what a dashboard may be narrowed to), or an
+    # area's activities in the whole program.
     breadth = models.PositiveSmallIntegerField(_("alcance"), choices=Breadth)
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, null=True, related_name="+")
     classification = models.CharField(_("tipo por actor"), max_length=20, blank=True)
     priority = models.CharField(_("prioridad"), max_length=10, blank=True)
-    # Only the activities where this area coordinates or is responsible (and no ASM).
+    # AREA: only the activities where this area coordinates or is responsible (and no ASM).
     area = models.ForeignKey(Area, on_delete=models.CASCADE, null=True, related_name="+")
     total = _tallied(_("actividades"))
     concluded = _tallied(_("concluidas"))

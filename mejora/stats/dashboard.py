@@ -505,8 +505,7 @@ class _Kept:
         if scope.program:
             tallies = tallies.filter(program_id=scope.program)
         self.narrowed = bool(scope.cycle or scope.classification or scope.priority)
-        breadth = CutTally.Breadth.GROUP if self.narrowed else CutTally.Breadth.PROGRAM
-        tallies = tallies.filter(breadth=breadth)
+        self.breadth = CutTally.Breadth.GROUP if self.narrowed else CutTally.Breadth.PROGRAM
         if scope.cycle:
             tallies = tallies.filter(cycle_id=scope.cycle)
         if scope.classification:
@@ -543,7 +542,7 @@ class _Kept:
         """Every count of the scope's rows at the cut (of no area): one query for the
         figures, the ASM and the changes."""
         if self._sums is None:
-            rows = self.tallies.filter(cut=self.cut, area__isnull=True)
+            rows = self.tallies.filter(cut=self.cut, breadth=self.breadth)
             self._sums = self._by(rows, None, TALLIED)[None]
         return self._sums
 
@@ -558,11 +557,11 @@ class _Kept:
     def areas(self) -> dict[int, dict[str, int]]:
         if self.narrowed:  # an area's activities are kept for the whole program only
             return self.live().areas()
-        rows = self.tallies.filter(cut=self.cut, area__isnull=False)
+        rows = self.tallies.filter(cut=self.cut, breadth=CutTally.Breadth.AREA)
         return self._by(rows, "area_id", ("total", "concluded", "overdue"))
 
     def trend(self, cuts: list[Cut]) -> list[dict[str, int]]:
-        rows = self.tallies.filter(cut__in=cuts, area__isnull=True)
+        rows = self.tallies.filter(cut__in=cuts, breadth=self.breadth)
         by_cut = self._by(rows, "cut_id", list(empty_counts()))
         return [by_cut.get(cut.pk, empty_counts()) for cut in cuts]
 

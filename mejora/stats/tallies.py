@@ -154,7 +154,11 @@ def tallies_counted(cut: Cut, previous: Cut | None, programs: list[int] | None) 
         for (program, cycle, classification, priority, area), counts in counted.items()
     ] + [
         CutTally(
-            cut=cut, program_id=program, breadth=CutTally.Breadth.PROGRAM, area_id=area, **counts
+            cut=cut,
+            program_id=program,
+            breadth=CutTally.Breadth.AREA if area else CutTally.Breadth.PROGRAM,
+            area_id=area,
+            **counts,
         )
         for (program, area), counts in wholes.items()
     ]

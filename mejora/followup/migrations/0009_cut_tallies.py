@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
             name='CutTally',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('breadth', models.PositiveSmallIntegerField(choices=[(1, 'todo el programa'), (2, 'un grupo de sus ASM')], verbose_name='alcance')),
+                ('breadth', models.PositiveSmallIntegerField(choices=[(1, 'todo el programa'), (2, 'un grupo de sus ASM'), (3, 'las actividades de un área en todo el programa')], verbose_name='alcance')),
                 ('classification', models.CharField(blank=True, max_length=20, verbose_name='tipo por actor')),
                 ('priority', models.CharField(blank=True, max_length=10, verbose_name='prioridad')),
                 ('total', models.PositiveIntegerField(default=0, verbose_name='actividades')),
