@@ -138,8 +138,11 @@ def _keep_chunk(ids: list[int]) -> None:
     ActivityFacts.objects.bulk_create(
         _row(ActivityFacts, pk, span) for pk in changed for span in spans[pk]
     )
-    programs = Activity.objects.filter(pk__in=list(changed)).values_list("pk", "aspect__program_id")
-    note(TALLIES, {(program, changed[pk]) for pk, program in programs})
+    # Each program from the first day a change counts: no cut before its ASM was registered.
+    programs = Activity.objects.filter(pk__in=list(changed)).values_list(
+        "pk", "aspect__program_id", "aspect__registered_on"
+    )
+    note(TALLIES, {(program, max(changed[pk], day)) for pk, program, day in programs})
 
 
 def _changed_since(before: list[Span], after: list[Span]) -> dt.date | None:

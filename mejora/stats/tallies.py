@@ -32,6 +32,7 @@ from mejora.followup.keeping import (
     EVERY_PROGRAM,
     TALLIES,
     keeper,
+    note,
     tallies_note,
     tallies_note_every,
 )
@@ -228,12 +229,15 @@ def _saved_aspect(sender, instance, raw=False, created=False, **kwargs) -> None:
 
 
 def _deleted_aspect(sender, instance, **kwargs) -> None:
-    program = instance.program_id
-    transaction.on_commit(lambda: tallies_note([program]))
+    noted = {(instance.program_id, instance.registered_on)}
+    transaction.on_commit(lambda: note(TALLIES, noted))
 
 
-def _program_of_activity(pk: int | None) -> list[int]:
-    return list(Activity.objects.filter(pk=pk).values_list("aspect__program_id", flat=True))
+def _registered(activity_ids) -> set[tuple[int, dt.date]]:
+    """The programs of these activities, each from the day its ASM was registered: no cut
+    before counts it."""
+    activities = Activity.objects.filter(pk__in=[pk for pk in activity_ids if pk is not None])
+    return set(activities.values_list("aspect__program_id", "aspect__registered_on"))
 
 
 def _activity_before(sender, instance, raw=False, **kwargs) -> None:
@@ -248,14 +252,14 @@ def _saved_activity(sender, instance, raw=False, created=False, **kwargs) -> Non
     # Moved to another ASM (the admin's form): its facts are the same, its group is not.
     before = getattr(instance, "_tallied_aspect", None)
     if not raw and before is not None and before != instance.aspect_id:
-        programs = Aspect.objects.filter(pk__in=[before, instance.aspect_id])
-        tallies_note(programs.values_list("program_id", flat=True))
+        aspects = Aspect.objects.filter(pk__in=[before, instance.aspect_id])
+        note(TALLIES, set(aspects.values_list("program_id", "registered_on")))
 
 
 def _deleted_activity(sender, instance, **kwargs) -> None:
-    program = Aspect.objects.filter(pk=instance.aspect_id).values_list("program_id", flat=True)
-    programs = list(program)
-    transaction.on_commit(lambda: tallies_note(programs))
+    aspect = Aspect.objects.filter(pk=instance.aspect_id)
+    noted = set(aspect.values_list("program_id", "registered_on"))
+    transaction.on_commit(lambda: note(TALLIES, noted))
 
 
 def _role_before(sender, instance, raw=False, **kwargs) -> None:
@@ -272,14 +276,13 @@ def _saved_role(sender, instance, raw=False, **kwargs) -> None:
     if not raw:
         # Moved to another activity (the admin's form): the program it left changes too.
         before = getattr(instance, "_tallied_activity", None)
-        moved = _program_of_activity(before) if before not in (None, instance.activity_id) else []
-        tallies_note([*_program_of_activity(instance.activity_id), *moved])
+        note(TALLIES, _registered({instance.activity_id, before}))
 
 
 def _deleted_role(sender, instance, **kwargs) -> None:
     # Once the deletion commits: in a cascade (an ASM removed) the program is recounted once.
-    programs = _program_of_activity(instance.activity_id)
-    transaction.on_commit(lambda: tallies_note(programs))
+    noted = _registered({instance.activity_id})
+    transaction.on_commit(lambda: note(TALLIES, noted))
 
 
 def _cut_before(sender, instance, raw=False, **kwargs) -> None:
