@@ -158,6 +158,18 @@ class Scope:
             priority=priority if priority in Aspect.Priority.values else "",
         )
 
+    def narrowing(self) -> dict:
+        """The lookups that narrow an ASM, or a tally, to the scope (area aside: it is an
+        activity's)."""
+        lookups = {
+            "program__institution_id": self.institution,
+            "program_id": self.program,
+            "cycle_id": self.cycle,
+            "classification": self.classification,
+            "priority": self.priority,
+        }
+        return {lookup: value for lookup, value in lookups.items() if value}
+
     def as_query(self) -> dict[str, str]:
         values = {
             "dependencia": self.institution,
@@ -172,17 +184,7 @@ class Scope:
 
 def scoped_records(user, scope: Scope, as_of: dt.date) -> tuple[QuerySet[Aspect], QuerySet]:
     """The ASM registered by the date and their activities the reader may see, narrowed."""
-    aspects = aspects_for_user(user).filter(registered_on__lte=as_of)
-    if scope.institution:
-        aspects = aspects.filter(program__institution_id=scope.institution)
-    if scope.program:
-        aspects = aspects.filter(program_id=scope.program)
-    if scope.cycle:
-        aspects = aspects.filter(cycle_id=scope.cycle)
-    if scope.classification:
-        aspects = aspects.filter(classification=scope.classification)
-    if scope.priority:
-        aspects = aspects.filter(priority=scope.priority)
+    aspects = aspects_for_user(user).filter(registered_on__lte=as_of, **scope.narrowing())
     activities = activities_for_user(user).filter(aspect__in=aspects)
     if scope.area:
         roles = ActivityArea.objects.filter(area_id=scope.area)
@@ -500,18 +502,9 @@ class _Kept:
         self, programs: QuerySet[Program], scope: Scope, cut: Cut, live: Callable[[], _Live]
     ):
         tallies = CutTally.objects.filter(program__in=programs)
-        if scope.institution:
-            tallies = tallies.filter(program__institution_id=scope.institution)
-        if scope.program:
-            tallies = tallies.filter(program_id=scope.program)
+        tallies = tallies.filter(**scope.narrowing())
         self.narrowed = bool(scope.cycle or scope.classification or scope.priority)
         self.breadth = CutTally.Breadth.GROUP if self.narrowed else CutTally.Breadth.PROGRAM
-        if scope.cycle:
-            tallies = tallies.filter(cycle_id=scope.cycle)
-        if scope.classification:
-            tallies = tallies.filter(classification=scope.classification)
-        if scope.priority:
-            tallies = tallies.filter(priority=scope.priority)
         self.tallies, self.cut, self.live = tallies, cut, live
         self._sums: dict[str, int] | None = None
 
