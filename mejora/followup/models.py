@@ -417,8 +417,15 @@ class ProgressReport(models.Model):
     activity = models.ForeignKey(
         Activity, on_delete=models.CASCADE, related_name="reports", verbose_name=_("actividad")
     )
+    # Indexed by `report_cut_state`, which leads with the cut: a second index on the cut alone
+    # was what PostgreSQL chose for "a cut's validated reports", then read the cut's every
+    # report to find none (the open cut's), 3 ms on each dashboard.
     cut = models.ForeignKey(
-        Cut, on_delete=models.PROTECT, related_name="reports", verbose_name=_("corte")
+        Cut,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("corte"),
+        db_index=False,
     )
     percent = models.PositiveSmallIntegerField(_("porcentaje de avance"), null=True, blank=True)
     justification = models.TextField(_("porcentaje de avance y justificación"), blank=True)
@@ -552,8 +559,13 @@ class ActivityFacts(models.Model):
             models.CheckConstraint(condition=Q(starts__lt=F("ends")), name="facts_span_not_empty"),
         ]
         # The overdue of a large scope, latest or earliest due first, walked in this order
-        # (stats/dashboard.py `_ListedRows`).
-        indexes = [models.Index(fields=["due_end", "activity"], name="facts_due_end")]
+        # (stats/dashboard.py `_ListedRows`); with the span's day and percent in the index,
+        # whether a span is the current one and unfinished is read from it, not the table.
+        indexes = [
+            models.Index(
+                fields=["due_end", "activity", "starts", "ends", "percent"], name="facts_due_end"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.activity_id} · {self.starts}–{self.ends}"
