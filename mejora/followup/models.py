@@ -336,6 +336,12 @@ class Activity(models.Model):
     def __str__(self) -> str:
         return f"{self.aspect} · actividad {self.order}"
 
+    @property
+    def reference(self) -> str:
+        """How a list names the activity: the mechanism's year, the ASM's number and its own
+        order (2019/3.1); one attribute for a template, which pays for every dot it follows."""
+        return f"{self.aspect.cycle.mechanism_year}/{self.aspect.number}.{self.order}"
+
 
 class ActivityArea(models.Model):
     """An area's part in an activity: it coordinates or it is responsible ('Realiza: X')."""

@@ -74,7 +74,7 @@ def _context(request: HttpRequest, scope: Scope) -> dict:
         "date_error": error,
         "cuts": cuts,
         "scope": scope,
-        "programs": list(programs.order_by("name")),
+        "programs": list(programs.select_related(None).only("key", "name").order_by("name")),
         "institutions": institutions,
         "cycles": list(Cycle.objects.all()),
         "classifications": list(Classification),
