@@ -59,6 +59,17 @@ _LOOKUPS: dict[type[Model], _Lookups] = {
 }
 
 
+def memberships_of(user) -> list[Membership]:
+    """The person's memberships, read once per user object, that is once per request: a page
+    asks several reach questions of them. As Django keeps a user's permissions on the user
+    (`_perm_cache`), a membership changed later is seen by the next request's user."""
+    try:
+        return user._memberships_read
+    except AttributeError:
+        user._memberships_read = list(Membership.objects.filter(user=user).order_by("pk"))
+        return user._memberships_read
+
+
 def records_for_user(
     model: type[M], user, action: str = Action.VIEW, *, through_areas: bool = True
 ) -> QuerySet[M]:
@@ -73,7 +84,7 @@ def records_for_user(
         return records
     lookups = _LOOKUPS[model]
     reach = Q(pk__in=[])
-    for membership in Membership.objects.filter(user=user):
+    for membership in memberships_of(user):
         if action not in membership.actions:
             continue
         if membership.program_id:
@@ -110,7 +121,7 @@ def whole_program_reach(user, action: str = Action.VIEW) -> QuerySet[Program] | 
         return Program.objects.none()
     if user.is_superuser:
         return Program.objects.all()
-    memberships = [m for m in Membership.objects.filter(user=user) if action in m.actions]
+    memberships = [m for m in memberships_of(user) if action in m.actions]
     if any(
         m.program_id is None and m.area_id is None and m.institution_id is None for m in memberships
     ):
@@ -184,7 +195,7 @@ def user_may(user, action: str, *, everywhere: bool = False) -> bool:
     `everywhere`, only a membership over the whole record counts (cuts are everyone's)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    rows = Membership.objects.filter(user=user).values_list(*MEMBERSHIP_COLUMNS)
+    rows = [tuple(getattr(m, c) for c in MEMBERSHIP_COLUMNS) for m in memberships_of(user)]
     return memberships_allow(user, rows, action, everywhere=everywhere)
 
 
@@ -216,7 +227,7 @@ def import_scope_for(user) -> ImportScope:
     programs: set[int] = set()
     institutions: set[int] = set()
     all_institutions = everything = False
-    for membership in Membership.objects.filter(user=user):
+    for membership in memberships_of(user):
         if not membership.can_import:
             continue
         if membership.program_id:

@@ -124,8 +124,8 @@ class RecordGeneration:
 
 
 def generation_columns() -> dict[str, Subquery]:
-    """The record's generation as columns any query may carry (a person's memberships do, so
-    a page reads both at once): subqueries over the history's primary key and the open cut."""
+    """The record's generation as columns of one query: subqueries over the history's primary
+    key and the open cut."""
     latest = ChangeRecord.objects.order_by("-pk")
     recent = (
         ChangeRecord.objects.filter(pk__gt=Subquery(latest.values("pk")[:1]) - RECENT_CHANGES)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from functools import cache
 
 from django.core.cache import cache as kept
@@ -14,14 +13,14 @@ from mejora.accounts.access import (
     MEMBERSHIP_COLUMNS,
     activities_for_user,
     memberships_allow,
+    memberships_of,
     reports_for_user,
 )
-from mejora.accounts.models import ROLE_ACTIONS, Action, Membership
+from mejora.accounts.models import ROLE_ACTIONS, Action
 from mejora.followup.models import Cut
 from mejora.followup.pending_work import (
     PendingCounts,
     RecordGeneration,
-    generation_columns,
     pending_counts,
     record_generation,
 )
@@ -35,27 +34,15 @@ COUNTS_KEPT_FOR = 300
 Memberships = tuple[tuple[str, int | None, int | None, int | None], ...]
 
 
-@dataclass(frozen=True)
-class _Person:
-    memberships: Memberships
-    generation: RecordGeneration | None  # read with the memberships (none without them)
-
-
-def _person(request: HttpRequest) -> _Person:
+def _memberships(request: HttpRequest) -> Memberships:
     """The person's roles and their scopes, what their actions and the reach of their counts
-    rest on, with the record's generation: one query."""
+    rest on: the memberships the page's own reach questions read (no query of their own)."""
     user = request.user
     if not user.is_authenticated or not user.is_active:
-        return _Person((), None)
-    generation = generation_columns()
-    rows = list(
-        Membership.objects.filter(user=user)
-        .order_by("pk")
-        .annotate(**generation)
-        .values_list(*MEMBERSHIP_COLUMNS, *generation)
-    )
-    return _Person(
-        tuple(row[:4] for row in rows), RecordGeneration.of(rows[0][4:]) if rows else None
+        return ()
+    return tuple(
+        tuple(getattr(membership, column) for column in MEMBERSHIP_COLUMNS)
+        for membership in memberships_of(user)
     )
 
 
@@ -77,7 +64,9 @@ def _key(request: HttpRequest, memberships: Memberships, generation: RecordGener
     return "pending-counts:" + hashlib.sha256(repr(person).encode()).hexdigest()
 
 
-def _counts(request: HttpRequest, actions: frozenset[str], person: _Person) -> PendingCounts | None:
+def _counts(
+    request: HttpRequest, actions: frozenset[str], memberships: Memberships
+) -> PendingCounts | None:
     user = request.user
     if not user.is_authenticated:
         return None
@@ -86,9 +75,9 @@ def _counts(request: HttpRequest, actions: frozenset[str], person: _Person) -> P
     # Roles that can neither capture nor review have nothing waiting: no query is spent.
     if not (captures or reviews):
         return PendingCounts(capture=0, fix=0, review=0)
-    # A superuser may hold no membership to read the generation with.
-    generation = person.generation if person.memberships else record_generation()
-    key = _key(request, person.memberships, generation) if generation else None
+    # Read only for a person with something waiting: one query, a reader's pages spend none.
+    generation = record_generation()
+    key = _key(request, memberships, generation) if generation else None
     counts = kept.get(key) if key else None
     if counts is not None:
         return counts
@@ -114,18 +103,19 @@ def _same_cut(cut: Cut | None, generation: RecordGeneration) -> bool:
 
 def pending(request: HttpRequest) -> dict[str, object]:
     """The counts and the links a person's role opens, computed only when a template shows
-    them: one query while the record and the person's memberships are as they were, a fixed
-    handful when something changed, whatever the record holds."""
-    person = cache(lambda: _person(request))
-    actions = cache(lambda: _actions(request, person().memberships))
+    them: the memberships the page reads anyway and, for a person with work waiting, the
+    record's generation (one query) while the record and the memberships are as they were; a
+    fixed handful when something changed, whatever the record holds."""
+    memberships = cache(lambda: _memberships(request))
+    actions = cache(lambda: _actions(request, memberships()))
     return {
-        "pending_counts": SimpleLazyObject(lambda: _counts(request, actions(), person())),
+        "pending_counts": SimpleLazyObject(lambda: _counts(request, actions(), memberships())),
         "may_review": SimpleLazyObject(lambda: Action.REVIEW in actions()),
         "may_administer": SimpleLazyObject(lambda: Action.ADMINISTER in actions()),
         # Cuts are everyone's: only an administrator of the whole record opens and closes them.
         "may_open_cuts": SimpleLazyObject(
             lambda: memberships_allow(
-                request.user, person().memberships, Action.ADMINISTER, everywhere=True
+                request.user, memberships(), Action.ADMINISTER, everywhere=True
             )
         ),
         "may_import": SimpleLazyObject(lambda: Action.IMPORT in actions()),
