@@ -36,7 +36,7 @@ Memberships = tuple[tuple[str, int | None, int | None, int | None], ...]
 
 def _memberships(request: HttpRequest) -> Memberships:
     """The person's roles and their scopes, what their actions and the reach of their counts
-    rest on: the memberships the page's own reach questions read (no query of their own)."""
+    rest on: read once per request (`memberships_of`), with the page's own reach questions."""
     user = request.user
     if not user.is_authenticated or not user.is_active:
         return ()
@@ -75,7 +75,7 @@ def _counts(
     # Roles that can neither capture nor review have nothing waiting: no query is spent.
     if not (captures or reviews):
         return PendingCounts(capture=0, fix=0, review=0)
-    # Read only for a person with something waiting: one query, a reader's pages spend none.
+    # Read only for a person whose roles capture or review: one query, a reader's spend none.
     generation = record_generation()
     key = _key(request, memberships, generation) if generation else None
     counts = kept.get(key) if key else None
@@ -103,9 +103,9 @@ def _same_cut(cut: Cut | None, generation: RecordGeneration) -> bool:
 
 def pending(request: HttpRequest) -> dict[str, object]:
     """The counts and the links a person's role opens, computed only when a template shows
-    them: the memberships the page reads anyway and, for a person with work waiting, the
-    record's generation (one query) while the record and the memberships are as they were; a
-    fixed handful when something changed, whatever the record holds."""
+    them: the person's memberships (once per request) and, for a person whose roles capture
+    or review, the record's generation (one query) while the record and the memberships are
+    as they were; a fixed handful when something changed, whatever the record holds."""
     memberships = cache(lambda: _memberships(request))
     actions = cache(lambda: _actions(request, memberships()))
     return {

@@ -224,8 +224,8 @@ def _queries(client, url: str) -> int:
 
 
 # The cuts page for an administrator: the session, the person, the page's own check of their
-# role and its cuts, and the navigation's one: the person's memberships with the record's
-# generation and its open cut.
+# role (their memberships, which the navigation reads too) and its cuts, and the navigation's
+# one: the record's generation and its open cut.
 KEPT_PAGE_QUERIES = 5
 
 

@@ -122,7 +122,6 @@ class SynthRefused(ValueError):
 _PROGRAMS_PER_STEP = 10
 
 
-@transaction.atomic
 def synth_government(
     *,
     programs: int,
@@ -143,15 +142,20 @@ def synth_government(
     nobody made those changes, so a row per record would trace nothing while doubling what
     is written; the source of every catalogue row says the whole set is synthetic.
     """
-    # The kept facts and tallies written once at the end, for every program together.
-    with kept_once():
+    # All or nothing; the kept facts and tallies written once at the end, for every program.
+    with transaction.atomic(), kept_once():
         summary = _synth_government(programs=programs, cycles=cycles, seed=seed, progress=progress)
     # The planner's statistics for the tables just filled, as after any bulk load: without
     # them PostgreSQL plans a page's queries for empty tables (five times slower at 300
-    # programs) until autovacuum happens to look. On PostgreSQL, outside a transaction, the
-    # tables are vacuumed too, as autovacuum would after the load: until the visibility map
-    # is set, an index-only scan visits the table for every row (twice as slow a walk).
-    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+    # programs) until autovacuum happens to look. On PostgreSQL, once committed (a caller's
+    # transaction forbids it), the tables are vacuumed too, as autovacuum would after the
+    # load: until the visibility map is set, an index-only scan visits the table for every
+    # row (twice as slow a walk).
+    vacuum = (
+        connection.vendor == "postgresql"
+        and connection.get_autocommit()
+        and not connection.in_atomic_block
+    )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)" if vacuum else "ANALYZE")
     return summary
