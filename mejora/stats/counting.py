@@ -18,22 +18,19 @@ from django.db.models import (
     CharField,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 
-from mejora.followup.models import Activity, ActivityFacts, Aspect, Replanning
+from mejora.followup.models import Activity, ActivityFacts, Aspect
 from mejora.followup.status import STATUS_ORDER, Status
 
 # The annotations `with_status` adds, under these names.
 PERCENT = "percent_then"
 DUE_END = "due_end_then"  # the effective due date's last day
 STATUS = "status_then"
-DUE = "effective_due"  # effective_due_on, effective_due_precision (`with_due_dates`)
 
 
 def day_key(day: dt.date) -> str:
@@ -44,15 +41,6 @@ def day_key(day: dt.date) -> str:
 def _span_at(as_of: dt.date) -> QuerySet[ActivityFacts]:
     """The kept span of the outer activity that covers the date."""
     return ActivityFacts.objects.filter(activity=OuterRef("pk"), starts__lte=as_of, ends__gt=as_of)
-
-
-def _replanned(as_of: dt.date) -> QuerySet[Replanning]:
-    """The replannings in force at the date, latest first (as `facts_at` chooses them)."""
-    return (
-        Replanning.objects.filter(activity=OuterRef("pk"))
-        .filter(Q(cut__isnull=True) | Q(cut__date__lte=as_of))
-        .order_by("-created_at", "-id")
-    )
 
 
 def with_status(
@@ -80,20 +68,6 @@ def with_status(
                 default=Value(Status.NOT_STARTED.value),
                 output_field=CharField(),
             )
-        }
-    )
-
-
-def with_due_dates(activities: QuerySet[Activity], as_of: dt.date) -> QuerySet[Activity]:
-    """The effective due date itself (`effective_due_on`, `effective_due_precision`), for a
-    page of rows that shows it."""
-    replanned = _replanned(as_of)
-    return activities.annotate(
-        **{
-            f"{DUE}_on": Coalesce(Subquery(replanned.values("new_due_on")[:1]), F("due_on")),
-            f"{DUE}_precision": Coalesce(
-                Subquery(replanned.values("new_due_precision")[:1]), F("due_precision")
-            ),
         }
     )
 

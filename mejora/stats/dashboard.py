@@ -36,7 +36,6 @@ from mejora.followup.models import (
 )
 from mejora.followup.status import STATUS_ORDER, Status, days_late
 from mejora.stats.counting import (
-    DUE,
     DUE_END,
     PERCENT,
     STATUS,
@@ -48,7 +47,6 @@ from mejora.stats.counting import (
     fetch_rows,
     status_table,
     statuses_at,
-    with_due_dates,
     with_status,
 )
 
@@ -775,8 +773,7 @@ class _ListedRows:
             ids = [pk for (pk,) in fetch_rows(self.db, sql, [*self.params, stop - start, start])]
         records = with_status(Activity.objects.using(self.db).filter(pk__in=ids), self.as_of)
         records = (
-            with_due_dates(records, self.as_of)
-            .select_related("aspect__program", "aspect__cycle")
+            records.select_related("aspect__program", "aspect__cycle")
             .only(*LISTED_COLUMNS)
             .order_by(*_LIST_ORDERS[self.order])
         )
@@ -867,9 +864,10 @@ def listed_rows(
 
 
 def _row(activity: Activity, as_of: dt.date) -> ListRow:
-    on = getattr(activity, f"{DUE}_on")
-    precision = getattr(activity, f"{DUE}_precision")
-    due = PartialDate.of(on, Precision(precision)) if on and precision else None
+    # The effective due date's last day as the kept facts hold it, the day the list shows
+    # and the rule counts the days late from.
+    due_end = getattr(activity, DUE_END)
+    due = PartialDate.of(due_end, Precision.DAY) if due_end else None
     status = Status(getattr(activity, STATUS))
     late = days_late(percent=getattr(activity, PERCENT), due=due, as_of=as_of)
     return ListRow(activity, status, due, late, light(int(status is Status.OVERDUE), 1))
