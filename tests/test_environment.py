@@ -99,3 +99,35 @@ def test_production_starts_with_key_and_hosts(tmp_path):
         MEJORA_ALLOWED_HOSTS="asm.gob.mx",
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("address", "options"),
+    [
+        ("postgres://u@db:5432/asm", "-c jit=off"),
+        ("postgres://u@db:5432/asm?options=-c%20jit%3Don", "-c jit=off -c jit=on"),
+    ],
+)
+def test_postgresql_connects_without_just_in_time_compiling_unless_the_address_says(
+    tmp_path, address, options
+):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MEJORA_")}
+    environment |= {"MEJORA_DATA_DIR": str(tmp_path), "MEJORA_DATABASE_URL": address}
+    done = subprocess.run(
+        [sys.executable, "-c", "from mejora import settings as s\n"
+         "print(s.DATABASES['default']['OPTIONS']['options'])"],
+        env=environment, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == options
+
+
+@pytest.mark.django_db
+def test_the_server_compiles_no_query_just_in_time():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's own setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
