@@ -17,13 +17,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from mejora.followup.models import Activity, Aspect, Classification, Cycle
-from mejora.followup.status import Status
-from mejora.stats.counting import STATUS, with_status
+from mejora.stats.counting import concluded_spans
 
 # The ASM the institution can resolve itself: the denominator of the compliance rate.
 COUNTED = (Classification.SPECIFIC, Classification.INSTITUTIONAL)
@@ -220,15 +219,18 @@ def aspect_facts(aspects: QuerySet[Aspect], *, cycle: Cycle, as_of: dt.date) -> 
     its latest validated report by then says 100 (followup.status's rule, asked of the database
     through stats.counting).
     """
-    # The status of each activity at the date, as the dashboards count it (stats.counting).
-    unfinished = with_status(Activity.objects.filter(aspect=OuterRef("pk")), as_of).exclude(
-        **{STATUS: Status.CONCLUDED.value}
-    )
+
+    # Per ASM, its activities and those concluded at the date, each counted by an indexed
+    # subquery (stats.counting): asking each activity's whole status took half again as long.
+    def per_aspect(rows: QuerySet, path: str) -> Subquery:
+        per = rows.filter(**{path: OuterRef("pk")}).order_by().values(path)
+        return Subquery(per.annotate(n=Count("pk")).values("n"))
+
     rows = (
         aspects.filter(cycle=cycle, registered_on__lte=as_of)
         .annotate(
-            has_activities=Exists(Activity.objects.filter(aspect=OuterRef("pk"))),
-            unfinished=Exists(unfinished),
+            activities_count=per_aspect(Activity.objects.all(), "aspect"),
+            concluded_count=per_aspect(concluded_spans(as_of), "activity__aspect"),
         )
         .values_list(
             "program__institution__name",
@@ -238,8 +240,8 @@ def aspect_facts(aspects: QuerySet[Aspect], *, cycle: Cycle, as_of: dt.date) -> 
             "priority",
             "theme",
             "change_kind",
-            "has_activities",
-            "unfinished",
+            "activities_count",
+            "concluded_count",
         )
         .order_by()
     )
@@ -251,7 +253,7 @@ def aspect_facts(aspects: QuerySet[Aspect], *, cycle: Cycle, as_of: dt.date) -> 
             priority=priority,
             theme=theme.strip(),
             change_kind=change_kind,
-            concluded=bool(has_activities and not unfinished),
+            concluded=bool(activities) and concluded == activities,
         )
         for (
             institution,
@@ -261,8 +263,8 @@ def aspect_facts(aspects: QuerySet[Aspect], *, cycle: Cycle, as_of: dt.date) -> 
             priority,
             theme,
             change_kind,
-            has_activities,
-            unfinished,
+            activities,
+            concluded,
         ) in rows
     ]
 
