@@ -195,12 +195,16 @@ def user_may(user, action: str, *, everywhere: bool = False) -> bool:
     `everywhere`, only a membership over the whole record counts (cuts are everyone's)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    rows = [tuple(getattr(m, c) for c in MEMBERSHIP_COLUMNS) for m in memberships_of(user)]
-    return memberships_allow(user, rows, action, everywhere=everywhere)
+    return memberships_allow(user, membership_rows(user), action, everywhere=everywhere)
 
 
 # What `memberships_allow` reads of each membership, in this order.
 MEMBERSHIP_COLUMNS = ("role", "institution_id", "program_id", "area_id")
+
+
+def membership_rows(user) -> tuple[tuple, ...]:
+    """The person's memberships as rows of MEMBERSHIP_COLUMNS (read once per request)."""
+    return tuple(tuple(getattr(m, c) for c in MEMBERSHIP_COLUMNS) for m in memberships_of(user))
 
 
 def memberships_allow(user, memberships, action: str, *, everywhere: bool = False) -> bool:

@@ -10,10 +10,9 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from mejora.accounts.access import (
-    MEMBERSHIP_COLUMNS,
     activities_for_user,
+    membership_rows,
     memberships_allow,
-    memberships_of,
     reports_for_user,
 )
 from mejora.accounts.models import ROLE_ACTIONS, Action
@@ -36,14 +35,11 @@ Memberships = tuple[tuple[str, int | None, int | None, int | None], ...]
 
 def _memberships(request: HttpRequest) -> Memberships:
     """The person's roles and their scopes, what their actions and the reach of their counts
-    rest on: read once per request (`memberships_of`), with the page's own reach questions."""
+    rest on: read once per request (`membership_rows`), with the page's own reach questions."""
     user = request.user
     if not user.is_authenticated or not user.is_active:
         return ()
-    return tuple(
-        tuple(getattr(membership, column) for column in MEMBERSHIP_COLUMNS)
-        for membership in memberships_of(user)
-    )
+    return membership_rows(user)
 
 
 def _actions(request: HttpRequest, memberships: Memberships) -> frozenset[str]:
