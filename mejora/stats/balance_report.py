@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from mejora.annex.renderers.office import strip_non_xml
 from mejora.annex.renderers.pdf import render_pdf_from_html
-from mejora.stats.balance import Balance, CycleBalance, Tally
+from mejora.stats.balance import Balance, CycleBalance, Share, Tally
 from mejora.stats.charts import (
     Chart,
     DataTable,
@@ -136,23 +136,30 @@ def _change_chart(balance: Balance) -> Chart:
         rows=tuple((s.label, s.count, _percent_or_none(s.percent)) for s in shares),
         fmt=cell,
     )
-    by_count = {s.count: s for s in shares}
-
-    def count_and_share(value: float) -> str:
-        share = by_count.get(int(value))
-        if share is None or share.percent is None:
-            return integer(value)
-        return f"{integer(value)} ({percent(share.percent)})"
-
     return bar_chart(
         title,
         [s.label for s in shares],
         [s.count for s in shares],
         value_label=_("ASM específicos e institucionales concluidos"),
         category_label=_("Tipo de cambio"),
-        fmt=count_and_share,
+        fmt=_CountAndShare(shares),
         table=table,
     )
+
+
+@dataclass(frozen=True)
+class _CountAndShare:
+    """A bar's count with its share of the concluded: '12 (40%)'. A value, not a closure, so
+    the chart it labels is drawn once for the same figures (charts.py keeps what it drew by
+    what it was drawn from; a new closure each time was a new chart each time)."""
+
+    shares: tuple[Share, ...]
+
+    def __call__(self, value: float) -> str:
+        share = next((s for s in self.shares if s.count == int(value)), None)
+        if share is None or share.percent is None:
+            return integer(value)
+        return f"{integer(value)} ({percent(share.percent)})"
 
 
 def _comparison_chart(result: CycleBalance) -> Chart:

@@ -129,3 +129,32 @@ def test_an_empty_balance_has_no_rate_rather_than_a_division_by_zero():
     assert balance.total == 0
     assert balance.compliance_rate is None
     assert {(s.count, s.percent) for s in balance.by_change_kind} == {(0, None)}
+
+
+def test_the_report_asked_again_draws_none_of_its_charts_again(monkeypatch):
+    from collections import OrderedDict
+
+    from mejora.stats import charts
+    from mejora.stats.balance import CycleBalance
+    from mejora.stats.balance_report import balance_report
+
+    drawn = []
+
+    def draw(figure, title, description, table):
+        drawn.append(title)
+        return charts.Chart(title, description, "<svg/>", table)
+
+    monkeypatch.setattr(charts, "_DRAWN", OrderedDict())
+    monkeypatch.setattr(charts, "_chart", draw)
+    facts = [
+        _facts("Salud", "S1", concluded=True, change_kind="corregir"),
+        _facts("Salud", "S2", concluded=True, change_kind=""),
+        _facts("Salud", "S2"),
+    ]
+    result = CycleBalance(balance_of(facts, cycle="2018", as_of=AS_OF), None)
+    first = balance_report(result)
+    assert "ASM concluidos por tipo de cambio" in drawn
+    made = len(drawn)
+    again = balance_report(result)
+    assert len(drawn) == made  # every chart, the one labelled with counts and shares too
+    assert [s.chart for s in again.sections] == [s.chart for s in first.sections]
