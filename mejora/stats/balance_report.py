@@ -254,7 +254,8 @@ def render_balance_html(report: BalanceReport) -> str:
 
     The styles are put in here, not in the template: no template a browser could be served
     holds inline style (the CSP refuses it), and this HTML only ever goes to WeasyPrint."""
-    html = render_to_string("web/balance_print.html", {"report": report})
+    context = {"report": report, "program_rows": report.programs.display_rows}
+    html = render_to_string("web/balance_print.html", context)
     return html.replace(
         "</head>", f"<style>{_PRINT_CSS.read_text(encoding='utf-8')}</style></head>", 1
     )

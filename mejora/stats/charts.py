@@ -125,7 +125,11 @@ class DataTable:
     @property
     def display_rows(self) -> list[tuple[str, ...]]:
         """The rows as shown beside the chart: each value formatted as its label is."""
-        return [(str(first), *(self.fmt(v) for v in values)) for first, *values in self.rows]
+        return self.displayed(self.rows)
+
+    def displayed(self, rows: Sequence[tuple[str | Number, ...]]) -> list[tuple[str, ...]]:
+        """Some of its rows (a page of them) as `display_rows` shows them."""
+        return [(str(first), *(self.fmt(v) for v in values)) for first, *values in rows]
 
 
 @dataclass(frozen=True)

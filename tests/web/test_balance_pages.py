@@ -1,7 +1,9 @@
 """The balance page and its files: CONEVAL's 2018-2019 figures on screen, in the PDF (read back
 with pdfplumber) and in the spreadsheet (read back with openpyxl), for whom may see them."""
 
+import datetime as dt
 import io
+import re
 import xml.etree.ElementTree as ET
 
 import openpyxl
@@ -11,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mejora.accounts.models import Role
+from mejora.followup.models import Aspect
 from tests.conftest import IMMEDIATE_TASKS
 from tests.factories import member
 from tests.stats import coneval
@@ -99,6 +102,32 @@ def test_the_spreadsheet_holds_the_tables_with_percentages_as_numbers(
         "interinstitucional": 4,
         "intergubernamental": 1,
     }
+
+
+def _program_rows(html: str) -> list[str]:
+    table = html[html.index('id="balance-programs"') :]
+    return re.findall(r'<th scope="row">S\d+ (Programa \d+)', table)
+
+
+def test_the_page_shows_the_programs_a_page_at_a_time_and_the_pdf_all_of_them(
+    client, record, overseer
+):
+    from mejora.stats.balance import cycle_balance
+    from mejora.stats.balance_report import balance_report, render_balance_html
+    from mejora.web.views.balance import PROGRAMS_PER_PAGE
+
+    pages = [
+        client.get(reverse("balance"), _query(record) | {"pagina": n}).content.decode()
+        for n in (1, 2, 3)
+    ]
+    shown = [_program_rows(html) for html in pages]
+    assert [len(rows) for rows in shown] == [PROGRAMS_PER_PAGE, PROGRAMS_PER_PAGE, 3]
+    assert len({name for rows in shown for name in rows}) == 103
+    assert "103 programas con ASM específicos o institucionales" in pages[2]
+    assert 'aria-label="Páginas de programas"' in pages[0]
+    assert f'href="?cycle={record.cycle.pk}&amp;as_of=2019-03-31&amp;pagina=2"' in pages[0]
+    balance = cycle_balance(Aspect.objects.all(), cycle=record.cycle, as_of=dt.date(2019, 3, 31))
+    assert len(_program_rows(render_balance_html(balance_report(balance)))) == 103
 
 
 def test_a_liaison_sees_the_balance_of_their_program_only(client, record):

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +22,10 @@ from mejora.tasks.balance import balance_print_start
 from mejora.tasks.jobs import job_forget
 from mejora.web.forms_balance import BalanceForm
 from mejora.web.views.jobs import job_page
+
+# The compliance of every program is in the PDF and the XLSX; the page shows it a page at a
+# time, so its weight stays the same whatever the number of programs.
+PROGRAMS_PER_PAGE = 50
 
 
 def _balance(request: HttpRequest) -> tuple[BalanceForm, Cycle | None, CycleBalance | None]:
@@ -49,6 +54,10 @@ def balance_page(request: HttpRequest) -> HttpResponse:
         query = urlencode({"cycle": cycle.pk, "as_of": report.balance.as_of.isoformat()})
     status = 400 if form.errors else 200
     context = {"form": form, "report": report, "query": query}
+    if report is not None:
+        programs = Paginator(report.programs.rows, PROGRAMS_PER_PAGE)
+        context["program_page"] = page = programs.get_page(request.GET.get("pagina"))
+        context["program_rows"] = report.programs.displayed(page.object_list)
     return render(request, "web/balance.html", context, status=status)
 
 
