@@ -711,15 +711,17 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _status_check(aspects, *, repair: bool) -> int:
+    from mejora.followup.conclusions import conclusions_differing, conclusions_keep
     from mejora.followup.facts import facts_differing, facts_keep
     from mejora.followup.models import Activity
     from mejora.stats.tallies import tallies_differing, tallies_rebuild
 
     ids = Activity.objects.filter(aspect__in=aspects).values_list("pk", flat=True)
     differing = facts_differing(ids)
-    # The tallies are counted from the kept facts: checked once those are right.
+    # The conclusions and tallies are counted from the kept facts: checked once those are right.
+    concluded = conclusions_differing(aspects.values_list("pk", flat=True)) if not differing else []
     cuts = tallies_differing() if not differing else []
-    if not differing and not cuts:
+    if not differing and not concluded and not cuts:
         print(_("Lo guardado para contar coincide con los registros de cada actividad y corte."))
         return EXIT_OK
     if differing:
@@ -729,6 +731,17 @@ def _status_check(aspects, *, repair: bool) -> int:
                 "para contar: %(ids)s."
             )
             % {"count": len(differing), "ids": ", ".join(map(str, differing[:20]))}
+        )
+    if concluded:
+        print(
+            ngettext(
+                "%(count)s ASM no coincide con sus actividades en los días que se guarda "
+                "como concluido: %(ids)s.",
+                "%(count)s ASM no coinciden con sus actividades en los días que se guardan "
+                "como concluidos: %(ids)s.",
+                len(concluded),
+            )
+            % {"count": len(concluded), "ids": ", ".join(map(str, concluded[:20]))}
         )
     if cuts:
         print(
@@ -744,7 +757,8 @@ def _status_check(aspects, *, repair: bool) -> int:
     if not repair:
         print(_("Ejecute de nuevo con --repair para reescribirlo."))
         return EXIT_REJECTED
-    facts_keep(differing)
+    facts_keep(differing)  # which keeps the conclusions of the ASM whose facts it rewrites
+    conclusions_keep(concluded)
     if cuts or tallies_differing():
         tallies_rebuild()
     print(_("Reescrito."))

@@ -10,7 +10,14 @@ import pytest
 from django.db.models import F
 
 from mejora.cli import EXIT_INTERNAL, EXIT_OK, EXIT_REJECTED, main
-from mejora.followup.models import Activity, ActivityFacts, Aspect, ChangeRecord, CutTally
+from mejora.followup.models import (
+    Activity,
+    ActivityFacts,
+    Aspect,
+    AspectConclusion,
+    ChangeRecord,
+    CutTally,
+)
 from tests.factories import ActivityFactory, AspectFactory
 
 # `main` checks the migrations of the tasks database too (a file of its own on SQLite).
@@ -171,6 +178,15 @@ def test_status_check_finds_what_is_kept_for_counting_out_of_step_and_repairs_it
     assert out.startswith("2 actividades") and "--repair" in out
     assert main(["status", "--check", "--repair"]) == EXIT_OK
     assert main(["status", "--check"]) == EXIT_OK
+    # So are the days an ASM is kept as concluded.
+    kept = AspectConclusion.objects.order_by("aspect_id").first()
+    AspectConclusion.objects.filter(pk=kept.pk).update(starts=dt.date(2000, 1, 1))
+    capsys.readouterr()
+    assert main(["status", "--check"]) == EXIT_REJECTED
+    assert capsys.readouterr().out.startswith("1 ASM no coincide con sus actividades")
+    assert main(["status", "--check", "--repair"]) == EXIT_OK
+    assert main(["status", "--check"]) == EXIT_OK
+    assert AspectConclusion.objects.get(aspect_id=kept.aspect_id).starts == kept.starts
     # So is a cut's tally changed by hand.
     CutTally.objects.filter(breadth=CutTally.Breadth.PROGRAM).update(concluded=F("concluded") + 1)
     capsys.readouterr()

@@ -8,8 +8,9 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Seguimiento de ASM")
 
     def ready(self) -> None:
-        from mejora.followup import facts
+        from mejora.followup import conclusions, facts
         from mejora.stats import tallies
 
         facts.connect_receivers()
+        conclusions.connect_receivers()
         tallies.connect_receivers()

@@ -10,8 +10,8 @@ spans of the activities it touches (the receivers below, connected in FollowupCo
 writers of many rows at once (imports, `mejora synth`) bulk-insert, which sends no signal, and
 note what they wrote (`facts_note_written`). Deleting a report or a replanning rewrites the
 spans once the deletion commits: in the middle of a cascade the activity may be on its way out.
-Spans that changed note their program's tallies from the first day they changed
-(stats/tallies.py), which are kept from them.
+Spans that changed note their ASM's conclusions (followup/conclusions.py) and their program's
+tallies from the first day they changed (stats/tallies.py), both kept from them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from mejora.annex.document import PartialDate, Precision
-from mejora.followup.keeping import FACTS, TALLIES, keeper, note
+from mejora.followup.keeping import CONCLUSIONS, FACTS, TALLIES, keeper, note
 from mejora.followup.models import (
     SINCE_ALWAYS,
     UNTIL_ALWAYS,
@@ -139,10 +139,13 @@ def _keep_chunk(ids: list[int]) -> None:
         _row(ActivityFacts, pk, span) for pk in changed for span in spans[pk]
     )
     # Each program from the first day a change counts: no cut before its ASM was registered.
-    programs = Activity.objects.filter(pk__in=list(changed)).values_list(
-        "pk", "aspect__program_id", "aspect__registered_on"
+    changed_aspects = list(
+        Activity.objects.filter(pk__in=list(changed)).values_list(
+            "pk", "aspect_id", "aspect__program_id", "aspect__registered_on"
+        )
     )
-    note(TALLIES, {(program, max(changed[pk], day)) for pk, program, day in programs})
+    note(CONCLUSIONS, {aspect for _, aspect, _, _ in changed_aspects})
+    note(TALLIES, {(program, max(changed[pk], day)) for pk, _, program, day in changed_aspects})
 
 
 def _changed_since(before: list[Span], after: list[Span]) -> dt.date | None:

@@ -2,9 +2,10 @@
 that defers their keeping to the end of a load.
 
 Each kept table registers a keeper: a name and what rewrites its rows for the keys noted (the
-activities of `ActivityFacts`, the programs of `CutTally`). A write notes its keys: kept at
-once, or inside `kept_once()` gathered and kept once on leaving it, keepers in the order they
-were registered, so one kept from another (tallies from facts) sees its rows already written.
+activities of `ActivityFacts`, the ASM of `AspectConclusion`, the programs of `CutTally`). A
+write notes its keys: kept at once, or inside `kept_once()` gathered and kept once on leaving
+it, keepers in the order they are listed here, so one kept from another (conclusions and
+tallies from facts) sees its rows already written.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from contextlib import contextmanager
 
 from mejora.followup.models import SINCE_ALWAYS
 
-# The kept tables, in the order they are kept: the tallies are counted from the facts.
-FACTS, TALLIES = "facts", "tallies"
-_keepers: dict[str, Callable[[set], None] | None] = {FACTS: None, TALLIES: None}
+# The kept tables, in the order they are kept: an ASM's conclusions and the tallies are
+# counted from the facts.
+FACTS, CONCLUSIONS, TALLIES = "facts", "conclusions", "tallies"
+_keepers: dict[str, Callable[[set], None] | None] = {FACTS: None, CONCLUSIONS: None, TALLIES: None}
 _batch = threading.local()
 # Noted in place of a program: every program (a cut added, moved or removed).
 EVERY_PROGRAM = 0

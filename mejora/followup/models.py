@@ -577,6 +577,36 @@ class ActivityFacts(models.Model):
         return f"{self.activity_id} · {self.starts}–{self.ends}"
 
 
+class AspectConclusion(models.Model):
+    """A stretch of days an ASM stands concluded: it has activities and the latest validated
+    report of every one of them says 100 (followup/status.py `aspect_status`), from `starts`
+    until the day before `ends`. Days with no row are days it is not concluded.
+
+    Derived, never typed: followup/conclusions.py rewrites an ASM's rows from its activities'
+    kept facts whenever they change or an activity joins or leaves it, so the balance asks
+    whether an ASM was concluded at a date with one indexed row instead of counting its
+    activities (tests/stats/test_counting.py holds it equal to the pure rules)."""
+
+    aspect = models.ForeignKey(
+        Aspect, on_delete=models.CASCADE, related_name="conclusions", verbose_name=_("ASM")
+    )
+    starts = models.DateField(_("desde"))
+    ends = models.DateField(_("hasta antes de"))
+
+    class Meta:
+        verbose_name = _("días concluido de un ASM")
+        verbose_name_plural = _("días concluidos de los ASM")
+        constraints = [
+            models.UniqueConstraint(fields=["aspect", "starts"], name="conclusion_one_a_start"),
+            models.CheckConstraint(
+                condition=Q(starts__lt=F("ends")), name="conclusion_span_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aspect_id} · {self.starts}–{self.ends}"
+
+
 def _tallied(name) -> models.PositiveIntegerField:
     return models.PositiveIntegerField(name, default=0)
 

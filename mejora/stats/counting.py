@@ -43,12 +43,6 @@ def _span_at(as_of: dt.date) -> QuerySet[ActivityFacts]:
     return ActivityFacts.objects.filter(activity=OuterRef("pk"), starts__lte=as_of, ends__gt=as_of)
 
 
-def concluded_spans(as_of: dt.date) -> QuerySet[ActivityFacts]:
-    """The kept spans covering the date that say 100: their activities concluded then, the
-    first branch of `with_status`'s status, for a count that asks only that."""
-    return ActivityFacts.objects.filter(starts__lte=as_of, ends__gt=as_of, percent=100)
-
-
 def with_status(
     activities: QuerySet[Activity], as_of: dt.date, *, suffix: str = ""
 ) -> QuerySet[Activity]:

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mejora.annex.document import PartialDate, Precision
-from mejora.followup.models import Activity, ProgressReport, Replanning
-from mejora.followup.status import activity_status, aspect_progress, aspect_status
+from mejora.followup.models import Activity, AspectConclusion, ProgressReport, Replanning
+from mejora.followup.status import Status, activity_status, aspect_progress, aspect_status
 from mejora.stats.counting import (
     STATUS,
     activity_counts,
@@ -56,10 +56,18 @@ activities = st.builds(
         max_size=3,
     ),
 )
-# Some ASM with one activity at 1%: the mean rounds to 0.0 from 21 activities on.
+# Some ASM with one activity at 1%: the mean rounds to 0.0 from 21 activities on; some with
+# every activity validated at 100 from the first or a later cut.
+concluding = st.builds(
+    Plan,
+    due=st.none(),
+    reports=st.sampled_from([{0: (100, "validated")}, {1: (100, "validated")}]),
+    replannings=st.just([]),
+)
 aspects = st.lists(
     st.one_of(
         st.lists(activities, max_size=4),
+        st.lists(concluding, min_size=1, max_size=3),
         st.builds(
             lambda n, p: [p] + [Plan(None, {}, [])] * n,
             st.integers(18, 22),
@@ -155,6 +163,16 @@ def test_the_database_counts_what_the_rules_say(plans, data):
         counted = activity_counts(scope, as_of)
         assert counted.pop("total") == len(expected_rows)
         assert counted == {s: expected_activities[s] for s in counted}
+        # Each ASM's kept conclusions say it is concluded exactly when the rules do.
+        concluded = {
+            aspect.pk
+            for aspect, plan in zip(program.aspects.order_by("pk"), plans, strict=True)
+            if plan and all(_by_the_rules(item, as_of)[1] is Status.CONCLUDED for item in plan)
+        }
+        kept = AspectConclusion.objects.filter(starts__lte=as_of, ends__gt=as_of)
+        assert set(kept.filter(aspect__program=program).values_list("aspect_id", flat=True)) == (
+            concluded
+        )
         by_aspect = aspect_counts(program.aspects.all(), as_of)
         assert by_aspect.pop("total") == len(plans)
         assert by_aspect == {s: expected_aspects[s] for s in by_aspect}
