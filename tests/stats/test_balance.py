@@ -7,7 +7,7 @@ import pytest
 from mejora.accounts.access import aspects_for_user
 from mejora.accounts.models import Role
 from mejora.followup.models import Aspect
-from mejora.stats.balance import AspectFacts, balance_of, cycle_balance
+from mejora.stats.balance import AspectFacts, Headline, balance_of, cycle_balance, cycle_headline
 from mejora.stats.charts import percent
 from tests.factories import ActivityFactory, AspectFactory, CycleFactory, member
 from tests.stats import coneval
@@ -47,6 +47,24 @@ def test_the_previous_cycle_stands_beside_it(record):
     rows = {c.label: c for c in result.comparison}
     assert (rows["ASM"].current, rows["ASM"].previous) == (243, 10)
     assert rows["Cumplimiento"].difference == 9.0
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, dt.date(2019, 10, 1), dt.date(2018, 6, 30)])
+def test_a_cycle_s_headline_counted_by_the_database_is_its_balance_s(record, as_of):
+    reader = member(Role.OVERSIGHT, institution=record.institutions[0])
+    for aspects in (Aspect.objects.all(), aspects_for_user(reader)):
+        for cycle in (record.cycle, record.previous):
+            balance = cycle_balance(aspects, cycle=cycle, as_of=as_of).balance
+            headline = cycle_headline(aspects, cycle=cycle, as_of=as_of)
+            assert headline == Headline(
+                str(cycle),
+                balance.total,
+                balance.institutions,
+                balance.programs,
+                balance.by_classification,
+                balance.counted,
+                balance.concluded,
+            )
 
 
 def test_a_later_date_counts_what_concluded_since(record):
