@@ -6,7 +6,7 @@ the compliance rate — ASM that concluded all their activities ÷ ASM *específ
 and per program; the concluded ASM by the kind of change they produced; and the same figures
 of the previous cycle beside them.
 
-`aspect_facts` asks the database once for one plain row per ASM in the reader's scope;
+`aspect_facts` asks the database for one plain row per ASM in the reader's scope;
 `balance_of` is a pure function of those rows, so every figure is tested without a database.
 The previous cycle gives only the figures set beside the balance's (`cycle_headline`), counted
 by the database; tests hold them equal to `balance_of`'s.
@@ -24,7 +24,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mejora.followup.models import Aspect, AspectConclusion, Classification, Cycle
+from mejora.followup.models import Aspect, AspectConclusion, Classification, Cycle, Program
 
 # The ASM the institution can resolve itself: the denominator of the compliance rate.
 COUNTED = (Classification.SPECIFIC, Classification.INSTITUTIONAL)
@@ -261,41 +261,24 @@ def aspect_facts(aspects: QuerySet[Aspect], *, cycle: Cycle, as_of: dt.date) -> 
     kept conclusions (followup/conclusions.py): one indexed row per ASM, where counting its
     activities and their facts took four times as long.
     """
-    rows = (
+    rows = list(
         aspects.filter(cycle=cycle, registered_on__lte=as_of)
         .annotate(concluded_then=_concluded_then(as_of))
         .values_list(
-            "program__institution__name",
-            "program__key",
-            "program__name",
-            "classification",
-            "priority",
-            "theme",
-            "change_kind",
-            "concluded_then",
+            "program_id", "classification", "priority", "theme", "change_kind", "concluded_then"
         )
         .order_by()
     )
+    # Each program's names once (a few hundred rows), not joined to each of its ASM.
+    programs = {
+        pk: (institution, f"{key} {name}".strip())
+        for pk, key, name, institution in Program.objects.filter(
+            pk__in={row[0] for row in rows}
+        ).values_list("pk", "key", "name", "institution__name")
+    }
     return [
-        AspectFacts(
-            institution=institution,
-            program=f"{key} {name}".strip(),
-            classification=classification,
-            priority=priority,
-            theme=theme.strip(),
-            change_kind=change_kind,
-            concluded=bool(concluded),
-        )
-        for (
-            institution,
-            key,
-            name,
-            classification,
-            priority,
-            theme,
-            change_kind,
-            concluded,
-        ) in rows
+        AspectFacts(*programs[program], classification, priority, theme.strip(), kind, bool(done))
+        for program, classification, priority, theme, kind, done in rows
     ]
 
 
