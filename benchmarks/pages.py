@@ -19,7 +19,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-REQUESTS = 7  # each page: one request to warm caches, then the median of these
+REQUESTS = 11  # each page: one request to warm caches, then the median of these
+# The trivial page takes a millisecond or two, so a stray pause moves a median of a few
+# requests by a third, and every ratio with it: its median is taken over many more.
+TRIVIAL_REQUESTS = 51
 
 
 @dataclass(frozen=True)
@@ -97,13 +100,15 @@ def page_url(page: Page, chosen: Sample) -> str | None:
     return None
 
 
-def timed(client, url: str, query: dict, statuses: tuple[int, ...]) -> tuple[float, int]:
-    """The median seconds of REQUESTS requests after a first one, and the page's size."""
+def timed(
+    client, url: str, query: dict, statuses: tuple[int, ...], requests: int = REQUESTS
+) -> tuple[float, int]:
+    """The median seconds of `requests` requests after a first one, and the page's size."""
     first = client.get(url, query)
     if first.status_code not in statuses:
         raise RuntimeError(f"{url} answered {first.status_code}")
     seconds = []
-    for _ in range(REQUESTS):
+    for _ in range(requests):
         start = time.perf_counter()
         response = client.get(url, query)
         if not response.streaming:
@@ -134,7 +139,7 @@ def main(names: list[str]) -> None:
             continue
         seconds, size = timed(client, url, page.query(chosen), page.statuses)
         # The trivial page right after each page: both under much the same load.
-        trivial, _ = timed(visitor, reverse(TRIVIAL), {}, (200,))
+        trivial, _ = timed(visitor, reverse(TRIVIAL), {}, (200,), TRIVIAL_REQUESTS)
         result[page.name] = {"seconds": seconds, "bytes": size, "trivial": trivial, "url": url}
     print(json.dumps(result))
 
