@@ -758,7 +758,8 @@ def _status_check(aspects, *, repair: bool) -> int:
         print(_("Ejecute de nuevo con --repair para reescribirlo."))
         return EXIT_REJECTED
     facts_keep(differing)  # which keeps the conclusions of the ASM whose facts it rewrites
-    conclusions_keep(concluded)
+    # Checked again once the facts are right: others may be out of step on their own.
+    conclusions_keep(concluded or conclusions_differing(aspects.values_list("pk", flat=True)))
     if cuts or tallies_differing():
         tallies_rebuild()
     print(_("Reescrito."))
