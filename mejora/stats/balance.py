@@ -138,29 +138,23 @@ def rate(part: int, whole: int) -> float | None:
 
 
 def balance_of(facts: Iterable[AspectFacts], *, cycle: str, as_of: dt.date) -> Balance:
-    """The balance's figures from one row per ASM, counted in one pass over them."""
-    total = 0
-    institutions: set[str] = set()
-    programs: set[tuple[str, str]] = set()
-    totals = {field: Counter() for field in _TALLIED}
-    done = {field: Counter() for field in _TALLIED}
-    counted: Counter[tuple[str, str]] = Counter()  # by (program, institution)
-    concluded: Counter[tuple[str, str]] = Counter()
-    change_kinds: Counter[str] = Counter()
-    for row in facts:
-        total += 1
-        institutions.add(row.institution)
-        programs.add((row.institution, row.program))
-        for field in _TALLIED:
-            value = getattr(row, field)
-            totals[field][value] += 1
-            done[field][value] += row.concluded
-        if row.classification in COUNTED:
-            key = (row.program, row.institution)
-            counted[key] += 1
-            if row.concluded:
-                concluded[key] += 1
-                change_kinds[row.change_kind] += 1
+    """The balance's figures from one row per ASM, counted column by column: Counter counts a
+    column in C, a few times faster than a Python loop over thousands of rows."""
+    rows = list(facts)
+    done_rows = [row for row in rows if row.concluded]
+    totals = {field: Counter(getattr(row, field) for row in rows) for field in _TALLIED}
+    done = {field: Counter(getattr(row, field) for row in done_rows) for field in _TALLIED}
+    institutions = {row.institution for row in rows}
+    programs = {(row.institution, row.program) for row in rows}
+    # By (program, institution): the ASM counted, those concluded, and their kinds of change.
+    counted = Counter(
+        (row.program, row.institution) for row in rows if row.classification in COUNTED
+    )
+    concluded = Counter(
+        (row.program, row.institution) for row in done_rows if row.classification in COUNTED
+    )
+    change_kinds = Counter(row.change_kind for row in done_rows if row.classification in COUNTED)
+    total = len(rows)
     concluded_total = sum(concluded.values())
     return Balance(
         cycle=cycle,
