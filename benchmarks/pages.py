@@ -3,7 +3,7 @@
 `python -m benchmarks.pages` with MEJORA_DATA_DIR (and MEJORA_DATABASE_URL for PostgreSQL)
 pointing at a record `mejora synth --programs` made. Prints one JSON object: per page its
 median seconds and its size in bytes, or null when the page does not exist (yet); and the
-trivial page's median. Requests go through Django's whole stack (middleware, sessions,
+median of the trivial page, asked between its requests. Requests go through Django's whole stack (middleware, sessions,
 templates) in this process, as a signed-in oversight reader of the whole record (CONEVAL,
 SHCP, SFP): who reads everything, with nothing to capture or review, so the navigation's own
 counts of pending work are not part of what each page is measured to cost.
@@ -20,9 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 REQUESTS = 11  # each page: one request to warm caches, then the median of these
-# The trivial page takes a millisecond or two, so a stray pause moves a median of a few
-# requests by a third, and every ratio with it: its median is taken over many more.
-TRIVIAL_REQUESTS = 51
+# The trivial page takes a millisecond or two: a stray pause moves a median of a few of its
+# requests by a third, and every ratio with it. So it is asked this many times after each
+# request to the page, the two interleaved: both measured under the same load, whatever the
+# machine does meanwhile (a finished load's writes still reaching the disk, another process).
+TRIVIAL_EACH = 5
 
 
 @dataclass(frozen=True)
@@ -100,21 +102,29 @@ def page_url(page: Page, chosen: Sample) -> str | None:
     return None
 
 
+def _seconds(client, url: str, query: dict) -> float:
+    start = time.perf_counter()
+    response = client.get(url, query)
+    if not response.streaming:
+        response.content  # noqa: B018 - rendering is part of the cost
+    return time.perf_counter() - start
+
+
 def timed(
-    client, url: str, query: dict, statuses: tuple[int, ...], requests: int = REQUESTS
-) -> tuple[float, int]:
-    """The median seconds of `requests` requests after a first one, and the page's size."""
+    client, url: str, query: dict, statuses: tuple[int, ...], visitor, trivial_url: str
+) -> tuple[float, float, int]:
+    """The page's median seconds over REQUESTS requests after a first one, the trivial
+    page's over the requests interleaved with them, and the page's size."""
     first = client.get(url, query)
     if first.status_code not in statuses:
         raise RuntimeError(f"{url} answered {first.status_code}")
-    seconds = []
-    for _ in range(requests):
-        start = time.perf_counter()
-        response = client.get(url, query)
-        if not response.streaming:
-            response.content  # noqa: B018 - rendering is part of the cost
-        seconds.append(time.perf_counter() - start)
-    return statistics.median(seconds), len(first.content)
+    if visitor.get(trivial_url).status_code != 200:
+        raise RuntimeError(f"{trivial_url} did not answer")
+    page, trivial = [], []
+    for _ in range(REQUESTS):
+        page.append(_seconds(client, url, query))
+        trivial += [_seconds(visitor, trivial_url, {}) for _ in range(TRIVIAL_EACH)]
+    return statistics.median(page), statistics.median(trivial), len(first.content)
 
 
 def main(names: list[str]) -> None:
@@ -137,9 +147,9 @@ def main(names: list[str]) -> None:
         if url is None:
             result[page.name] = None
             continue
-        seconds, size = timed(client, url, page.query(chosen), page.statuses)
-        # The trivial page right after each page: both under much the same load.
-        trivial, _ = timed(visitor, reverse(TRIVIAL), {}, (200,), TRIVIAL_REQUESTS)
+        seconds, trivial, size = timed(
+            client, url, page.query(chosen), page.statuses, visitor, reverse(TRIVIAL)
+        )
         result[page.name] = {"seconds": seconds, "bytes": size, "trivial": trivial, "url": url}
     print(json.dumps(result))
 
