@@ -187,6 +187,14 @@ def test_status_check_finds_what_is_kept_for_counting_out_of_step_and_repairs_it
     assert main(["status", "--check", "--repair"]) == EXIT_OK
     assert main(["status", "--check"]) == EXIT_OK
     assert AspectConclusion.objects.get(aspect_id=kept.aspect_id).starts == kept.starts
+    # An ASM's days out of step on their own are repaired with another's activity's facts.
+    of_changed = Activity.objects.filter(pk__in=changed).values("aspect_id")
+    alone = AspectConclusion.objects.exclude(aspect_id__in=of_changed).first()
+    AspectConclusion.objects.filter(pk=alone.pk).delete()
+    spans.filter(activity_id__in=changed).update(percent=50)
+    assert main(["status", "--check", "--repair"]) == EXIT_OK
+    assert main(["status", "--check"]) == EXIT_OK
+    assert AspectConclusion.objects.filter(aspect_id=alone.aspect_id).exists()
     # So is a cut's tally changed by hand.
     CutTally.objects.filter(breadth=CutTally.Breadth.PROGRAM).update(concluded=F("concluded") + 1)
     capsys.readouterr()
