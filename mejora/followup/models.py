@@ -267,6 +267,23 @@ class Aspect(models.Model):
                 fields=["program", "cycle", "number"], name="aspect_unique_number"
             ),
         ]
+        # What the balance reads of each ASM of a cycle (stats/balance.py), read from the
+        # index alone: an ASM's row, with its texts, is a page of its own, and reading
+        # 3,000 of them took twice as long as the index.
+        indexes = [
+            models.Index(
+                fields=[
+                    "cycle",
+                    "registered_on",
+                    "program",
+                    "classification",
+                    "priority",
+                    "change_kind",
+                    "theme",
+                ],
+                name="aspect_balance",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"ASM {self.cycle.mechanism_year}/{self.number}"
