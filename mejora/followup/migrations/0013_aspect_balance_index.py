@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='aspect',
-            index=models.Index(fields=['cycle', 'registered_on', 'program', 'classification', 'priority', 'change_kind', 'theme'], name='aspect_balance'),
+            index=models.Index(fields=['cycle', 'registered_on', 'program', 'classification', 'priority', 'change_kind', 'theme'], include=['id'], name='aspect_balance'),
         ),
     ]
