@@ -4,7 +4,6 @@ concluded, kept as the follow-up's services, the admin's forms and bulk loads wr
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.db import connection, transaction
@@ -18,6 +17,7 @@ from mejora.followup.conclusions import (
 from mejora.followup.models import UNTIL_ALWAYS, Aspect, AspectConclusion, Cut
 from mejora.followup.services.progress import progress_save, progress_submit, progress_validate
 from mejora.followup.services.synth import synth_load
+from tests.at_once import validate_at_once
 from tests.factories import (
     ActivityFactory,
     AspectFactory,
@@ -126,20 +126,5 @@ def test_two_activities_of_one_aspect_validated_at_once_conclude_it():
         report.state = "submitted"
         report.save()
     assert _concluded(aspect) == []
-    barrier = threading.Barrier(2)
-
-    def validate(report):
-        try:
-            with transaction.atomic():
-                barrier.wait(timeout=10)
-                report.state = "validated"
-                report.save()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=validate, args=(r,)) for r in reports]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    validate_at_once(reports)
     assert _concluded(aspect) == [(MARCH, UNTIL_ALWAYS)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from itertools import pairwise
 
 import pytest
@@ -28,6 +27,7 @@ from mejora.followup.services.progress import (
 )
 from mejora.followup.services.synth import synth_load
 from mejora.followup.status import activity_status
+from tests.at_once import validate_at_once
 from tests.factories import ActivityFactory, CutFactory, ProgressReportFactory, member
 
 MARCH, SEPTEMBER = dt.date(2012, 3, 31), dt.date(2012, 9, 30)
@@ -176,22 +176,7 @@ def test_two_validations_of_one_activity_at_once_both_reach_its_spans():
         ProgressReportFactory(activity=activity, cut=c, percent=p, state="submitted")
         for c, p in zip(cuts, (40, 80), strict=True)
     ]
-    barrier = threading.Barrier(2)
-
-    def validate(report):
-        try:
-            with transaction.atomic():
-                barrier.wait(timeout=10)
-                report.state = "validated"
-                report.save()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=validate, args=(r,)) for r in reports]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    validate_at_once(reports)
     assert facts_differing([activity.pk]) == []
     assert sorted(
         ActivityFacts.objects.filter(activity=activity).values_list("percent", flat=True),

@@ -4,7 +4,6 @@ keeps them: a dashboard at a cut read from them is the dashboard counted over th
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.db import connection, transaction
@@ -46,6 +45,7 @@ from mejora.stats.dashboard import (
     scoped_records,
 )
 from mejora.stats.tallies import tallies_differing, tallies_rebuild
+from tests.at_once import validate_at_once
 from tests.factories import (
     ActivityFactory,
     AreaFactory,
@@ -361,22 +361,7 @@ def test_two_validations_in_one_program_at_once_leave_one_tally_each():
         )
         for n in (1, 2)
     ]
-    barrier = threading.Barrier(2)
-
-    def validate(report):
-        try:
-            with transaction.atomic():
-                barrier.wait(timeout=10)
-                report.state = "validated"
-                report.save()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=validate, args=(r,)) for r in reports]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    validate_at_once(reports)
     assert tallies_differing() == []
     whole = CutTally.objects.filter(cut=cut, breadth=CutTally.Breadth.PROGRAM, area=None)
     assert list(whole.values_list("total", "overdue")) == [(2, 2)]
