@@ -5,9 +5,9 @@ pointing at a record `mejora synth --programs` made. Prints one JSON object: per
 median seconds and its size in bytes, or null when the page does not exist (yet); and the
 median of the trivial page, asked between its requests. Requests go through Django's whole
 stack (middleware, sessions, templates) in this process, as a signed-in oversight reader of
-the whole record (CONEVAL,
-SHCP, SFP): who reads everything, with nothing to capture or review, so the navigation's own
-counts of pending work are not part of what each page is measured to cost.
+the whole record (CONEVAL, SHCP, SFP): who reads everything, with nothing to capture or
+review, so the navigation's own counts of pending work are not part of what each page is
+measured to cost.
 """
 
 from __future__ import annotations
