@@ -178,12 +178,13 @@ def load_document(doc: AnnexDocument) -> Work:
 
 def bulk_rows(doc: AnnexDocument) -> Work:
     """The physical limit of every import: the very rows an import of the document writes
-    (its ASM, activities, their areas and progress, and a history row for each record it
-    creates, as an import keeps), built before the clock and written with bulk_create in
-    one transaction, with no reading and no checking."""
+    (its ASM, activities, their areas and progress, what is kept for counting them, and a
+    history row for each record it creates, as an import keeps), built before the clock and
+    written with bulk_create in one transaction, with no reading and no checking."""
     from django.db import transaction
 
     from mejora.annex.areas import area_key
+    from mejora.followup.conclusions import concluded_days
     from mejora.followup.facts import ValidatedReport, activity_spans
     from mejora.followup.history import snapshot
     from mejora.followup.models import (
@@ -192,6 +193,7 @@ def bulk_rows(doc: AnnexDocument) -> Work:
         ActivityFacts,
         Area,
         Aspect,
+        AspectConclusion,
         ChangeRecord,
         Cut,
         Cycle,
@@ -268,13 +270,24 @@ def bulk_rows(doc: AnnexDocument) -> Work:
                     )
                 )
 
-    # The spans of kept facts an import writes for each activity, computed before the clock.
+    # The spans of kept facts an import writes for each activity, and the days each ASM
+    # stands concluded kept from them, computed before the clock.
     spans, owners = [], []
+    concluded_spans: dict[int, list] = {id(aspect): [] for aspect in aspects}
     for activity, report in zip(activities, reports, strict=True):
         validated = ValidatedReport(cut.date, report.percent, report.concluded_on)
-        for span in activity_spans(activity.due, [validated], []):
+        kept = activity_spans(activity.due, [validated], [])
+        for span in kept:
             spans.append(ActivityFacts(**asdict(span)))
             owners.append(activity)
+        concluded_spans[id(activity.aspect)].append(
+            [(span.starts, span.ends) for span in kept if span.percent == 100]
+        )
+    conclusions = [
+        (aspect, AspectConclusion(starts=starts, ends=ends))
+        for aspect in aspects
+        for starts, ends in concluded_days(concluded_spans[id(aspect)])
+    ]
 
     # The history rows with their snapshots taken before the clock; only the ids the
     # database gives are written into them as it gives them.
@@ -303,6 +316,9 @@ def bulk_rows(doc: AnnexDocument) -> Work:
         for span, activity in zip(spans, owners, strict=True):
             span.activity_id = activity.pk
         ActivityFacts.objects.bulk_create(spans)
+        for aspect, conclusion in conclusions:
+            conclusion.aspect_id = aspect.pk
+        AspectConclusion.objects.bulk_create(row for _, row in conclusions)
 
     return write
 
