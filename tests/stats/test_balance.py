@@ -149,21 +149,10 @@ def test_an_empty_balance_has_no_rate_rather_than_a_division_by_zero():
     assert {(s.count, s.percent) for s in balance.by_change_kind} == {(0, None)}
 
 
-def test_the_report_asked_again_draws_none_of_its_charts_again(monkeypatch):
-    from collections import OrderedDict
-
-    from mejora.stats import charts
+def test_the_report_asked_again_draws_none_of_its_charts_again(drawn):
     from mejora.stats.balance import CycleBalance
     from mejora.stats.balance_report import balance_report
 
-    drawn = []
-
-    def draw(figure, title, description, table):
-        drawn.append(title)
-        return charts.Chart(title, description, "<svg/>", table)
-
-    monkeypatch.setattr(charts, "_DRAWN", OrderedDict())
-    monkeypatch.setattr(charts, "_chart", draw)
     facts = [
         _facts("Salud", "S1", concluded=True, change_kind="corregir"),
         _facts("Salud", "S2", concluded=True, change_kind=""),

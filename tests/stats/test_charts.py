@@ -1,7 +1,6 @@
 """The server-drawn charts: valid SVG, accessible, labelled, readable without colour."""
 
 import xml.etree.ElementTree as ET
-from collections import OrderedDict
 
 import pytest
 
@@ -118,15 +117,7 @@ def test_text_is_escaped_and_output_is_the_same_run_to_run():
     assert chart.svg == bar_chart("A & <b>", ["x < y"], [3], value_label="ASM").svg
 
 
-def test_the_same_figures_are_drawn_once_and_other_figures_or_words_again(monkeypatch):
-    drawn = []
-
-    def draw(figure, title, description, table):
-        drawn.append(title)
-        return charts.Chart(title, description, "<svg/>", table)
-
-    monkeypatch.setattr(charts, "_DRAWN", OrderedDict())
-    monkeypatch.setattr(charts, "_chart", draw)
+def test_the_same_figures_are_drawn_once_and_other_figures_or_words_again(drawn):
     first = bar_chart("Uno", ["A", "B"], [1, 2], value_label="ASM")
     assert bar_chart("Uno", ["A", "B"], [1, 2], value_label="ASM") is first
     assert bar_chart("Uno", ["A", "B"], [1, 3], value_label="ASM") is not first
