@@ -8,9 +8,10 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Seguimiento de ASM")
 
     def ready(self) -> None:
-        from mejora.followup import conclusions, facts
+        from mejora.followup import conclusions, facts, keeping
         from mejora.stats import tallies
 
+        keeping.connect_receivers()
         facts.connect_receivers()
         conclusions.connect_receivers()
         tallies.connect_receivers()

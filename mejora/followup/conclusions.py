@@ -18,9 +18,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save
 
-from mejora.followup.keeping import CONCLUSIONS, keeper, note
+from mejora.followup.keeping import CONCLUSIONS, keeper, note, stored_aspect_id
 from mejora.followup.models import Activity, ActivityFacts, Aspect, AspectConclusion, Program
 
 Days = tuple[dt.date, dt.date]  # from the first day until the day before the second
@@ -160,17 +160,9 @@ def conclusions_note(aspect_ids: Iterable[int]) -> None:
     note(CONCLUSIONS, (pk for pk in aspect_ids if pk is not None))
 
 
-def _activity_before(sender, instance, raw=False, **kwargs) -> None:
-    instance._concluded_aspect_before = (
-        None
-        if raw or instance.pk is None
-        else Activity.objects.filter(pk=instance.pk).values_list("aspect_id", flat=True).first()
-    )
-
-
 def _saved_activity(sender, instance, raw=False, **kwargs) -> None:
     # A new activity changes its spans, which notes its ASM (facts.py); a moved one does not.
-    before = getattr(instance, "_concluded_aspect_before", None)
+    before = stored_aspect_id(instance)
     if not raw and before is not None and before != instance.aspect_id:
         conclusions_note({before, instance.aspect_id})
 
@@ -183,6 +175,5 @@ def _deleted_activity(sender, instance, **kwargs) -> None:
 
 def connect_receivers() -> None:
     uid = "mejora.followup.conclusions"
-    pre_save.connect(_activity_before, sender=Activity, dispatch_uid=f"{uid}.activity_before")
     post_save.connect(_saved_activity, sender=Activity, dispatch_uid=f"{uid}.activity_saved")
     post_delete.connect(_deleted_activity, sender=Activity, dispatch_uid=f"{uid}.activity")

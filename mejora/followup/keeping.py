@@ -15,7 +15,9 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
-from mejora.followup.models import SINCE_ALWAYS
+from django.db.models.signals import pre_save
+
+from mejora.followup.models import SINCE_ALWAYS, Activity
 
 # The kept tables, in the order they are kept: an ASM's conclusions and the tallies are
 # counted from the facts.
@@ -70,3 +72,24 @@ def tallies_note(program_ids: Iterable[int], since: dt.date = SINCE_ALWAYS) -> N
     """Recount these programs' tallies at the cuts from the day on (a change that is not one
     of an activity's facts: an ASM's group, an area's activities, rows inserted in bulk)."""
     note(TALLIES, {(pk, since) for pk in program_ids if pk is not None})
+
+
+def stored_aspect_id(activity: Activity) -> int | None:
+    """The ASM an activity being saved belonged to as stored, None when it is new: a move to
+    another ASM changes both ASM's conclusions and both programs' tallies."""
+    return getattr(activity, "_stored_aspect_id", None)
+
+
+def _activity_before(sender, instance, raw=False, **kwargs) -> None:
+    # Read once for every kept table, before the save overwrites it.
+    instance._stored_aspect_id = (
+        None
+        if raw or instance.pk is None
+        else Activity.objects.filter(pk=instance.pk).values_list("aspect_id", flat=True).first()
+    )
+
+
+def connect_receivers() -> None:
+    pre_save.connect(
+        _activity_before, sender=Activity, dispatch_uid="mejora.followup.keeping.activity"
+    )

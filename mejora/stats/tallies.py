@@ -33,6 +33,7 @@ from mejora.followup.keeping import (
     TALLIES,
     keeper,
     note,
+    stored_aspect_id,
     tallies_note,
     tallies_note_every,
 )
@@ -240,17 +241,9 @@ def _registered(activity_ids) -> set[tuple[int, dt.date]]:
     return set(activities.values_list("aspect__program_id", "aspect__registered_on"))
 
 
-def _activity_before(sender, instance, raw=False, **kwargs) -> None:
-    instance._tallied_aspect = (
-        None
-        if raw or instance.pk is None
-        else Activity.objects.filter(pk=instance.pk).values_list("aspect_id", flat=True).first()
-    )
-
-
 def _saved_activity(sender, instance, raw=False, created=False, **kwargs) -> None:
     # Moved to another ASM (the admin's form): its facts are the same, its group is not.
-    before = getattr(instance, "_tallied_aspect", None)
+    before = stored_aspect_id(instance)
     if not raw and before is not None and before != instance.aspect_id:
         aspects = Aspect.objects.filter(pk__in=[before, instance.aspect_id])
         note(TALLIES, set(aspects.values_list("program_id", "registered_on")))
@@ -309,7 +302,6 @@ def connect_receivers() -> None:
     pre_save.connect(_aspect_before, sender=Aspect, dispatch_uid=f"{uid}.aspect_before")
     post_save.connect(_saved_aspect, sender=Aspect, dispatch_uid=f"{uid}.aspect")
     post_delete.connect(_deleted_aspect, sender=Aspect, dispatch_uid=f"{uid}.aspect_deleted")
-    pre_save.connect(_activity_before, sender=Activity, dispatch_uid=f"{uid}.activity_before")
     post_save.connect(_saved_activity, sender=Activity, dispatch_uid=f"{uid}.activity_saved")
     post_delete.connect(_deleted_activity, sender=Activity, dispatch_uid=f"{uid}.activity")
     pre_save.connect(_role_before, sender=ActivityArea, dispatch_uid=f"{uid}.role_before")
