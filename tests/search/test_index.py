@@ -185,3 +185,24 @@ def test_an_import_too_large_to_index_at_its_commit_is_indexed_by_a_worker(setti
     worker_run(batch=True, interval=0)
     assert search_for_user(member(Role.ADMINISTRATOR), "diagnostico").count() == 8
     assert NearDuplicate.objects.count() == 1
+
+
+def test_past_the_cap_pages_hold_the_newest_matches_each_once(monkeypatch):
+    """On PostgreSQL the newest entries are walked first and the older matches sorted after
+    them: pages that straddle the two are still the matches newest first."""
+    from mejora.search import selectors
+
+    monkeypatch.setattr(selectors, "RECENT", 5)  # the five newest entries: four match
+    aspect = AspectFactory(text="Sin coincidencias", statement="x")
+    made = [
+        ActivityFactory(aspect=aspect, order=n + 1, text=f"Tablero {n}" if n % 3 else f"Otra {n}")
+        for n in range(21)
+    ]
+    for activity in made:  # one by one: the entries' ids follow the activities'
+        index_refresh({"followup.Activity": [activity.pk]})
+    reader = member(Role.LIAISON, program=aspect.program)
+    results = selectors.RankedResults(search_for_user(reader, "tableros"), cap=9)
+    matching = SearchEntry.objects.filter(body__startswith="Tablero").order_by("-pk")
+    assert (results.count(), results.more, matching.count()) == (9, True, 14)
+    pages = [results[0:4], results[4:8], results[8:9]]
+    assert [e.pk for page in pages for e in page] == [e.pk for e in matching[:9]]
