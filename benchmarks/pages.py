@@ -56,6 +56,8 @@ PAGES = (
     Page("dashboard", 30, ("dashboard",), query=lambda s: {"dependencia": s.institution}),
     Page("overdue", 30, ("dashboard-overdue",), query=lambda s: {"dependencia": s.institution}),
     Page("search", 40, ("search",), query=lambda s: {"q": "diagnostico"}),
+    # A word one entry in six holds: far past the cap of results offered, the newest first.
+    Page("search_broad", 40, ("search",), query=lambda s: {"q": "programa"}),
     # The balance of one cycle across every institution, as CONEVAL publishes it.
     Page("balance", 400, ("balance",), query=lambda s: {"cycle": s.cycle}),
     # The program page of the largest program: a page of its ASM, whatever it holds. Its
