@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import BigIntegerField, ExpressionWrapper, F, Q, QuerySet, Subquery, Value
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 
 from mejora.accounts.access import (
     activities_for_user,
@@ -145,14 +144,14 @@ def _newest_ids(results: QuerySet[SearchEntry], part: slice) -> list[int]:
     if connection.vendor != "postgresql":
         newest = results.order_by(RawSQL("search_fts.rowid", ()).desc())
         return list(newest.values_list("pk", flat=True)[part])
-    newest = SearchEntry.objects.order_by("-pk").values("pk")[RECENT - 1 : RECENT]
-    boundary = Coalesce(Subquery(newest), Value(0))
+    # Read once, a value: as a subquery each of the two statements would find its own, and
+    # an entry indexed between them would be on both sides of it, or on neither.
+    newest = SearchEntry.objects.order_by("-pk").values_list("pk", flat=True)
+    boundary = next(iter(newest[RECENT - 1 : RECENT]), 0)
     recent = results.filter(pk__gte=boundary).order_by("-pk").values_list("pk", flat=True)
     ids = list(recent[: part.stop])
     if len(ids) < part.stop:
-        # Compared by the expression too: on the key, PostgreSQL reads the key's index for
-        # nearly every row of the table (27 ms) to rule out the few recent ones.
-        older = results.alias(newest=_NEWEST).filter(newest__lt=boundary).order_by("-newest")
+        older = results.filter(pk__lt=boundary).order_by(_NEWEST.desc())
         ids += older.values_list("pk", flat=True)[: part.stop - len(ids)]
     return ids[part]
 
@@ -162,7 +161,7 @@ class RankedResults:
     count stops there, however many match), and a page read in two steps, the ids first,
     then only that page's rows. Up to `cap` matches come the most pertinent first; past it
     the newest first, since ranking every match of a broad query costs as much as the
-    record is large (the page asks for more words): three queries then, or four when the
+    record is large (the page asks for more words): four queries then, or five when the
     newest entries do not fill the page (`_newest_ids`)."""
 
     def __init__(self, results: QuerySet[SearchEntry], cap: int) -> None:
