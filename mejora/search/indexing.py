@@ -28,11 +28,31 @@ logger = logging.getLogger(__name__)
 # configuration), and stemmed then without accents. PostgreSQL's Spanish stemmer takes the
 # suffix off 'evaluación' and 'evaluaciones' ('evalu') but not off 'evaluacion', so the
 # first reading alone would not find 'evaluación' for 'evaluaciones'.
+#
+# The second reading is built lexeme by lexeme, each written as tsvector text with its quotes
+# and backslashes escaped: unaccent turns some letters into a quote (ʼ, ŉ), and the whole
+# tsvector cast back from unaccented text failed to parse ("dʼaccord"): the record could not
+# be indexed.
+UNACCENTED_LEXEME = r"'''' || replace(replace(unaccent(lexeme), '\', '\\'), '''', '''''') || ''''"
+# Of the rows of unnest(tsvector): the lexemes left with letters once unaccented.
+_LEXEMES_LEFT = "WHERE unaccent(lexeme) <> ''"
 POSTGRES_DOCUMENT = RawSQL(
-    "to_tsvector('spanish_unaccent', body)"
-    " || unaccent(to_tsvector('spanish', body)::text)::tsvector",
+    "to_tsvector('spanish_unaccent', body) || (SELECT coalesce(string_agg("
+    f"{UNACCENTED_LEXEME} || ':' || array_to_string(positions, ','), ' '), '')::tsvector"
+    f" FROM unnest(to_tsvector('spanish', body)) {_LEXEMES_LEFT})",
     [],
 )
+
+
+def stemmed_unaccented_tsquery(placeholder: str) -> str:
+    """SQL for the tsquery of a text's words stemmed then without accents (the document's
+    second reading), every one of them needed."""
+    return (
+        f"(SELECT coalesce(string_agg({UNACCENTED_LEXEME}, ' & '), '')::tsquery"
+        f" FROM unnest(to_tsvector('spanish', {placeholder})) {_LEXEMES_LEFT})"
+    )
+
+
 BATCH = 2000
 # The most records a commit indexes itself; more are left to a task on the queue.
 INLINE_LIMIT = 300

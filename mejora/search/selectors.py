@@ -14,6 +14,7 @@ from mejora.accounts.access import (
 )
 from mejora.followup.models import Aspect
 from mejora.followup.permissions import Action
+from mejora.search.indexing import stemmed_unaccented_tsquery
 from mejora.search.models import Kind, NearDuplicate, SearchEntry
 from mejora.search.text import WORD, fts5_query
 
@@ -53,7 +54,7 @@ def _words(query: str) -> list[str]:
 # A word's two readings (see indexing.POSTGRES_DOCUMENT): with accents folded before
 # stemming, and stemmed then folded.
 _FOLDED = "plainto_tsquery('spanish_unaccent', %s)"
-_STEMMED = "unaccent(plainto_tsquery('spanish', %s)::text)::tsquery"
+_STEMMED = stemmed_unaccented_tsquery("%s")
 # Either reading, or the one when both are the same (most words): an OR of a term with itself
 # makes the planner count its matches twice, and a word matching 20,000 entries, taken for
 # 40,000, was counted by reading the table instead of its index (three times as long).

@@ -206,3 +206,15 @@ def test_past_the_cap_pages_hold_the_newest_matches_each_once(monkeypatch):
     assert (results.count(), results.more, matching.count()) == (9, True, 14)
     pages = [results[0:4], results[4:8], results[8:9]]
     assert [e.pk for page in pages for e in page] == [e.pk for e in matching[:9]]
+
+
+def test_a_letter_unaccent_turns_into_a_quote_is_indexed_and_found():
+    """PostgreSQL's unaccent makes ʼ a quote and ŉ «'n»: the record is still indexed, and
+    found by those words and by its others."""
+    aspect = AspectFactory(text="Sin coincidencias", statement="x")
+    text = "Acta dʼaccord con ŉ firmada"
+    activity = ActivityFactory(aspect=aspect, order=1, text=text)
+    index_refresh({"followup.Activity": [activity.pk]})
+    reader = member(Role.LIAISON, program=aspect.program)
+    assert bodies(reader, "dʼaccord") == [text]
+    assert bodies(reader, "ŉ firmadas") == [text]
